@@ -1,0 +1,1 @@
+"""Rapport: an open-source customer-service desk. See README.md and docs/."""

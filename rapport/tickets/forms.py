@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rapport.accounts.models import Team, User
+from rapport.lib.channels import Channel
+
+from .inbox import SAVED_VIEWS, SORTS, Filters
+from .models import Priority, Status
+
+
+class InboxFilterForm(forms.Form):
+    view = forms.ChoiceField(choices=list(SAVED_VIEWS.items()), required=False)
+    status = forms.ChoiceField(choices=[("", _("Any status")), *Status.choices], required=False)
+    channel = forms.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], required=False)
+    priority = forms.TypedChoiceField(
+        choices=[("", _("Any priority")), *Priority.choices], coerce=int, required=False,
+        empty_value=None,
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False,
+                                  empty_label=_("Any team"))
+    tag = forms.CharField(max_length=50, required=False)
+    sort = forms.ChoiceField(choices=[(k, v[2]) for k, v in SORTS.items()], required=False)
+    after = forms.CharField(max_length=200, required=False)
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data if self.is_valid() else {}
+        team = data.get("team")
+        return Filters(
+            view=data.get("view") or "teams",
+            status=data.get("status") or "",
+            channel=data.get("channel") or "",
+            priority=data.get("priority"),
+            team=team.pk if team else None,
+            tag=(data.get("tag") or "").strip().lower(),
+            sort=data.get("sort") or "-updated",
+        )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}),
+                           max_length=50_000)
+    status_after = forms.ChoiceField(
+        label=_("Then set status to"),
+        choices=[("", _("Keep status")), *Status.choices],
+        required=False,
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=20_000)
+
+
+class TicketPropertiesForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all())
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(),
+                                      required=False, empty_label=_("Unassigned"))
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
+                           help_text=_("Separated by commas"))
+    summary = forms.CharField(label=_("Current state / next step"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            is_active=True, teams__isnull=False
+        ).distinct().order_by("first_name", "username")
+
+    def tag_names(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(label=_("Merge into ticket number"), min_value=1)
+
+
+class SplitForm(forms.Form):
+    subject = forms.CharField(label=_("Subject of the new ticket"), max_length=255,
+                              required=False)

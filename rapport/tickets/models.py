@@ -1,0 +1,266 @@
+"""Tickets, their messages, notes and the event log (TR1, TR2, TR3).
+
+The lifecycle and its allowed transitions are documented in docs/tickets.md.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.lib.channels import Channel
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+
+# TR2: an explicit lifecycle. Solved and closed tickets can be reopened.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED, Status.CLOSED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.SOLVED, Status.CLOSED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.SOLVED, Status.CLOSED}),
+    Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TicketQuerySet:
+        """Tickets an agent may see: all for supervisors/admins, else those of their teams."""
+        if user.sees_all_teams:
+            return self
+        return self.filter(team_id__in=user.team_ids)
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Ticket(models.Model):
+    """One problem of one customer, across every channel it was discussed on."""
+
+    subject = models.CharField(_("subject"), max_length=255)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="tickets"
+    )
+    channel = models.CharField(_("origin channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    # TR3: "if you were gone tomorrow, a colleague knows exactly where things stand".
+    summary = models.TextField(_("current state / next step"), blank=True, max_length=2000)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Last activity (a message, a note or a change): the inbox sorts by it.
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            # Keyset pagination over every sort the inbox offers stays on an index.
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            models.Index(fields=["created_at", "id"], name="ticket_created"),
+            models.Index(fields=["team", "updated_at", "id"], name="ticket_team_updated"),
+            models.Index(fields=["assignee", "updated_at", "id"], name="ticket_assignee_updated"),
+            models.Index(fields=["customer", "updated_at"], name="ticket_customer_updated"),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="ticket_open_updated",
+            ),
+            models.Index(
+                fields=["team", "updated_at", "id"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="ticket_team_open_updated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def can_become(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("From the customer")
+    OUT = "out", _("To the customer")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        help_text=_("The agent who wrote an outgoing message."),
+    )
+    subject = models.CharField(max_length=255, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text=_("Sanitised (allow-list) HTML."))
+    # Unique per channel so that a message delivered twice is stored once.
+    external_id = models.CharField(max_length=255, blank=True)
+    split_from = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_external_id_unique_per_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
+            models.Index(fields=["customer", "created_at"], name="message_customer_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} #{self.pk}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Note(models.Model):
+    """An internal note: seen by the team, never by the customer (TR3)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=20000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="note_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk}"
+
+
+class EventKind(models.TextChoices):
+    TICKET_CREATED = "ticket.created", _("Ticket created")
+    MESSAGE_RECEIVED = "message.received", _("Message received")
+    MESSAGE_SENT = "message.sent", _("Reply sent")
+    NOTE_ADDED = "note.added", _("Note added")
+    STATUS = "ticket.status", _("Status changed")
+    PRIORITY = "ticket.priority", _("Priority changed")
+    ASSIGNEE = "ticket.assignee", _("Assignee changed")
+    TEAM = "ticket.team", _("Team changed")
+    TAGS = "ticket.tags", _("Tags changed")
+    SUMMARY = "ticket.summary", _("Summary changed")
+    SUBJECT = "ticket.subject", _("Subject changed")
+    MERGED = "ticket.merged", _("Ticket merged")
+    SPLIT = "ticket.split", _("Message split into a new ticket")
+    CUSTOMER_CREATED = "customer.created", _("Customer created")
+    CUSTOMER_UPDATED = "customer.updated", _("Customer updated")
+    CUSTOMER_FLAGGED = "customer.flagged", _("Customer flagged")
+    CUSTOMER_UNFLAGGED = "customer.unflagged", _("Flag cleared")
+    CUSTOMER_MERGED = "customer.merged", _("Customer profiles merged")
+
+
+class Event(models.Model):
+    """The audit trail (TR2): who changed what, when, from what to what."""
+
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            models.Index(fields=["customer", "created_at"], name="event_customer_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

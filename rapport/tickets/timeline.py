@@ -1,0 +1,37 @@
+"""The cross-channel timeline of a ticket or a customer: messages, notes and history (TR3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .models import Event, EventKind, Message, Note
+
+# Events already visible as a message or note card are not repeated as history lines.
+_SHOWN_AS_CARDS = {EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_SENT, EventKind.NOTE_ADDED}
+
+
+@dataclass
+class Entry:
+    kind: str  # "message", "note" or "event"
+    at: datetime
+    obj: Message | Note | Event
+
+
+def ticket_timeline(ticket) -> list[Entry]:
+    messages = (
+        Message.objects.filter(ticket=ticket)
+        .select_related("author", "customer", "split_from")
+        .prefetch_related("attachments")
+    )
+    notes = Note.objects.filter(ticket=ticket).select_related("author")
+    events = (
+        Event.objects.filter(ticket=ticket)
+        .exclude(kind__in=_SHOWN_AS_CARDS)
+        .select_related("actor")
+    )
+    entries = [Entry("message", m.created_at, m) for m in messages]
+    entries += [Entry("note", n.created_at, n) for n in notes]
+    entries += [Entry("event", e.created_at, e) for e in events]
+    entries.sort(key=lambda e: (e.at, e.obj.pk))
+    return entries

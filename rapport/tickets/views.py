@@ -1,0 +1,282 @@
+"""Agent workspace: the inbox and the ticket page. Views are thin: access → validate → action."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rapport.customers.models import CustomerFlag, FlagKind
+from rapport.lib.keyset import paginate
+
+from . import actions, presence
+from .forms import (
+    InboxFilterForm,
+    MergeForm,
+    NoteForm,
+    ReplyForm,
+    SplitForm,
+    TicketPropertiesForm,
+)
+from .inbox import SAVED_VIEWS, SORTS, capped_count, filtered, view_counts
+from .models import Attachment, Message, Ticket
+from .timeline import ticket_timeline
+
+
+def access_ticket(user, pk: int, *, for_update: bool = False) -> Ticket:
+    """The ticket if `user` may see it; 404 otherwise (outsiders learn nothing)."""
+    qs = Ticket.objects.visible_to(user).select_related("customer", "team", "assignee")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET)
+    filters = form.filters()
+    field, descending, _label = SORTS[filters.sort]
+    qs = filtered(request.user, filters).select_related("customer", "assignee", "team")
+    page = paginate(qs, field, descending, form.cleaned_data.get("after") if form.is_valid()
+                    else None, size=settings.RAPPORT_INBOX_PAGE_SIZE)
+    flagged = set(
+        CustomerFlag.objects.filter(
+            cleared_at=None, customer_id__in={t.customer_id for t in page.rows}
+        ).values_list("customer_id", flat=True)
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    next_query = None
+    if page.next_cursor:
+        query["after"] = page.next_cursor
+        next_query = query.urlencode()
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "flagged": flagged,
+        "next_query": next_query,
+        "saved_views": SAVED_VIEWS,
+        "total": capped_count(filtered(request.user, filters)),
+    }
+    if request.htmx and request.GET.get("rows"):
+        return render(request, "tickets/_inbox_rows.html", context)
+    return render(request, "tickets/inbox.html", context)
+
+
+@login_required
+def inbox_counts(request: HttpRequest) -> HttpResponse:
+    """The saved views' live counts, refreshed by htmx while the inbox is open."""
+    return render(
+        request,
+        "tickets/_view_counts.html",
+        {"counts": view_counts(request.user), "saved_views": SAVED_VIEWS,
+         "current": request.GET.get("view", "teams")},
+    )
+
+
+def _ticket_context(request, ticket: Ticket, **forms) -> dict:
+    customer = ticket.customer
+    other_tickets = (
+        Ticket.objects.visible_to(request.user)
+        .filter(customer=customer)
+        .exclude(pk=ticket.pk)
+        .order_by("-updated_at")[:10]
+    )
+    flags = [f for f in customer.flags.all() if f.is_active]
+    tags = [t.name for t in ticket.tags.all()]
+    props = forms.pop("props", None) or TicketPropertiesForm(
+        ticket=ticket,
+        initial={
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "team": ticket.team_id,
+            "assignee": ticket.assignee_id,
+            "tags": ", ".join(tags),
+            "summary": ticket.summary,
+        },
+    )
+    timeline = ticket_timeline(ticket)
+    return {
+        "ticket": ticket,
+        "message_count": sum(1 for e in timeline if e.kind == "message"),
+        "customer": customer,
+        "identities": list(customer.identities.all()),
+        "flags": flags,
+        "flag_kinds": FlagKind.choices,
+        "tags": tags,
+        "other_tickets": list(other_tickets),
+        "timeline": timeline,
+        "reply_form": forms.pop("reply_form", None) or ReplyForm(),
+        "note_form": forms.pop("note_form", None) or NoteForm(),
+        "props_form": props,
+        "merge_form": forms.pop("merge_form", None) or MergeForm(),
+        "viewers": presence.ping(ticket.pk, request.user),
+        "presence_interval": presence.PING,
+    }
+
+
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access_ticket(request.user, pk)
+    if ticket.merged_into_id and Ticket.objects.visible_to(request.user).filter(
+        pk=ticket.merged_into_id
+    ).exists():
+        messages.info(request, _("Ticket #%(id)s was merged into this one.") % {"id": ticket.pk})
+        return redirect("ticket", pk=ticket.merged_into_id)
+    return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
+
+
+def _rerender(request, ticket: Ticket, status: int = 400, **forms) -> HttpResponse:
+    return render(request, "tickets/ticket.html", _ticket_context(request, ticket, **forms),
+                  status=status)
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    with transaction.atomic():
+        ticket = access_ticket(request.user, pk, for_update=True)
+        if form.is_valid():
+            try:
+                actions.check_reply(
+                    ticket,
+                    author=request.user,
+                    body_text=form.cleaned_data["body"],
+                    status_after=form.cleaned_data["status_after"] or None,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    if form.errors:
+        return _rerender(request, ticket, reply_form=form)
+    messages.success(request, _("Reply sent."))
+    return redirect("ticket", pk=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+    form = NoteForm(request.POST)
+    with transaction.atomic():
+        ticket = access_ticket(request.user, pk, for_update=True)
+        if form.is_valid():
+            actions.check_add_note(ticket, author=request.user, body=form.cleaned_data["body"])
+    if form.errors:
+        return _rerender(request, ticket, note_form=form)
+    messages.success(request, _("Note added."))
+    return redirect("ticket", pk=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status, priority, team, assignee, tags and summary, each through its own action."""
+    with transaction.atomic():
+        ticket = access_ticket(request.user, pk, for_update=True)
+        form = TicketPropertiesForm(request.POST, ticket=ticket)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    user = request.user
+                    actions.check_change_status(ticket, data["status"], actor=user)
+                    actions.do_set_priority(ticket, data["priority"], actor=user)
+                    actions.check_assign(ticket, team=data["team"], assignee=data["assignee"],
+                                         actor=user)
+                    actions.do_set_tags(ticket, form.tag_names(), actor=user)
+                    actions.do_set_summary(ticket, data["summary"], actor=user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except PermissionDenied as exc:
+                form.add_error("team", str(exc))
+    if form.errors:
+        ticket.refresh_from_db()
+        return _rerender(request, ticket, props=form)
+    messages.success(request, _("Ticket updated."))
+    if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
+        return redirect("inbox")  # moved to a team this agent is not in
+    return redirect("ticket", pk=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    form = MergeForm(request.POST)
+    with transaction.atomic():
+        ticket = access_ticket(request.user, pk, for_update=True)
+        if form.is_valid():
+            target = (
+                Ticket.objects.visible_to(request.user)
+                .filter(pk=form.cleaned_data["target"])
+                .first()
+            )
+            if target is None:
+                form.add_error("target", _("No such ticket among the ones you can see."))
+            else:
+                try:
+                    actions.check_merge_tickets(ticket, target, actor=request.user)
+                except ValidationError as exc:
+                    form.add_error("target", exc)
+    if form.errors:
+        return _rerender(request, ticket, merge_form=form)
+    messages.success(request, _("Merged into #%(id)s.") % {"id": target.pk})
+    return redirect("ticket", pk=target.pk)
+
+
+@login_required
+@require_POST
+def message_split(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.select_related("ticket"), pk=pk)
+    form = SplitForm(request.POST)
+    with transaction.atomic():
+        ticket = access_ticket(request.user, message.ticket_id, for_update=True)
+        if not form.is_valid():
+            return _rerender(request, ticket)
+        try:
+            new = actions.check_split_message(message, actor=request.user,
+                                              subject=form.cleaned_data["subject"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("ticket", pk=ticket.pk)
+    messages.success(request, _("The message is now ticket #%(id)s.") % {"id": new.pk})
+    return redirect("ticket", pk=new.pk)
+
+
+@login_required
+@require_POST
+def ticket_presence(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access_ticket(request.user, pk)
+    viewers = presence.ping(ticket.pk, request.user, typing=request.POST.get("typing") == "1")
+    return render(request, "tickets/_viewers.html", {"viewers": viewers, "ticket": ticket,
+                                                      "presence_interval": presence.PING})
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
+    access_ticket(request.user, attachment.message.ticket_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    # Served as a download, never rendered inline: customer files may be hostile.
+    return FileResponse(handle, as_attachment=True, filename=attachment.filename,
+                        content_type="application/octet-stream")
+
+
+@login_required
+def go_to_ticket(request: HttpRequest) -> HttpResponse:
+    """The header's "#123" jump box."""
+    number = (request.GET.get("n") or "").lstrip("#").strip()
+    if not number.isdigit():
+        messages.error(request, _("Type a ticket number."))
+        return redirect("inbox")
+    return redirect(reverse("ticket", kwargs={"pk": int(number)}))

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from rapport.accounts import views as account_views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", account_views.preferences, name="preferences"),
+    path("admin/", admin.site.urls),
+    path("customers/", include("rapport.customers.urls")),
+    path("", include("rapport.tickets.urls")),
+]
