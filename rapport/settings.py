@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.tickets",
     "rapport.intake",
+    "rapport.demo",
 ]
 
 MIDDLEWARE = [
