@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rapport.customers.actions import do_resolve_customer
+from rapport.customers.models import Customer
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
@@ -182,6 +183,9 @@ def _process(raw: InboundRaw) -> Message:
         language=data.get("language") or "",
         preferred_channel=channel,
     )
+    # One intake at a time per customer: two messages racing in must not both conclude
+    # "no open conversation" and open a ticket each.
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
     at = parse_datetime(data.get("received_at") or "") or raw.received_at
     ticket = _thread(raw, data, customer)
     subject = data.get("subject") or ""

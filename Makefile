@@ -1,0 +1,57 @@
+# Rapport: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test setup messages browser lock lint bench-small clean
+
+run: setup
+	@$(BIN)/python manage.py demo_data
+	@echo "Rapport is at http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py db_worker --no-startup-delay & \
+	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+
+test: setup browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(STAMP) messages
+	@$(BIN)/python manage.py migrate --noinput -v0
+	@$(BIN)/python manage.py collectstatic --noinput -v0
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rapport needs Python 3.11 or newer"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+messages: $(STAMP)
+	@$(BIN)/python -m rapport.lib.catalogues
+
+# The browser test drives Debian's Chromium through Playwright; install it when missing.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "The browser test needs Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^rapport' > requirements.lock
+
+lint: $(STAMP)
+	$(BIN)/ruff check rapport bench
+	$(BIN)/ruff format --check rapport bench
+
+bench-small: setup
+	bench/run_all.sh 10000
+
+clean:
+	rm -rf $(VENV) data
