@@ -11,6 +11,9 @@ from .models import Event, EventKind, Message, Note
 _SHOWN_AS_CARDS = {EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_SENT, EventKind.NOTE_ADDED}
 
 
+_ORDER = {"message": 0, "note": 1, "event": 2}
+
+
 @dataclass
 class Entry:
     kind: str  # "message", "note" or "event"
@@ -33,5 +36,6 @@ def ticket_timeline(ticket) -> list[Entry]:
     entries = [Entry("message", m.created_at, m) for m in messages]
     entries += [Entry("note", n.created_at, n) for n in notes]
     entries += [Entry("event", e.created_at, e) for e in events]
-    entries.sort(key=lambda e: (e.at, e.obj.pk))
+    # At the same instant a message reads before the note and the history line it caused.
+    entries.sort(key=lambda e: (e.at, _ORDER[e.kind], e.obj.pk))
     return entries
