@@ -159,6 +159,7 @@ TIME_ZONE = envstr("TIME_ZONE", "UTC")
 # --- Static and uploaded files -------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

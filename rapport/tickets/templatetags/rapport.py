@@ -1,0 +1,45 @@
+"""Template helpers for the workspace."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from rapport.lib.channels import Channel
+from rapport.tickets.models import EventKind, Priority, Status
+
+register = template.Library()
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def event_change(event) -> str:
+    """A history line's "what changed", in the reader's language."""
+    before, after, kind = event.before, event.after, event.kind
+    if kind == EventKind.STATUS:
+        return f"{_label(Status, before)} → {_label(Status, after)}"
+    if kind == EventKind.PRIORITY:
+        return f"{_label(Priority, before)} → {_label(Priority, after)}"
+    if kind in (EventKind.ASSIGNEE, EventKind.TEAM):
+        return f"{before or '—'} → {after or '—'}"
+    if kind == EventKind.TAGS:
+        return f"{', '.join(before or []) or '—'} → {', '.join(after or []) or '—'}"
+    if kind in (EventKind.SUMMARY, EventKind.SUBJECT):
+        return str(after or "—")[:200]
+    if kind == EventKind.TICKET_CREATED and isinstance(after, dict):
+        return _("via %(channel)s") % {"channel": _label(Channel, after.get("channel"))}
+    if kind == EventKind.MERGED and isinstance(after, dict):
+        if "into" in after:
+            return _("into #%(id)s") % {"id": after["into"]}
+        return _("from #%(id)s") % {"id": after.get("from")}
+    if kind == EventKind.SPLIT and isinstance(after, dict):
+        if "from" in after:
+            return _("from #%(id)s") % {"id": after["from"]}
+        return _("to #%(id)s") % {"id": after.get("ticket")}
+    return ""

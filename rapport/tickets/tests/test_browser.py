@@ -1,0 +1,57 @@
+"""A real browser (Debian's Chromium driven by Playwright) logs in, opens a ticket, replies and
+sees the reply in the timeline. `make test` installs Chromium when it is missing."""
+
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from rapport.accounts.models import Team
+from rapport.test import make_agent, receive
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test's
+# own setup are safe here (no concurrent async code touches them).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_an_agent_logs_in_opens_a_ticket_and_replies(live_server, browser):
+    support = Team.objects.create(name="Support", is_default=True)
+    make_agent("alice", teams=[support], first_name="Alice")
+    ticket = receive(external_id="<b1@x>", subject="Заказ не пришёл", sender_name="Carol",
+                     body_text="Где мой заказ? 我的订单在哪里？").ticket
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "password")
+    page.click("button[type=submit]")
+    expect(page.locator("table.tickets")).to_contain_text("Заказ не пришёл")
+
+    page.click("text=Заказ не пришёл")
+    expect(page).to_have_url(f"{live_server.url}/tickets/{ticket.pk}/")
+    expect(page.locator("#timeline")).to_contain_text("我的订单在哪里")
+
+    page.fill("#id_body", "Здравствуйте, Кэрол! Заказ будет у вас завтра. 谢谢！")
+    page.click("button[name=send]")
+    expect(page.locator("#timeline .message.out")).to_contain_text("Заказ будет у вас завтра")
+    expect(page.locator(".flash")).to_contain_text("Reply sent")
+    page.screenshot(path=os.environ.get("RAPPORT_SCREENSHOT", "/tmp/rapport-ticket.png"),
+                    full_page=True)
