@@ -14,7 +14,7 @@ from rapport.intake.actions import InboundMessage, do_receive
 
 
 def make_agent(username: str, *, teams=(), role: str = Role.AGENT, **extra) -> User:
-    user = User.objects.create_user(username=username, password="password", role=role,
+    user = User.objects.create_user(username=username, password="password", role=role,  # noqa: S106
                                     email=f"{username}@rapport.test", **extra)
     for team in teams:
         team.members.add(user)

@@ -54,7 +54,9 @@ class Team(models.Model):
     is_default = models.BooleanField(
         _("default intake team"),
         default=False,
-        help_text=_("New tickets from every channel land in this team unless a rule says otherwise."),
+        help_text=_(
+            "New tickets from every channel land in this team unless a rule says otherwise."
+        ),
     )
 
     class Meta:

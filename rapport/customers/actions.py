@@ -45,7 +45,8 @@ def do_resolve_customer(
             )
             Identity.objects.create(customer=customer, kind=kind, value=value)
     except IntegrityError:
-        return Identity.objects.select_related("customer").get(kind=kind, value=value).customer, False
+        winner = Identity.objects.select_related("customer").get(kind=kind, value=value)
+        return winner.customer, False
     record_event(EventKind.CUSTOMER_CREATED, customer=customer,
                  after={"identity": f"{kind}:{value}"})
     return customer, True

@@ -121,13 +121,9 @@ class CustomerFlag(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reason}"
+
     @property
     def is_active(self) -> bool:
         return self.cleared_at is None
-
-    @property
-    def is_warning(self) -> bool:
-        return self.kind != FlagKind.VIP
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.reason}"

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 
 from rapport.customers import actions
 from rapport.customers.models import Customer, CustomerFlag, Identity
-from rapport.tickets.models import Event, EventKind, Ticket
 from rapport.test import BaseTestCase, receive
+from rapport.tickets.models import Event, EventKind, Ticket
 
 
 class CustomerActionsTest(BaseTestCase):

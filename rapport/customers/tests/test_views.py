@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from rapport.customers.actions import do_add_identity
 from rapport.customers.models import Customer, CustomerFlag
-from rapport.tickets import actions
 from rapport.test import BaseTestCase, receive
+from rapport.tickets import actions
 
 
 class CustomerViewsTest(BaseTestCase):

@@ -5,9 +5,9 @@ from django.core.files.storage import default_storage
 from rapport.customers.models import Customer, Identity
 from rapport.intake.actions import InboundAttachment, InboundMessage, do_receive, do_retry
 from rapport.intake.models import InboundRaw, RawState
+from rapport.test import BaseTestCase, receive
 from rapport.tickets.actions import do_change_status
 from rapport.tickets.models import Event, EventKind, Message, Status, Ticket
-from rapport.test import BaseTestCase, receive
 
 
 class ReceiveTest(BaseTestCase):
@@ -57,7 +57,7 @@ class ReceiveTest(BaseTestCase):
         self.assertEqual(message.ticket, self.carol_ticket)
 
     def test_a_ticket_reference_from_the_transport_threads_the_message(self):
-        message = receive(external_id="<3@x>", subject="[#%d]" % self.carol_ticket.pk,
+        message = receive(external_id="<3@x>", subject=f"[#{self.carol_ticket.pk}]",
                           ticket_id=self.carol_ticket.pk)
         self.assertEqual(message.ticket, self.carol_ticket)
 
@@ -106,7 +106,8 @@ class ReceiveTest(BaseTestCase):
         self.assertEqual(message.body_text, "Привет, мир\nx")
 
     def test_chinese_and_russian_text_survive_intact(self):
-        message = receive(external_id="<8@x>", subject="订单没有到", body_text="我的订单还没有到。谢谢！")
+        message = receive(external_id="<8@x>", subject="订单没有到",
+                          body_text="我的订单还没有到。谢谢！")
         self.assertEqual(message.ticket.subject, "订单没有到")
         self.assertEqual(message.body_text, "我的订单还没有到。谢谢！")
 

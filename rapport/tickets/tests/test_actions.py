@@ -2,9 +2,9 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from rapport.test import BaseTestCase, receive
 from rapport.tickets import actions
 from rapport.tickets.models import Event, EventKind, Status, Ticket
-from rapport.test import BaseTestCase, receive
 
 
 class LifecycleTest(BaseTestCase):

@@ -53,5 +53,5 @@ def test_an_agent_logs_in_opens_a_ticket_and_replies(live_server, browser):
     page.click("button[name=send]")
     expect(page.locator("#timeline .message.out")).to_contain_text("Заказ будет у вас завтра")
     expect(page.locator(".flash")).to_contain_text("Reply sent")
-    page.screenshot(path=os.environ.get("RAPPORT_SCREENSHOT", "/tmp/rapport-ticket.png"),
-                    full_page=True)
+    if os.environ.get("RAPPORT_SCREENSHOT"):  # for docs/screenshot.png
+        page.screenshot(path=os.environ["RAPPORT_SCREENSHOT"], full_page=True)

@@ -6,9 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rapport.customers.actions import do_flag_customer
+from rapport.test import BaseTestCase, receive
 from rapport.tickets import actions
 from rapport.tickets.models import Message, Status, Ticket
-from rapport.test import BaseTestCase, receive
 
 
 class InboxTest(BaseTestCase):
