@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "rapport.accounts"
     label = "accounts"
-    verbose_name = "Agents and teams"
+    verbose_name = _("Agents and teams")

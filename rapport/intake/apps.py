@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
     name = "rapport.intake"
     label = "intake"
-    verbose_name = "Intake (raw inbound messages and quarantine)"
+    verbose_name = _("Intake (raw inbound messages and quarantine)")

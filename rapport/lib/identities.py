@@ -7,6 +7,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 _PHONE_STRIP = re.compile(r"[\s\-().]")
 
@@ -19,9 +20,9 @@ def normalise_identity(kind: str, value: str) -> str:
     """
     value = unicodedata.normalize("NFC", (value or "").strip())
     if not value:
-        raise ValidationError("The sender has no address or id.", code="identity_missing")
+        raise ValidationError(_("The sender has no address or id."), code="identity_missing")
     if len(value) > 255:
-        raise ValidationError("The sender's address or id is longer than 255 characters.",
+        raise ValidationError(_("The address or id is longer than 255 characters."),
                               code="identity_too_long")
     if kind == "email":
         value = value.lower()
@@ -32,6 +33,8 @@ def normalise_identity(kind: str, value: str) -> str:
         if digits.startswith("00"):
             digits = "+" + digits[2:]
         if not re.fullmatch(r"\+?\d{3,20}", digits):
-            raise ValidationError(f"{value!r} is not a phone number.", code="identity_invalid")
+            raise ValidationError(
+                _("%(value)s is not a phone number.") % {"value": value}, code="identity_invalid"
+            )
         return digits
     return value

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketsConfig(AppConfig):
     name = "rapport.tickets"
     label = "tickets"
-    verbose_name = "Tickets"
+    verbose_name = _("Tickets")
