@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "bench")]
+sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
 
 import django  # noqa: E402
@@ -35,9 +35,14 @@ from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-import corpus as C  # noqa: E402
+from bench import corpus as C  # noqa: E402
 from rapport.accounts.models import Role, Team, User  # noqa: E402
-from rapport.customers.models import Customer, CustomerFlag, Identity, Organisation  # noqa: E402
+from rapport.customers.models import (  # noqa: E402
+    Customer,
+    CustomerFlag,
+    Identity,
+    Organisation,
+)
 from rapport.tickets.models import Event, Message, Note, Tag, Ticket  # noqa: E402
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC).replace(tzinfo=None)
@@ -69,8 +74,8 @@ def columns(model, attnames: list[str]) -> list[str]:
     missing = set(fields) - set(attnames)
     unknown = set(attnames) - set(fields)
     if missing or unknown:
-        raise SystemExit(f"{model.__name__}: columns changed (missing {missing}, unknown {unknown});"
-                         " update bench/seed.py")
+        raise SystemExit(f"{model.__name__}: columns changed (missing {missing}, "
+                         f"unknown {unknown}); update bench/seed.py")
     return [fields[a].column for a in attnames]
 
 
@@ -385,7 +390,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, required=True)
     parser.add_argument("--customers", type=int, help="default: tickets / 5")
-    parser.add_argument("--organisations", type=int, help="default: tickets / 1000, at least 5")
+    parser.add_argument("--organisations", type=int, default=50,
+                        help="default 50, at every size: the customer page renders each one "
+                        "as an <option> (see bench/README.md)")
     parser.add_argument("--events", choices=["full", "created"], default="full",
                         help="full: every event the actions would record; created: only "
                         "ticket.created")
@@ -394,7 +401,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.tickets
     n_customers = args.customers or max(10, n // 5)
-    n_orgs = args.organisations if args.organisations is not None else max(5, n // 1000)
+    n_orgs = args.organisations
     db = connection.settings_dict
     if connection.vendor == "postgresql" and db["NAME"] in ("test", "postgres"):
         raise SystemExit(f"refusing to seed the {db['NAME']!r} database")

@@ -124,6 +124,13 @@ def do_merge_customers(source: Customer, target: Customer, *, actor) -> Customer
         "anniversaries": Anniversary.objects.filter(customer=source).update(customer=target),
         "events": Event.objects.filter(customer=source).update(customer=target),
     }
+    # Two flags of one kind that both still hold become one: the older one stays.
+    seen: set[str] = set()
+    for flag in CustomerFlag.objects.filter(customer=target, cleared_at=None).order_by("created_at"):
+        if flag.kind in seen:
+            flag.cleared_at, flag.cleared_by = timezone.now(), actor
+            flag.save(update_fields=["cleared_at", "cleared_by"])
+        seen.add(flag.kind)
     changed = []
     for name in ("organisation_id", "language", "preferred_channel", "birthday", "name"):
         if not getattr(target, name) and getattr(source, name):

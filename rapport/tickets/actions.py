@@ -28,8 +28,11 @@ from .models import (
 
 
 def _touch(ticket: Ticket, at=None) -> None:
-    ticket.updated_at = at or timezone.now()
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
+    """Record activity at `at`; last activity only moves forward (late deliveries exist)."""
+    at = at or timezone.now()
+    if at > ticket.updated_at:
+        ticket.updated_at = at
+    Ticket.objects.filter(pk=ticket.pk, updated_at__lt=at).update(updated_at=at)
 
 
 def default_team() -> Team | None:
@@ -300,12 +303,13 @@ def do_merge_tickets(source: Ticket, target: Ticket, *, actor: User | None) -> T
         target.created_at = source.created_at
     Ticket.objects.filter(pk=source.pk).update(merged_into=target)
     source.merged_into = target
+    source_was_open = source.status in OPEN_STATUSES
     if source.status != Status.CLOSED:
         _set_status(source, Status.CLOSED, actor=actor, at=at)
     record_event(EventKind.MERGED, ticket=source, actor=actor, after={"into": target.pk}, at=at)
     record_event(EventKind.MERGED, ticket=target, actor=actor,
                  after={"from": source.pk, "messages": moved_messages}, at=at)
-    if target.status in (Status.SOLVED, Status.CLOSED) and source.status in OPEN_STATUSES:
+    if target.status in (Status.SOLVED, Status.CLOSED) and source_was_open:
         _set_status(target, Status.OPEN, actor=actor, at=at)
     _touch(source, at)
     _touch(target, at)

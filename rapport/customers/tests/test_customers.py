@@ -65,3 +65,13 @@ class CustomerActionsTest(BaseTestCase):
     def test_an_internal_customer_is_marked_as_such(self):
         actions.do_update_customer(self.carol, actor=self.alice, kind="internal")
         self.assertEqual(Customer.objects.get(pk=self.carol.pk).kind, "internal")
+
+
+class MergeFlagsTest(BaseTestCase):
+    def test_merging_two_flagged_profiles_keeps_one_flag_per_kind(self):
+        other = receive(channel="telegram", sender="1", external_id="t1").customer
+        actions.do_flag_customer(self.carol, kind="abusive", reason="first", actor=self.alice)
+        actions.do_flag_customer(other, kind="abusive", reason="second", actor=self.bob)
+        actions.check_merge_customers(other, self.carol, actor=self.alice)
+        active = CustomerFlag.objects.filter(customer=self.carol, cleared_at=None)
+        self.assertEqual([f.reason for f in active], ["first"])

@@ -134,3 +134,21 @@ class MergeSplitTest(BaseTestCase):
     def test_the_only_message_cannot_be_split_off(self):
         with self.assertRaises(ValidationError):
             actions.check_split_message(self.carol_ticket.messages.get(), actor=self.alice)
+
+
+class MergeReopenTest(BaseTestCase):
+    def test_merging_an_open_ticket_into_a_solved_one_reopens_it(self):
+        other = receive(external_id="<later@x>", subject="Still broken").ticket
+        actions.do_change_status(self.carol_ticket, Status.SOLVED, actor=self.alice)
+        self.carol_ticket.refresh_from_db()
+        actions.check_merge_tickets(other, self.carol_ticket, actor=self.alice)
+        self.carol_ticket.refresh_from_db()
+        self.assertEqual(self.carol_ticket.status, Status.OPEN)
+
+    def test_a_late_delivery_does_not_move_last_activity_backwards(self):
+        from datetime import timedelta
+
+        before = Ticket.objects.get(pk=self.carol_ticket.pk).updated_at
+        receive(external_id="<old@x>", in_reply_to=["<carol-1@example.com>"],
+                received_at=before - timedelta(days=2))
+        self.assertEqual(Ticket.objects.get(pk=self.carol_ticket.pk).updated_at, before)
