@@ -126,7 +126,8 @@ def do_merge_customers(source: Customer, target: Customer, *, actor) -> Customer
     }
     # Two flags of one kind that both still hold become one: the older one stays.
     seen: set[str] = set()
-    for flag in CustomerFlag.objects.filter(customer=target, cleared_at=None).order_by("created_at"):
+    active = CustomerFlag.objects.filter(customer=target, cleared_at=None)
+    for flag in active.order_by("created_at"):
         if flag.kind in seen:
             flag.cleared_at, flag.cleared_by = timezone.now(), actor
             flag.save(update_fields=["cleared_at", "cleared_by"])
