@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.tickets",
     "rapport.intake",
+    "rapport.outbox",
+    "rapport.mail",
     "rapport.demo",
 ]
 

@@ -1,6 +1,7 @@
 """The one intake path every channel calls (CH1, TR1). See docs/intake.md.
 
-    do_receive(InboundMessage) -> Receipt
+    do_receive(InboundMessage) -> Receipt        a transport that parsed its wire format
+    do_receive_raw(channel, raw, ...) -> Receipt  a transport that stores bytes before parsing
 
 1. Store the raw message first, in its own committed transaction. (channel, external_id) is
    unique, so a message delivered twice — or by two workers at once — is stored once.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -26,12 +28,20 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rapport.accounts.models import Team
 from rapport.customers.actions import do_resolve_customer
 from rapport.customers.models import Customer
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
-from rapport.tickets.models import OPEN_STATUSES, Attachment, Message, Status, Ticket
+from rapport.tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Message,
+    Participant,
+    Status,
+    Ticket,
+)
 
 from .models import InboundRaw, RawState
 
@@ -62,6 +72,13 @@ class InboundMessage:
     language: str = ""
     in_reply_to: list[str] = field(default_factory=list)  # external ids it answers
     ticket_id: int | None = None  # a ticket reference the transport found (e.g. "[#123]")
+    team_id: int | None = None  # the team a new ticket goes to (e.g. the mailbox's team)
+    # Other people on the conversation (e-mail Cc): they become participants whose replies
+    # join the ticket.
+    participants: list[tuple[str, str]] = field(default_factory=list)  # (address, name)
+    # "auto-reply" or "list": stored on the ticket, but changes no status.
+    auto: str = ""
+    quoted_text: str = ""  # the quoted history and signature, kept out of the displayed body
     attachments: list[InboundAttachment] = field(default_factory=list)
     raw: bytes = b""
     received_at: datetime | None = None
@@ -106,6 +123,35 @@ def _payload(inbound: InboundMessage, raw_id: int) -> dict:
     return data
 
 
+class NotForTicket(Exception):  # noqa: N818 — a decision, not an error
+    """Raised by a channel parser for input that is kept but makes no message (a bounce)."""
+
+
+# channel → function(raw bytes, hints) -> InboundMessage, registered by channel transports
+# whose wire format is parsed after the raw bytes are stored (e-mail).
+PARSERS: dict[str, Callable[[bytes, dict], InboundMessage]] = {}
+
+
+def register_parser(channel: str, parser: Callable[[bytes, dict], InboundMessage]) -> None:
+    PARSERS[channel] = parser
+
+
+def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | None = None,
+                   sender: str = "") -> Receipt:
+    """Store the bytes durably first, then parse and process them. A parser error quarantines
+    the stored message with its reason; `do_retry` parses it again (after a parser fix)."""
+    with transaction.atomic():
+        stored, created = InboundRaw.objects.get_or_create(
+            channel=channel,
+            external_id=external_id[:255],
+            defaults={"raw": bytes(raw), "sender": sender[:500],
+                      "payload": {"hints": hints or {}, "parsed": False}},
+        )
+    if not created:
+        return Receipt(raw=stored, duplicate=True)
+    return Receipt(raw=do_process(stored.pk), duplicate=False)
+
+
 def do_receive(inbound: InboundMessage) -> Receipt:
     """Store, then process, one inbound message. Exactly once per (channel, external_id)."""
     external_id = _external_id(inbound)
@@ -141,8 +187,13 @@ def do_process(raw_id: int) -> InboundRaw:
         with transaction.atomic():
             # The row lock makes concurrent processing of one raw message wait, then see it done.
             raw = InboundRaw.objects.select_for_update().get(pk=raw_id)
-            if raw.state == RawState.PROCESSED:
+            if raw.state in (RawState.PROCESSED, RawState.IGNORED):
                 return raw
+            if raw.payload.get("parsed") is False or (
+                raw.state == RawState.QUARANTINED and raw.channel in PARSERS
+                and "hints" in raw.payload
+            ):
+                _parse(raw)
             message = _process(raw)
             raw.message = message
             raw.state = RawState.PROCESSED
@@ -151,6 +202,12 @@ def do_process(raw_id: int) -> InboundRaw:
             raw.processed_at = timezone.now()
             raw.save(update_fields=["message", "state", "error", "attempts", "processed_at"])
             return raw
+    except NotForTicket as exc:
+        InboundRaw.objects.filter(pk=raw_id).update(
+            state=RawState.IGNORED, error=str(exc)[:5000], attempts=F("attempts") + 1,
+            processed_at=timezone.now(),
+        )
+        return InboundRaw.objects.get(pk=raw_id)
     except ValidationError as exc:
         reason = "; ".join(exc.messages)
     except Exception as exc:  # noqa: BLE001 — anything else is quarantined, never lost
@@ -160,6 +217,18 @@ def do_process(raw_id: int) -> InboundRaw:
         state=RawState.QUARANTINED, error=reason[:5000], attempts=F("attempts") + 1
     )
     return InboundRaw.objects.get(pk=raw_id)
+
+
+def _parse(raw: InboundRaw) -> None:
+    """Turn stored bytes into the normalised payload (inside the processing transaction)."""
+    parser = PARSERS.get(raw.channel)
+    if parser is None:
+        raise ValidationError(f"No parser for channel {raw.channel!r}.")
+    hints = raw.payload.get("hints") or {}
+    inbound = parser(bytes(raw.raw), hints)
+    raw.sender = (inbound.sender or "")[:500]
+    raw.payload = {**_payload(inbound, raw.pk), "hints": hints, "parsed": True}
+    raw.save(update_fields=["sender", "payload"])
 
 
 def _process(raw: InboundRaw) -> Message:
@@ -190,10 +259,12 @@ def _process(raw: InboundRaw) -> Message:
     ticket = _thread(raw, data, customer)
     subject = data.get("subject") or ""
     if ticket is None:
+        team = Team.objects.filter(pk=data["team_id"]).first() if data.get("team_id") else None
         ticket = do_create_ticket(
             customer=customer,
             subject=subject or subject_from_body(body_text or html_to_text(body_html)),
             channel=channel,
+            team=team,
             at=at,
         )
     message = do_add_inbound_message(
@@ -202,8 +273,10 @@ def _process(raw: InboundRaw) -> Message:
         channel=channel,
         body_text=body_text,
         body_html=body_html,
+        body_quoted=data.get("quoted_text") or "",
         subject=subject,
         external_id=raw.external_id,
+        auto=data.get("auto") or "",
         at=at,
     )
     for att in data.get("attachments") or []:
@@ -216,7 +289,20 @@ def _process(raw: InboundRaw) -> Message:
             content_type=att["content_type"],
             size=att["size"],
         )
+    if data.get("auto") != "list":
+        _add_participants(ticket, kind, data.get("participants") or [])
     return message
+
+
+def _add_participants(ticket: Ticket, kind: str, people: list) -> None:
+    """People copied on the conversation join it: their replies land on this ticket."""
+    for value, name in people[:50]:
+        try:
+            person, _created = do_resolve_customer(kind, value, name=name or "")
+        except ValidationError:
+            continue  # an unusable Cc address is no reason to refuse the message
+        if person.pk != ticket.customer_id:
+            Participant.objects.get_or_create(ticket=ticket, customer=person)
 
 
 def _live(ticket: Ticket | None) -> Ticket | None:
@@ -228,13 +314,22 @@ def _live(ticket: Ticket | None) -> Ticket | None:
     return ticket
 
 
+def _belongs(ticket: Ticket, customer) -> bool:
+    return ticket.customer_id == customer.pk or ticket.participants.filter(
+        customer=customer
+    ).exists()
+
+
 def _thread(raw: InboundRaw, data: dict, customer) -> Ticket | None:
-    """The ticket this message continues, or None for a new problem (one ticket per problem)."""
+    """The ticket this message continues, or None for a new problem (one ticket per problem).
+
+    A reference (ticket token, or a message this one answers) is only followed when the
+    writer is the ticket's customer or one of its participants: many people answering one
+    newsletter must not end up in one ticket.
+    """
     candidates: list[Ticket | None] = []
     if data.get("ticket_id"):
-        candidates.append(
-            Ticket.objects.filter(pk=data["ticket_id"], customer=customer).first()
-        )
+        candidates.append(Ticket.objects.filter(pk=data["ticket_id"]).first())
     refs = [r for r in data.get("in_reply_to") or [] if r]
     if refs:
         earlier = (
@@ -247,7 +342,7 @@ def _thread(raw: InboundRaw, data: dict, customer) -> Ticket | None:
     for candidate in candidates:
         ticket = _live(candidate)
         # A closed ticket stays closed: a new message about it is a new ticket.
-        if ticket is not None and ticket.status != Status.CLOSED:
+        if ticket is not None and ticket.status != Status.CLOSED and _belongs(ticket, customer):
             return ticket
     if raw.channel in CONVERSATIONAL:
         return (
@@ -259,4 +354,3 @@ def _thread(raw: InboundRaw, data: dict, customer) -> Ticket | None:
             .first()
         )
     return None
-

@@ -13,6 +13,7 @@ class RawState(models.TextChoices):
     RECEIVED = "received", _("Received, not yet processed")
     PROCESSED = "processed", _("Processed")
     QUARANTINED = "quarantined", _("Quarantined")
+    IGNORED = "ignored", _("Kept, no ticket needed")  # e.g. a bounce, recorded on its message
 
 
 class InboundRaw(models.Model):

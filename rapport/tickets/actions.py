@@ -76,11 +76,14 @@ def do_add_inbound_message(
     channel: str,
     body_text: str,
     body_html: str = "",
+    body_quoted: str = "",
     subject: str = "",
     external_id: str = "",
+    auto: str = "",
     at=None,
 ) -> Message:
-    """Attach a customer's message to a ticket; a customer writing back reopens it."""
+    """Attach a customer's message to a ticket; a customer writing back reopens it (an
+    automatic message — out-of-office, mailing list — is kept but changes no status)."""
     at = at or timezone.now()
     body_html = sanitise_html(body_html)
     body_text = clean_text(body_text) or html_to_text(body_html)
@@ -92,13 +95,15 @@ def do_add_inbound_message(
         subject=truncate(clean_text(subject), 255),
         body_text=body_text,
         body_html=body_html,
+        body_quoted=clean_text(body_quoted),
         external_id=external_id,
+        auto=auto,
         created_at=at,
     )
     record_event(
         EventKind.MESSAGE_RECEIVED, ticket=ticket, after={"message": message.pk}, at=at
     )
-    if ticket.status in (Status.PENDING, Status.SOLVED):
+    if ticket.status in (Status.PENDING, Status.SOLVED) and not auto:
         _set_status(ticket, Status.OPEN, actor=None, at=at)
     _touch(ticket, at)
     return message

@@ -133,6 +133,24 @@ class Ticket(models.Model):
         return status in TRANSITIONS[self.status]
 
 
+class Participant(models.Model):
+    """Someone else on the conversation (an e-mail Cc): their replies join this ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="participations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "customer"], name="participant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} on {self.ticket_id}"
+
+
 class Direction(models.TextChoices):
     IN = "in", _("From the customer")
     OUT = "out", _("To the customer")
@@ -156,6 +174,10 @@ class Message(models.Model):
     subject = models.CharField(max_length=255, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True, help_text=_("Sanitised (allow-list) HTML."))
+    # E-mail: the quoted history and mail-client signature, kept out of the displayed body.
+    body_quoted = models.TextField(blank=True)
+    # "" for a person's message; "auto-reply" / "list" (inbound), "ack" (our acknowledgement).
+    auto = models.CharField(max_length=16, blank=True)
     # Unique per channel so that a message delivered twice is stored once.
     external_id = models.CharField(max_length=255, blank=True)
     split_from = models.ForeignKey(
@@ -230,6 +252,7 @@ class EventKind(models.TextChoices):
     SUMMARY = "ticket.summary", _("Summary changed")
     SUBJECT = "ticket.subject", _("Subject changed")
     MERGED = "ticket.merged", _("Ticket merged")
+    DELIVERY_FAILED = "delivery.failed", _("Delivery failed")
     SPLIT = "ticket.split", _("Message split into a new ticket")
     CUSTOMER_CREATED = "customer.created", _("Customer created")
     CUSTOMER_UPDATED = "customer.updated", _("Customer updated")
