@@ -229,7 +229,8 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
                    "assignee_id", "summary", "merged_into_id", "created_at", "updated_at",
                    "first_response_at", "solved_at", "closed_at"]
     msg_cols = ["id", "ticket_id", "direction", "channel", "customer_id", "author_id", "subject",
-                "body_text", "body_html", "external_id", "split_from_id", "created_at"]
+                "body_text", "body_html", "body_quoted", "auto", "external_id", "split_from_id",
+                "created_at"]
     event_cols = ["id", "ticket_id", "customer_id", "actor_id", "kind", "before", "after",
                   "created_at"]
     note_cols = ["id", "ticket_id", "author_id", "body", "created_at"]
@@ -300,18 +301,22 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
             pool = cust_pool[lang]
             reply = "Re: " + subject if channel == "email" else ""
             ext = f"<m{m}.{tid}@{'mail' if channel == 'email' else channel}.example>"
-            messages.append((m, tid, "in", channel, cid, None, subject,
-                             pool[rng.randrange(len(pool))], "", ext, None, s1))
+            first_body = pool[rng.randrange(len(pool))]
+            messages.append((m, tid, "in", channel, cid, None, subject, first_body, "", "", "",
+                             ext, None, s1))
             if status == "new":  # nobody answered yet: the customer chased twice
-                messages.append((m + 1, tid, "in", channel, cid, None, reply,
-                                 pool[rng.randrange(len(pool))], "", ext + "2", None, s2))
+                previous = pool[rng.randrange(len(pool))]
+                messages.append((m + 1, tid, "in", channel, cid, None, reply, previous, "", "",
+                                 "", ext + "2", None, s2))
             else:
                 apool = agent_pool[lang]
-                messages.append((m + 1, tid, "out", channel, cid, agent_id, reply,
-                                 apool[rng.randrange(len(apool))].replace("{agent}", agent_name),
-                                 "", "", None, s2))
+                previous = apool[rng.randrange(len(apool))].replace("{agent}", agent_name)
+                messages.append((m + 1, tid, "out", channel, cid, agent_id, reply, previous, "",
+                                 "", "", "", None, s2))
+            # An e-mail reply carries the previous message quoted (kept out of the body).
+            quoted = "> " + previous.replace("\n", "\n> ") if channel == "email" else ""
             messages.append((m + 2, tid, "in", channel, cid, None, reply,
-                             pool[rng.randrange(len(pool))], "", ext + "3", None, s3))
+                             pool[rng.randrange(len(pool))], "", quoted, "", ext + "3", None, s3))
             ev = events.append
             ev((next_event_id(), tid, cid, None, "ticket.created", None,
                 json.dumps({"channel": channel}), s_created))

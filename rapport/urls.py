@@ -10,5 +10,6 @@ urlpatterns = [
     path("me/", account_views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("customers/", include("rapport.customers.urls")),
+    path("mail/", include("rapport.mail.urls")),
     path("", include("rapport.tickets.urls")),
 ]

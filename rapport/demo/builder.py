@@ -581,7 +581,8 @@ class DemoBuilder:
             elif action == "reply":
                 do_reply(plan.ticket, author=agent,
                          body_text=self.reply_text(plan, agent, details["text"].format(**ctx)),
-                         status_after=details.get("status"), at=at)
+                         status_after=details.get("status"), at=at,
+                         deliver=False)  # history: these replies went out long ago
             elif action == "note":
                 do_add_note(plan.ticket, author=agent, body=texts["note"][0].format(**ctx), at=at)
             elif action == "legal_note":

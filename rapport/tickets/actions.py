@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Team, User
 from rapport.lib.text import clean_text, html_to_text, sanitise_html, truncate
+from rapport.outbox.actions import do_queue
 
 from .events import record_event
 from .models import (
@@ -109,6 +110,7 @@ def do_add_inbound_message(
     return message
 
 
+@transaction.atomic
 def do_reply(
     ticket: Ticket,
     *,
@@ -116,8 +118,10 @@ def do_reply(
     body_text: str,
     status_after: str | None = None,
     at=None,
+    deliver: bool = True,
 ) -> Message:
-    """An agent's reply to the customer. Delivery goes through the channel's outbox."""
+    """An agent's reply to the customer, queued in the channel's outbox in the same
+    transaction (`deliver=False` records a reply given elsewhere, e.g. imported history)."""
     at = at or timezone.now()
     body_text = clean_text(body_text).strip()
     message = Message.objects.create(
@@ -131,6 +135,8 @@ def do_reply(
     )
     record_event(EventKind.MESSAGE_SENT, ticket=ticket, actor=author,
                  after={"message": message.pk}, at=at)
+    if deliver:
+        do_queue(message)
     if ticket.first_response_at is None:
         ticket.first_response_at = at
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)

@@ -24,7 +24,7 @@ class Entry:
 def ticket_timeline(ticket) -> list[Entry]:
     messages = (
         Message.objects.filter(ticket=ticket)
-        .select_related("author", "customer", "split_from")
+        .select_related("author", "customer", "split_from", "delivery")
         .prefetch_related("attachments")
     )
     notes = Note.objects.filter(ticket=ticket).select_related("author")

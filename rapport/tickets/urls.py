@@ -14,4 +14,5 @@ urlpatterns = [
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("messages/<int:pk>/split/", views.message_split, name="message-split"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("deliveries/<int:pk>/resend/", views.delivery_resend, name="delivery-resend"),
 ]

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from rapport.customers.models import CustomerFlag, FlagKind
 from rapport.lib.keyset import paginate
+from rapport.outbox.actions import do_resend
+from rapport.outbox.models import Delivery
 
 from . import actions, presence
 from .forms import (
@@ -257,6 +259,16 @@ def ticket_presence(request: HttpRequest, pk: int) -> HttpResponse:
     viewers = presence.ping(ticket.pk, request.user, typing=request.POST.get("typing") == "1")
     return render(request, "tickets/_viewers.html", {"viewers": viewers, "ticket": ticket,
                                                       "presence_interval": presence.PING})
+
+
+@login_required
+@require_POST
+def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_object_or_404(Delivery.objects.select_related("message"), pk=pk)
+    ticket = access_ticket(request.user, delivery.message.ticket_id)
+    do_resend(delivery)
+    messages.success(request, _("The message is queued to be sent again."))
+    return redirect("ticket", pk=ticket.pk)
 
 
 @login_required

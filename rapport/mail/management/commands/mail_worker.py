@@ -1,0 +1,48 @@
+"""`manage.py mail_worker`: fetch every active mailbox over IMAP and send what the outbox has
+due, forever (or once with --once). Run one per site; `make run` starts it."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from rapport.mail import imap
+from rapport.mail.models import Mailbox
+from rapport.outbox.actions import flush_due
+
+log = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Fetch mail over IMAP and send queued replies, in a loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="One round, then exit.")
+        parser.add_argument("--interval", type=int, default=30,
+                            help="Seconds between rounds (IMAP IDLE wakes it earlier).")
+
+    def handle(self, *args, once: bool = False, interval: int = 30, **options) -> None:
+        while True:
+            close_old_connections()
+            fetched = sent = 0
+            mailboxes = list(Mailbox.objects.filter(is_active=True).exclude(imap_host=""))
+            for mailbox in mailboxes:
+                try:
+                    fetched += imap.poll(mailbox)
+                except Exception as exc:  # noqa: BLE001 — one broken mailbox must not stop all
+                    log.warning("mail_worker: %s: %s", mailbox, exc)
+            sent = flush_due()
+            if fetched or sent or once:
+                self.stdout.write(f"fetched {fetched} message(s), sent {sent} delivery(ies)")
+            if once:
+                return
+            if len(mailboxes) == 1:
+                try:
+                    imap.wait_for_mail(mailboxes[0], interval)
+                    continue
+                except Exception:  # noqa: BLE001, S110 — fall back to plain polling
+                    pass
+            time.sleep(interval)
