@@ -189,12 +189,20 @@ def do_process(raw_id: int) -> InboundRaw:
             raw = InboundRaw.objects.select_for_update().get(pk=raw_id)
             if raw.state in (RawState.PROCESSED, RawState.IGNORED):
                 return raw
-            if raw.payload.get("parsed") is False or (
-                raw.state == RawState.QUARANTINED and raw.channel in PARSERS
-                and "hints" in raw.payload
-            ):
-                _parse(raw)
-            message = _process(raw)
+            try:
+                if raw.payload.get("parsed") is False or (
+                    raw.state == RawState.QUARANTINED and raw.channel in PARSERS
+                    and "hints" in raw.payload
+                ):
+                    _parse(raw)
+                message = _process(raw)
+            except NotForTicket as exc:
+                # Kept, and whatever the parser recorded (a bounce on its message) commits.
+                raw.state, raw.error = RawState.IGNORED, str(exc)[:5000]
+                raw.attempts += 1
+                raw.processed_at = timezone.now()
+                raw.save(update_fields=["state", "error", "attempts", "processed_at"])
+                return raw
             raw.message = message
             raw.state = RawState.PROCESSED
             raw.error = ""
@@ -202,12 +210,6 @@ def do_process(raw_id: int) -> InboundRaw:
             raw.processed_at = timezone.now()
             raw.save(update_fields=["message", "state", "error", "attempts", "processed_at"])
             return raw
-    except NotForTicket as exc:
-        InboundRaw.objects.filter(pk=raw_id).update(
-            state=RawState.IGNORED, error=str(exc)[:5000], attempts=F("attempts") + 1,
-            processed_at=timezone.now(),
-        )
-        return InboundRaw.objects.get(pk=raw_id)
     except ValidationError as exc:
         reason = "; ".join(exc.messages)
     except Exception as exc:  # noqa: BLE001 — anything else is quarantined, never lost

@@ -7,6 +7,7 @@ import html
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
 
 from rapport.lib.channels import Channel
@@ -130,7 +131,7 @@ def compose(message: Message, *, mailbox: Mailbox | None = None, ack: bool = Fal
                                  filename=attachment.filename)
     return Composed(
         payload={"mailbox": mailbox.pk, "from": mailbox.address, "to": [to, *cc]},
-        raw=email.as_bytes(),
+        raw=email.as_bytes(policy=SMTP),  # CRLF line ends, as SMTP requires
         external_id=message_id,
     )
 

@@ -168,8 +168,20 @@ def decode_header(value, fallback_charset: str | None = None) -> str:
     return re.sub(r"[\r\n\t ]+", " ", text).strip()
 
 
+def _raw_headers(msg: Message, name: str) -> list[str]:
+    """A header's values as stored: raw 8-bit bytes kept as surrogate escapes. (`msg.get`
+    would turn those into an undecodable `Header` first.)"""
+    name = name.lower()
+    return [str(v) for k, v in msg.raw_items() if k.lower() == name]
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    values = _raw_headers(msg, name)
+    return values[0] if values else ""
+
+
 def _addresses(msg: Message, name: str, fallback: str | None) -> list[tuple[str, str]]:
-    values = [decode_header(v, fallback) for v in msg.get_all(name, [])]
+    values = [decode_header(v, fallback) for v in _raw_headers(msg, name)]
     result = []
     for display, addr in email.utils.getaddresses(values):
         addr = addr.strip().strip("<>").strip()
@@ -235,9 +247,9 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = 25 * 1024 * 1024) -
 
     body_charset = _first_declared_charset(msg)
     mail = ParsedMail()
-    mail.message_id = (_msgids(str(msg.get("Message-ID", ""))) or [""])[0]
-    mail.in_reply_to = _msgids(str(msg.get("In-Reply-To", "")))
-    mail.references = _msgids(" ".join(str(v) for v in msg.get_all("References", [])))
+    mail.message_id = (_msgids(_raw_header(msg, "Message-ID")) or [""])[0]
+    mail.in_reply_to = _msgids(_raw_header(msg, "In-Reply-To"))
+    mail.references = _msgids(" ".join(_raw_headers(msg, "References")))
     sender = _addresses(msg, "From", body_charset) or _addresses(msg, "Sender", body_charset)
     if sender:
         mail.from_name, mail.from_addr = sender[0]
@@ -245,15 +257,15 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = 25 * 1024 * 1024) -
     mail.reply_to = reply_to[0][1] if reply_to else ""
     mail.to = _addresses(msg, "To", body_charset)
     mail.cc = _addresses(msg, "Cc", body_charset)
-    mail.subject = decode_header(msg.get("Subject", ""), body_charset)[:998]
+    mail.subject = decode_header(_raw_header(msg, "Subject"), body_charset)[:998]
     try:
-        mail.date = email.utils.parsedate_to_datetime(str(msg.get("Date", "")))
+        mail.date = email.utils.parsedate_to_datetime(_raw_header(msg, "Date"))
         if mail.date is not None and mail.date.tzinfo is None:
             mail.date = None
     except (TypeError, ValueError, IndexError):
         mail.date = None
     token = TICKET_TOKEN.search(mail.subject)
-    header_token = str(msg.get("X-Rapport-Ticket", "")).strip()
+    header_token = _raw_header(msg, "X-Rapport-Ticket").strip()
     if token:
         mail.ticket_token = int(token.group(1))
     elif header_token.isdigit() and len(header_token) <= 12:
@@ -274,10 +286,24 @@ def _first_declared_charset(msg: Message) -> str | None:
     return None
 
 
+def _leaves(part: Message, depth: int = 0):
+    """The parts to look at, depth first. An attached message (a forward) and a delivery
+    report stay whole; nesting deeper than 30 levels is not followed (a hostile message)."""
+    ctype = (part.get_content_type() or "text/plain").lower()
+    if part.is_multipart() and ctype not in ("message/rfc822", "message/delivery-status") \
+            and depth < 30:
+        yield part  # the container itself, so signed/encrypted can be noticed
+        payload = part.get_payload()
+        for child in payload if isinstance(payload, list) else []:
+            yield from _leaves(child, depth + 1)
+    else:
+        yield part
+
+
 def _walk(msg: Message, mail: ParsedMail, body_charset: str | None, limit: int) -> None:
-    for part in msg.walk():
+    for part in _leaves(msg):
         ctype = (part.get_content_type() or "text/plain").lower()
-        if part.is_multipart():
+        if part.is_multipart() and ctype not in ("message/rfc822", "message/delivery-status"):
             if ctype == "multipart/signed" or ctype == "multipart/encrypted":
                 mail.signed = True
             continue
