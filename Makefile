@@ -6,16 +6,17 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test setup messages browser lock lint bench-small clean
+.PHONY: run test setup messages test-tools lock lint bench-small clean
 
 run: setup
 	@$(BIN)/python manage.py demo_data
 	@echo "Rapport is at http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker --no-startup-delay & \
+	  $(BIN)/python manage.py mail_worker & \
 	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
-test: setup browser
+test: setup test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) messages
@@ -34,12 +35,17 @@ $(STAMP): requirements.lock pyproject.toml
 messages: $(STAMP)
 	@$(BIN)/python -m rapport.lib.catalogues
 
-# The browser test drives Debian's Chromium through Playwright; install it when missing.
-browser:
-	@test -x /usr/bin/chromium || { \
+# Real parts the tests run: Debian's Chromium (driven by Playwright) and Dovecot (IMAP).
+# Installed when missing (as root; otherwise the command to run is printed).
+TEST_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) \
+                 $(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd)
+test-tools:
+	@if [ -n "$(strip $(TEST_PACKAGES))" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
-	  else echo "The browser test needs Chromium: sudo apt-get install chromium"; exit 1; fi; }
+	    echo "installing $(strip $(TEST_PACKAGES))"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      $(TEST_PACKAGES)) >/dev/null; \
+	  else echo "The tests need: sudo apt-get install $(TEST_PACKAGES)"; exit 1; fi; fi
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
