@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -140,15 +140,17 @@ def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | 
                    sender: str = "") -> Receipt:
     """Store the bytes durably first, then parse and process them. A parser error quarantines
     the stored message with its reason; `do_retry` parses it again (after a parser fix)."""
-    with transaction.atomic():
-        stored, created = InboundRaw.objects.get_or_create(
-            channel=channel,
-            external_id=external_id[:255],
-            defaults={"raw": bytes(raw), "sender": sender[:500],
-                      "payload": {"hints": hints or {}, "parsed": False}},
-        )
-    if not created:
-        return Receipt(raw=stored, duplicate=True)
+    try:
+        # Insert first (the common case) and let the unique constraint catch a redelivery:
+        # under concurrency the loser waits for the winner's commit, then sees the row.
+        with transaction.atomic():
+            stored = InboundRaw.objects.create(
+                channel=channel, external_id=external_id[:255], raw=bytes(raw),
+                sender=sender[:500], payload={"hints": hints or {}, "parsed": False},
+            )
+    except IntegrityError:
+        existing = InboundRaw.objects.get(channel=channel, external_id=external_id[:255])
+        return Receipt(raw=existing, duplicate=True)
     return Receipt(raw=do_process(stored.pk), duplicate=False)
 
 
@@ -195,7 +197,7 @@ def do_process(raw_id: int) -> InboundRaw:
                     and "hints" in raw.payload
                 ):
                     _parse(raw)
-                message = _process(raw)
+                message, raw.opened_ticket = _process(raw)
             except NotForTicket as exc:
                 # Kept, and whatever the parser recorded (a bounce on its message) commits.
                 raw.state, raw.error = RawState.IGNORED, str(exc)[:5000]
@@ -208,7 +210,8 @@ def do_process(raw_id: int) -> InboundRaw:
             raw.error = ""
             raw.attempts += 1
             raw.processed_at = timezone.now()
-            raw.save(update_fields=["message", "state", "error", "attempts", "processed_at"])
+            raw.save(update_fields=["message", "state", "error", "attempts", "processed_at",
+                                    "opened_ticket", "sender", "payload"])
             return raw
     except ValidationError as exc:
         reason = "; ".join(exc.messages)
@@ -229,11 +232,12 @@ def _parse(raw: InboundRaw) -> None:
     hints = raw.payload.get("hints") or {}
     inbound = parser(bytes(raw.raw), hints)
     raw.sender = (inbound.sender or "")[:500]
+    # Saved with the outcome, in the same transaction (see do_process).
     raw.payload = {**_payload(inbound, raw.pk), "hints": hints, "parsed": True}
-    raw.save(update_fields=["sender", "payload"])
 
 
-def _process(raw: InboundRaw) -> Message:
+def _process(raw: InboundRaw) -> tuple[Message, bool]:
+    """The message stored on its ticket, and whether it opened that ticket."""
     data = raw.payload
     if data.get("unknown_channel"):
         raise ValidationError(f"Unknown channel {data['unknown_channel']!r}.")
@@ -260,6 +264,7 @@ def _process(raw: InboundRaw) -> Message:
     at = parse_datetime(data.get("received_at") or "") or raw.received_at
     ticket = _thread(raw, data, customer)
     subject = data.get("subject") or ""
+    opened = ticket is None
     if ticket is None:
         team = Team.objects.filter(pk=data["team_id"]).first() if data.get("team_id") else None
         ticket = do_create_ticket(
@@ -293,7 +298,7 @@ def _process(raw: InboundRaw) -> Message:
         )
     if data.get("auto") != "list":
         _add_participants(ticket, kind, data.get("participants") or [])
-    return message
+    return message, opened
 
 
 def _add_participants(ticket: Ticket, kind: str, people: list) -> None:

@@ -32,6 +32,7 @@ class InboundRaw(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+    opened_ticket = models.BooleanField(default=False)  # this message started its ticket
     message = models.OneToOneField(
         "tickets.Message",
         null=True,

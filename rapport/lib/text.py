@@ -44,12 +44,13 @@ def html_to_text(value: str) -> str:
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def clean_text(value: str) -> str:
     """NFC-normalise, drop NULs and control characters other than newlines and tabs."""
     value = unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc"
-    )
+    return _CONTROL.sub("", value)
 
 
 def truncate(value: str, limit: int) -> str:

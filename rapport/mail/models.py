@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,9 @@ DEFAULT_ACKS = {
         "我们将在一个工作日内回复您。\n\n{signature}"
     ),
 }
+
+
+ADDRESSES_CACHE_KEY = "mail:our-addresses"
 
 
 def _token() -> str:
@@ -86,6 +90,10 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(ADDRESSES_CACHE_KEY)  # intake recognises our own addresses from it
 
     @property
     def imap_password(self) -> str:

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
 
+from rapport.customers.models import Identity
 from rapport.lib.channels import Channel
 from rapport.outbox.actions import Composed, PermanentFailure, TemporaryFailure
 from rapport.outbox.models import Delivery
@@ -21,14 +22,21 @@ from .parse import TICKET_TOKEN
 SMTP_TIMEOUT = 30
 
 
-def mailbox_for(ticket: Ticket) -> Mailbox | None:
-    """The mailbox the customer last wrote to, else the team's, else any active one."""
-    last_in = (
-        Message.objects.filter(ticket=ticket, direction=Direction.IN, channel=Channel.EMAIL)
-        .select_related("inbound_raw").order_by("-created_at").first()
+def _thread(ticket: Ticket, exclude_pk: int) -> list[dict]:
+    """The ticket's e-mail messages, oldest first: one query for recipients and references."""
+    return list(
+        Message.objects.filter(ticket=ticket, channel=Channel.EMAIL).exclude(pk=exclude_pk)
+        .order_by("created_at", "id")
+        .values("direction", "external_id", "customer_id", "inbound_raw__sender",
+                "inbound_raw__payload__hints__mailbox")
     )
-    raw = getattr(last_in, "inbound_raw", None) if last_in else None
-    mailbox_id = ((raw.payload or {}).get("hints") or {}).get("mailbox") if raw else None
+
+
+def mailbox_for(ticket: Ticket, thread: list[dict] | None = None) -> Mailbox | None:
+    """The mailbox the customer last wrote to, else the team's, else any active one."""
+    thread = _thread(ticket, 0) if thread is None else thread
+    inbound = [m for m in thread if m["direction"] == Direction.IN]
+    mailbox_id = inbound[-1]["inbound_raw__payload__hints__mailbox"] if inbound else None
     active = Mailbox.objects.filter(is_active=True)
     return (
         (active.filter(pk=mailbox_id).first() if mailbox_id else None)
@@ -37,15 +45,12 @@ def mailbox_for(ticket: Ticket) -> Mailbox | None:
     )
 
 
-def _recipient(ticket: Ticket) -> str | None:
-    last_in = (
-        Message.objects.filter(ticket=ticket, direction=Direction.IN, channel=Channel.EMAIL,
-                               customer_id=ticket.customer_id)
-        .select_related("inbound_raw").order_by("-created_at").first()
-    )
-    raw = getattr(last_in, "inbound_raw", None) if last_in else None
-    if raw is not None and raw.sender:
-        return raw.sender
+def _recipient(ticket: Ticket, thread: list[dict]) -> str | None:
+    """Where the customer last wrote from, else their first e-mail address."""
+    for row in reversed(thread):
+        if (row["direction"] == Direction.IN and row["customer_id"] == ticket.customer_id
+                and row["inbound_raw__sender"]):
+            return row["inbound_raw__sender"]
     return (
         ticket.customer.identities.filter(kind="email").order_by("id")
         .values_list("value", flat=True).first()
@@ -53,14 +58,15 @@ def _recipient(ticket: Ticket) -> str | None:
 
 
 def _copies(ticket: Ticket, exclude: set[str]) -> list[str]:
-    copies = []
-    for participant in ticket.participants.select_related("customer"):
-        address = (
-            participant.customer.identities.filter(kind="email").order_by("id")
-            .values_list("value", flat=True).first()
-        )
-        if address and address not in exclude:
+    addresses = (
+        Identity.objects.filter(customer__participations__ticket=ticket, kind="email")
+        .order_by("customer_id", "id").values_list("customer_id", "value")
+    )
+    copies, seen = [], set()
+    for customer_id, address in addresses:
+        if customer_id not in seen and address not in exclude:
             copies.append(address)
+        seen.add(customer_id)
     return copies
 
 
@@ -73,24 +79,17 @@ def reply_subject(ticket: Ticket) -> str:
 
 def compose(message: Message, *, mailbox: Mailbox | None = None, ack: bool = False) -> Composed:
     ticket = message.ticket
-    mailbox = mailbox or mailbox_for(ticket)
-    to = _recipient(ticket)
+    thread = _thread(ticket, message.pk)
+    mailbox = mailbox or mailbox_for(ticket, thread)
+    to = _recipient(ticket, thread)
     if mailbox is None or not to:
         why = "no active mailbox" if mailbox is None else "the customer has no e-mail address"
         return Composed(payload={"error": f"Cannot send: {why}."}, raw=b"")
     ours = {mailbox.address.lower()}
     cc = [] if ack else _copies(ticket, exclude={to, *ours})
-    refs = list(
-        Message.objects.filter(ticket=ticket, channel=Channel.EMAIL)
-        .exclude(external_id="").exclude(pk=message.pk)
-        .order_by("created_at").values_list("external_id", flat=True)
-    )
-    refs = [r for r in refs if r.startswith("<")][-20:]
-    last_in = (
-        Message.objects.filter(ticket=ticket, direction=Direction.IN, channel=Channel.EMAIL)
-        .exclude(external_id="").order_by("-created_at")
-        .values_list("external_id", flat=True).first()
-    )
+    refs = [m["external_id"] for m in thread if m["external_id"].startswith("<")][-20:]
+    last_in = next((m["external_id"] for m in reversed(thread)
+                    if m["direction"] == Direction.IN and m["external_id"]), None)
     message_id = make_msgid(idstring=f"rapport.{ticket.pk}.{message.pk}", domain=mailbox.domain)
 
     email = EmailMessage()

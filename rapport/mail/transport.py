@@ -11,6 +11,7 @@ import logging
 import re
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +33,7 @@ from rapport.tickets.events import record_event
 from rapport.tickets.models import OPEN_STATUSES, Direction, EventKind, Message, Ticket
 
 from . import outbound
-from .models import Mailbox
+from .models import ADDRESSES_CACHE_KEY, Mailbox
 from .parse import TICKET_TOKEN, content_id, parse_message
 from .quotes import split_reply
 
@@ -69,11 +70,15 @@ def receive_mail(raw: bytes, mailbox: Mailbox | None, *, source: str) -> Receipt
     """Store, then parse and process, one raw message; acknowledge a new ticket (RS3)."""
     hints = {"mailbox": mailbox.pk if mailbox else None, "source": source}
     receipt = do_receive_raw(Channel.EMAIL, raw, external_id=external_id_of(raw), hints=hints)
-    if not receipt.duplicate and receipt.message is not None:
+    if not receipt.duplicate and receipt.raw.opened_ticket and receipt.message is not None:
+        # After the commit, in the background: intake stays fast, and the ack is a courtesy
+        # that must never cost a message.
+        from .tasks import acknowledge_task
+
         try:
-            acknowledge(receipt.message)
+            acknowledge_task.enqueue(receipt.message.pk, mailbox.pk if mailbox else None)
         except Exception:  # noqa: BLE001 — the message is safe; an ack is a courtesy
-            log.exception("mail: acknowledging message %s failed", receipt.message.pk)
+            log.exception("mail: could not queue the acknowledgement of %s", receipt.message.pk)
     return receipt
 
 
@@ -81,7 +86,13 @@ def receive_mail(raw: bytes, mailbox: Mailbox | None, *, source: str) -> Receipt
 
 
 def _our_addresses() -> set[str]:
-    return {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    """Our mailboxes' addresses, cached: they change rarely, mail arrives often. Saving a
+    mailbox clears the cache."""
+    addresses = cache.get(ADDRESSES_CACHE_KEY)
+    if addresses is None:
+        addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+        cache.set(ADDRESSES_CACHE_KEY, addresses, 300)
+    return addresses
 
 
 def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
@@ -131,7 +142,8 @@ def _subject_fallback(mail) -> int | None:
     subject = normalise_subject(mail.subject)
     if len(subject) < 4:
         return None
-    identity = Identity.objects.filter(kind="email", value=mail.from_addr).first()
+    identity = Identity.objects.filter(kind="email", value=mail.from_addr).only(
+        "customer_id").first()
     if identity is None:
         return None
     recent = Ticket.objects.filter(
@@ -140,10 +152,10 @@ def _subject_fallback(mail) -> int | None:
         status__in=OPEN_STATUSES,
         merged_into=None,
         updated_at__gte=timezone.now() - timedelta(days=SUBJECT_FALLBACK_DAYS),
-    ).order_by("-updated_at")[:20]
-    for ticket in recent:
-        if normalise_subject(ticket.subject) == subject:
-            return ticket.pk
+    ).order_by("-updated_at").values_list("pk", "subject")[:20]
+    for pk, ticket_subject in recent:
+        if normalise_subject(ticket_subject) == subject:
+            return pk
     return None
 
 
@@ -171,21 +183,18 @@ register_channel(Channel.EMAIL, compose=outbound.compose, send=outbound.send)
 # --- acknowledgement (RS3) -------------------------------------------------------------------
 
 
-def acknowledge(message: Message) -> Message | None:
-    """Tell the customer we have their new e-mail ticket and when to expect an answer — never
-    to an automatic message, a mailing list, or a ticket that already has an answer."""
+def acknowledge(message: Message, mailbox: Mailbox | None) -> Message | None:
+    """Tell the customer we have their new e-mail ticket (`message` opened it) and when to
+    expect an answer — never for an automatic message or a mailing list."""
     ticket = message.ticket
     if message.auto or ticket.channel != Channel.EMAIL:
         return None
-    mailbox = outbound.mailbox_for(ticket)
+    mailbox = mailbox or outbound.mailbox_for(ticket)
     if mailbox is None or not mailbox.ack_enabled:
         return None
     with transaction.atomic():
-        if ticket.messages.filter(direction=Direction.OUT).exists():
-            return None
-        if ticket.messages.filter(direction=Direction.IN).order_by("created_at", "id").first() \
-                != message:
-            return None  # not a new ticket
+        if Message.objects.filter(ticket=ticket, auto="ack").exists():
+            return None  # a task run twice acknowledges once
         language = ticket.customer.language or guess_language(message.body_text) or "en"
         ack = Message.objects.create(
             ticket=ticket, direction=Direction.OUT, channel=Channel.EMAIL,

@@ -99,9 +99,15 @@ def filtered(user, filters: Filters) -> QuerySet[Ticket]:
 
 
 def capped_count(qs: QuerySet) -> tuple[int, bool]:
-    """(count, capped): an exact count up to the cap, computed over at most cap+1 rows."""
+    """(count, capped): an exact count up to the cap, computed over at most cap+1 rows.
+
+    Counted in the inbox's order on purpose: the database then walks the same
+    (updated_at, id, …) index as the page and stops after cap+1 entries. Unordered, SQLite
+    prefers the plain team_id index and reads every ticket of the agent's teams to find the
+    open ones (50 ms at a million tickets).
+    """
     cap = settings.RAPPORT_COUNT_CAP
-    n = qs.order_by()[: cap + 1].count()
+    n = qs.order_by("-updated_at", "-id")[: cap + 1].count()
     return min(n, cap), n > cap
 
 

@@ -105,20 +105,25 @@ class Ticket(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             # Keyset pagination over every sort the inbox offers stays on an index.
+            # No composite index leads with team: an agent sees team_id IN (their teams); with a
+            # (team, updated_at) index SQLite reads every ticket of those teams and sorts them
+            # (1.8 s for page 50 at a million tickets). Walking (updated_at, id) and
+            # filtering by team stops after one page. See bench/README.md.
             models.Index(fields=["updated_at", "id"], name="ticket_updated"),
             models.Index(fields=["created_at", "id"], name="ticket_created"),
-            models.Index(fields=["team", "updated_at", "id"], name="ticket_team_updated"),
             models.Index(fields=["assignee", "updated_at", "id"], name="ticket_assignee_updated"),
             models.Index(fields=["customer", "updated_at"], name="ticket_customer_updated"),
+            # The waiting tickets: every saved view but "all". team is carried so the team
+            # filter and the capped counts are answered from the index alone.
             models.Index(
-                fields=["updated_at", "id"],
+                fields=["updated_at", "id", "team"],
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="ticket_open_updated",
             ),
             models.Index(
-                fields=["team", "updated_at", "id"],
+                fields=["assignee", "updated_at", "id"],
                 condition=Q(status__in=["new", "open", "pending"]),
-                name="ticket_team_open_updated",
+                name="ticket_assignee_open_updated",
             ),
         ]
 
@@ -283,6 +288,14 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
             models.Index(fields=["customer", "created_at"], name="event_customer_created"),
+            # A customer's profile history (events with no ticket). Without it SQLite takes
+            # event_ticket_created for "ticket_id IS NULL" and reads every such event of
+            # every customer (0.4 s at a million tickets).
+            models.Index(
+                fields=["customer", "created_at"],
+                condition=Q(ticket__isnull=True),
+                name="event_customer_profile",
+            ),
         ]
 
     def __str__(self) -> str:

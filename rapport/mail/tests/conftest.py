@@ -11,6 +11,12 @@ from .servers import Dovecot, Sink
 _users = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Background tasks (acknowledgements) run as they are queued, as a worker would."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(scope="session")
 def dovecot():
     server = Dovecot().start()
