@@ -199,7 +199,12 @@ def imap_path(messages: list[bytes], data_dir: str) -> None:
         command = [sys.executable, str(ROOT / "manage.py"), "mail_worker", "--once"]
         started = time.perf_counter()
         worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
-        time.sleep(max(2.0, len(messages) / 2000))
+        # Kill it mid-batch: once a third of the messages are stored.
+        deadline = time.monotonic() + 600
+        while InboundRaw.objects.count() - before_raw < len(messages) // 3:
+            if time.monotonic() > deadline or worker.poll() is not None:
+                break
+            time.sleep(0.1)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         killed_after = InboundRaw.objects.count() - before_raw

@@ -111,6 +111,7 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         "message_count": sum(1 for e in timeline if e.kind == "message"),
         "customer": customer,
         "identities": list(customer.identities.all()),
+        "participants": list(ticket.participants.select_related("customer")),
         "flags": flags,
         "flag_kinds": FlagKind.choices,
         "tags": tags,
@@ -269,6 +270,20 @@ def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
     do_resend(delivery)
     messages.success(request, _("The message is queued to be sent again."))
     return redirect("ticket", pk=ticket.pk)
+
+
+@login_required
+def message_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The message exactly as it arrived (e.g. the full MIME source), as plain text."""
+    message = get_object_or_404(Message.objects.select_related("inbound_raw"), pk=pk)
+    access_ticket(request.user, message.ticket_id)
+    raw = getattr(message, "inbound_raw", None)
+    if raw is None or not raw.raw:
+        raise Http404(_("No original is stored for this message."))
+    response = HttpResponse(bytes(raw.raw).decode("utf-8", "replace"),
+                            content_type="text/plain; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @login_required

@@ -89,3 +89,24 @@ def test_the_smtp_listener_stores_mail_for_our_addresses_only():
     ticket = Ticket.objects.get()
     assert ticket.messages.get().body_text.startswith("我的订单")
     assert InboundRaw.objects.get().payload["hints"]["source"] == "smtp"
+
+
+def test_agents_can_view_the_original_message_and_outsiders_cannot(box):
+    from rapport.accounts.models import User
+
+    Client().post(f"/mail/inbound/{box.pk}/", RAW, content_type="message/rfc822",
+                  HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}")
+    message = Ticket.objects.get().messages.get()
+    alice = User.objects.create_user("alice", password="x")  # noqa: S106
+    box.team.members.add(alice)
+    charlie = User.objects.create_user("charlie", password="x")  # noqa: S106
+    client = Client()
+    client.force_login(alice)
+    response = client.get(f"/messages/{message.pk}/original/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert b"Message-ID: <cn-1@example.cn>" in response.content
+    page = client.get(f"/tickets/{message.ticket_id}/")
+    assert f"/messages/{message.pk}/original/".encode() in page.content
+    client.force_login(charlie)
+    assert client.get(f"/messages/{message.pk}/original/").status_code == 404
