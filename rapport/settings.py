@@ -13,7 +13,8 @@ from rapport.lib.env import envbool, envint, envlist, envstr
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
-DATA_DIR = Path(envstr("RAPPORT_DATA_DIR", str(PROJECT_DIR / "data"))).resolve()
+# An empty RAPPORT_DATA_DIR means the default too (never the current directory).
+DATA_DIR = Path(envstr("RAPPORT_DATA_DIR") or str(PROJECT_DIR / "data")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("DEBUG", False)
