@@ -160,7 +160,9 @@ def main() -> None:
         connects.append((time.perf_counter() - t0) * 1000)
     connect_ms = statistics.median(connects)
     peak = rss_mb()
+    load = os.getloadavg()[0]
     print(f"  connect (DB_CONN_MAX_AGE=0 pays this per request): {connect_ms:.2f} ms")
+    print(f"  machine load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores")
     print(f"  peak RSS of this process: {peak:.0f} MB")
     print()
     print(f"| page ({vendor}, {n_tickets:,} tickets) | p50 ms | p95 ms | max ms | queries |")
@@ -172,7 +174,7 @@ def main() -> None:
         Path(args.json).write_text(json.dumps({
             "label": args.label, "vendor": vendor, "tickets": n_tickets,
             "customers": n_customers, "n": args.n, "peak_rss_mb": peak,
-            "connect_ms": connect_ms, "pages": bench.results,
+            "connect_ms": connect_ms, "load_avg": load, "pages": bench.results,
         }, indent=1))
 
 

@@ -54,6 +54,8 @@ def main() -> None:
             seeds.get(f"{vendor}-{r['tickets']}", "?") for r in vr) + " | | |")
         print("| new DB connection ms | " + " | ".join(f"{r['connect_ms']:.1f}" for r in vr)
               + " | | |")
+        print("| machine load (1 min avg) | " + " | ".join(
+            f"{r['load_avg']:.1f}" if "load_avg" in r else "?" for r in vr) + " | | |")
     print(f"\ntarget: p95 ≤ {TARGET_P95_MS:.0f} ms at the largest size and p95 growth "
           f"≤ {TARGET_GROWTH:.0f}× from the smallest; peak RSS ≤ {TARGET_RSS_MB:.0f} MB")
 

@@ -450,7 +450,9 @@ def main() -> None:
                       Note, Event, Organisation, Team, User, Tag]
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cur.execute(sql)
-            cur.execute("ANALYZE")
+            # What autovacuum would have done on a desk that grew to this size: statistics,
+            # the visibility map (index-only scans) and hint bits (no first-read writes).
+            cur.execute("VACUUM (ANALYZE)")
         else:
             w.raw.execute("PRAGMA foreign_keys=ON")
             w.raw.execute("PRAGMA journal_mode=WAL")
@@ -459,7 +461,7 @@ def main() -> None:
     if args.check:
         check_foreign_keys()
     print(f"seeded {w.rows:,} rows: migrate {t_migrate:.1f}s, load {t_load:.1f}s, "
-          f"analyze {t_total - t_migrate - t_load:.1f}s, total {t_total:.1f}s")
+          f"analyze/vacuum {t_total - t_migrate - t_load:.1f}s, total {t_total:.1f}s")
     print(f"SEED_SECONDS={t_total:.1f}")
 
 

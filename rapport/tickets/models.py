@@ -125,6 +125,13 @@ class Ticket(models.Model):
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="ticket_assignee_open_updated",
             ),
+            # "Flagged customers": a few hundred flagged people, looked up one by one here
+            # instead of reading every waiting ticket to match them.
+            models.Index(
+                fields=["customer", "updated_at"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="ticket_customer_open",
+            ),
         ]
 
     def __str__(self) -> str:
