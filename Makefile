@@ -21,6 +21,7 @@ test: setup test-tools
 
 setup: $(STAMP) messages
 	@$(BIN)/python manage.py migrate --noinput -v0
+	@$(BIN)/python manage.py optimize_db -v0 >/dev/null
 	@$(BIN)/python manage.py collectstatic --noinput -v0
 
 $(STAMP): requirements.lock pyproject.toml

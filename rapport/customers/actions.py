@@ -12,7 +12,7 @@ from rapport.lib.text import clean_text, truncate
 from rapport.tickets.events import record_event
 from rapport.tickets.models import Event, EventKind, Message, Ticket
 
-from .models import Anniversary, Customer, CustomerFlag, Identity
+from .models import Anniversary, Customer, CustomerFlag, Identity, Organisation
 
 
 def find_customer(kind: str, value: str) -> Customer | None:
@@ -67,6 +67,14 @@ def do_add_identity(customer: Customer, kind: str, value: str, *, actor=None) ->
     record_event(EventKind.CUSTOMER_UPDATED, customer=customer, actor=actor,
                  after={"identity": f"{kind}:{value}"})
     return identity
+
+
+def organisation_named(name: str) -> Organisation | None:
+    """The organisation called `name` (created when new); None for an empty name."""
+    name = truncate(clean_text(name).strip(), 200)
+    if not name:
+        return None
+    return Organisation.objects.get_or_create(name=name)[0]
 
 
 def do_update_customer(customer: Customer, *, actor, **fields) -> Customer:

@@ -13,10 +13,13 @@ class CustomerSearchForm(forms.Form):
 
 
 class CustomerForm(forms.ModelForm):
+    # Typed, not picked from a list: a desk may have thousands of organisations.
+    organisation_name = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+
     class Meta:
         model = Customer
-        fields = ["name", "kind", "organisation", "language", "preferred_channel", "birthday",
-                  "notes"]
+        fields = ["name", "kind", "organisation_name", "language", "preferred_channel",
+                  "birthday", "notes"]
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.Textarea(attrs={"rows": 3}),

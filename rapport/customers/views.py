@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +20,8 @@ from . import actions
 from .forms import CustomerForm, CustomerMergeForm, CustomerSearchForm, FlagForm, IdentityForm
 from .models import Customer, CustomerFlag, Identity
 
-TIMELINE_LIMIT = 100
+TIMELINE_LIMIT = 50
+TICKETS_SHOWN = 20
 
 
 def visible_customers(user) -> QuerySet[Customer]:
@@ -75,17 +77,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 def _customer_context(request, customer: Customer, **forms) -> dict:
-    tickets = list(
-        Ticket.objects.visible_to(request.user)
-        .filter(customer=customer)
-        .select_related("assignee", "team")
-        .order_by("-updated_at")[:50]
-    )
-    ticket_ids = [t.pk for t in tickets]
-    contacts = list(
-        Message.objects.filter(customer=customer, ticket_id__in=ticket_ids)
-        .select_related("author", "ticket")
-        .order_by("-created_at")[:TIMELINE_LIMIT]
+    visible = Ticket.objects.visible_to(request.user).filter(customer=customer)
+    tickets = list(visible.order_by("-updated_at")[:TICKETS_SHOWN + 1])
+    # Every contact on every ticket this agent may see, newest first, a page at a time.
+    contacts = paginate(
+        Message.objects.filter(customer=customer, ticket__in=visible.values("pk"))
+        .select_related("author")
+        .defer("body_text", "body_html", "body_quoted")
+        .annotate(preview=Substr("body_text", 1, 400)),
+        "created_at", True, request.GET.get("before"), size=TIMELINE_LIMIT,
     )
     history = list(
         Event.objects.filter(customer=customer, ticket=None)
@@ -100,10 +100,15 @@ def _customer_context(request, customer: Customer, **forms) -> dict:
         "anniversaries": list(customer.anniversaries.all()),
         "flags": [f for f in flags if f.is_active],
         "past_flags": [f for f in flags if not f.is_active],
-        "tickets": tickets,
-        "contacts": contacts,
+        "tickets": tickets[:TICKETS_SHOWN],
+        "more_tickets": len(tickets) > TICKETS_SHOWN,
+        "contacts": contacts.rows,
+        "older_contacts": contacts.next_cursor,
         "history": history,
-        "form": forms.get("form") or CustomerForm(instance=customer),
+        "form": forms.get("form") or CustomerForm(
+            instance=customer,
+            initial={"organisation_name": customer.organisation.name
+                     if customer.organisation else ""}),
         "flag_form": forms.get("flag_form") or FlagForm(),
         "identity_form": forms.get("identity_form") or IdentityForm(),
         "merge_form": forms.get("merge_form") or CustomerMergeForm(),
@@ -120,11 +125,16 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = access_customer(request.user, pk)
-    form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk))
+    form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk),
+                        initial={"organisation_name": customer.organisation.name
+                                 if customer.organisation else ""})
     if not form.is_valid():
         return render(request, "customers/detail.html",
                       _customer_context(request, customer, form=form), status=400)
-    changed = {name: form.cleaned_data[name] for name in form.changed_data}
+    changed = {name: form.cleaned_data[name] for name in form.changed_data
+               if name != "organisation_name"}
+    if "organisation_name" in form.changed_data:
+        changed["organisation"] = actions.organisation_named(form.cleaned_data["organisation_name"])
     actions.do_update_customer(customer, actor=request.user, **changed)
     messages.success(request, _("Customer saved."))
     return redirect("customer", pk=customer.pk)

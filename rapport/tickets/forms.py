@@ -21,6 +21,7 @@ class InboxFilterForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False,
                                   empty_label=_("Any team"))
     tag = forms.CharField(max_length=50, required=False)
+    customer = forms.IntegerField(min_value=1, max_value=2**62, required=False)
     sort = forms.ChoiceField(choices=[(k, v[2]) for k, v in SORTS.items()], required=False)
     after = forms.CharField(max_length=200, required=False)
 
@@ -34,6 +35,7 @@ class InboxFilterForm(forms.Form):
             priority=data.get("priority"),
             team=team.pk if team else None,
             tag=(data.get("tag") or "").strip().lower(),
+            customer=data.get("customer"),
             sort=data.get("sort") or "-updated",
         )
 

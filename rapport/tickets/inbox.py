@@ -42,6 +42,7 @@ class Filters:
     priority: int | None = None
     team: int | None = None
     tag: str = ""
+    customer: int | None = None
     sort: str = "-updated"
 
 
@@ -95,6 +96,8 @@ def filtered(user, filters: Filters) -> QuerySet[Ticket]:
         qs = qs.filter(team_id=filters.team)
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag)
+    if filters.customer:
+        qs = qs.filter(customer_id=filters.customer)
     return qs
 
 

@@ -45,7 +45,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET)
     filters = form.filters()
     field, descending, _label = SORTS[filters.sort]
-    qs = filtered(request.user, filters).select_related("customer", "assignee", "team")
+    qs = filtered(request.user, filters).select_related("customer", "assignee")
     page = paginate(qs, field, descending, form.cleaned_data.get("after") if form.is_valid()
                     else None, size=settings.RAPPORT_INBOX_PAGE_SIZE)
     flagged = set(

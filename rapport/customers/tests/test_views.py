@@ -1,5 +1,7 @@
 """Customer list, search and page (TR6, TR7), flags from the UI (TR4), permissions."""
 
+from unittest import mock
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -101,3 +103,31 @@ class CustomerViewsTest(BaseTestCase):
         self.assertEqual((self.alice.language, self.alice.time_zone), ("ru", "Europe/Moscow"))
         response = self.client.get(reverse("inbox"))
         self.assertEqual(response.context["LANGUAGE_CODE"], "ru")
+
+
+class CustomerPagingTest(BaseTestCase):
+    def test_older_contacts_and_tickets_are_a_click_away(self):
+        from rapport.customers import views
+
+        for i in range(views.TICKETS_SHOWN + 2):
+            receive(external_id=f"<p{i}@x>", subject=f"Paging problem {i}")
+        self.login(self.alice)
+        with mock.patch.object(views, "TIMELINE_LIMIT", 10):
+            page = self.client.get(reverse("customer", args=[self.carol.pk]))
+            self.assertEqual(len(page.context["contacts"]), 10)
+            self.assertTrue(page.context["more_tickets"])
+            older = self.client.get(reverse("customer", args=[self.carol.pk]),
+                                    {"before": page.context["older_contacts"]})
+        first = {m.pk for m in page.context["contacts"]}
+        second = {m.pk for m in older.context["contacts"]}
+        self.assertEqual(len(second), 10)
+        self.assertFalse(first & second)
+        listing = self.client.get(reverse("inbox"), {"view": "all", "customer": self.carol.pk})
+        self.assertEqual(len(listing.context["page"].rows), views.TICKETS_SHOWN + 3)
+
+    def test_the_organisation_is_typed_and_created_when_new(self):
+        self.login(self.alice)
+        self.client.post(reverse("customer-edit", args=[self.carol.pk]), {
+            "name": "Carol", "kind": "external", "organisation_name": "ООО Ромашка"})
+        self.carol.refresh_from_db()
+        self.assertEqual(self.carol.organisation.name, "ООО Ромашка")

@@ -12,6 +12,7 @@ from django.db import close_old_connections
 from rapport.mail import imap
 from rapport.mail.models import Mailbox
 from rapport.outbox.actions import flush_due
+from rapport.tickets.management.commands.optimize_db import optimize
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,12 @@ class Command(BaseCommand):
                             help="Seconds between rounds (IMAP IDLE wakes it earlier).")
 
     def handle(self, *args, once: bool = False, interval: int = 30, **options) -> None:
+        optimized_at = 0.0
         while True:
             close_old_connections()
+            if time.monotonic() - optimized_at > 3600:  # planner statistics, hourly
+                optimize()
+                optimized_at = time.monotonic()
             fetched = sent = 0
             mailboxes = list(Mailbox.objects.filter(is_active=True).exclude(imap_host=""))
             for mailbox in mailboxes:
