@@ -192,10 +192,9 @@ def do_process(raw_id: int) -> InboundRaw:
             if raw.state in (RawState.PROCESSED, RawState.IGNORED):
                 return raw
             try:
-                if raw.payload.get("parsed") is False or (
-                    raw.state == RawState.QUARANTINED and raw.channel in PARSERS
-                    and "hints" in raw.payload
-                ):
+                # Raw bytes are parsed here, every attempt: a fixed parser applies on retry
+                # (the parsed payload is saved only with a successful outcome).
+                if raw.payload.get("parsed") is False:
                     _parse(raw)
                 message, raw.opened_ticket = _process(raw)
             except NotForTicket as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import codecs
 import email
+import string
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,15 @@ TYPES = (
     "application/pgp-signature", "application/pkcs7-signature", "multipart/mixed",
     "multipart/alternative", "multipart/signed", "multipart/report", "text", "/", "",
 )
-TEXTS = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80
-) | st.sampled_from([
+# Latin, Cyrillic, CJK (GBK-only and astral too), and the characters that break things.
+ALPHABET = (
+    string.printable + "ЗдравствуйтеёЁЖЩЪ№«»—" + "您好发票开错了退货喆镕堃訂單𠮷"
+    + "\x00\x7f\x85\u00a0\u200b\u2028\ufeff\ufffd\u00e9\u00df"
+)
+# Strategies are built once, here: building them inside composites on every draw costs more
+# than the whole inbound path.
+CHARSET = st.sampled_from(CHARSETS)
+TEXTS = st.text(alphabet=ALPHABET, max_size=80) | st.sampled_from([
     "Здравствуйте, заказ 7781 не пришёл.", "您好，发票开错了。", "Hello, my order is late.",
     "On Mon, 3 Jun 2024 at 12:30, Ann <a@x.com> wrote:", "> quoted", "-- ", "Sent from my iPhone",
     "------------------ 原始邮件 ------------------", "От: a@x.ru", "Отправлено: вчера",
@@ -69,109 +76,124 @@ def _encode(text: str, charset: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
 
 
-@st.composite
-def encoded_words(draw) -> str:
+def _encoded_word(charset: str, text: str, kind: str, cut: int, closed: bool) -> bytes:
     """An RFC 2047 word, valid or not: any charset, B or Q, payloads broken on purpose."""
-    charset = draw(st.sampled_from(CHARSETS))
-    data = _encode(draw(TEXTS), charset)
-    kind = draw(st.sampled_from(["B", "Q", "b", "X"]))
+    data = _encode(text, charset)
     if kind in "Bb":
         payload = base64.b64encode(data).decode()
-        if draw(st.booleans()):
-            payload = payload.rstrip("=")[: draw(st.integers(0, len(payload)))]
+        payload = payload if cut < 0 else payload.rstrip("=")[:cut]
     else:
         payload = "".join(f"={b:02X}" for b in data)
     word = f"=?{charset}?{kind}?{payload}?="
-    return word if draw(st.integers(0, 5)) else word[:-2]  # sometimes no closing ?=
+    return (word if closed else word[:-2]).encode()
+
+
+ENCODED_WORDS = st.builds(_encoded_word, CHARSET, TEXTS, st.sampled_from("BQbX"),
+                          st.integers(-3, 60), st.integers(0, 5).map(bool))
+HEADER_VALUES = st.lists(
+    st.one_of(
+        st.builds(_encode, TEXTS, st.sampled_from(["utf-8", "cp1251", "gbk"])),  # raw 8-bit
+        ENCODED_WORDS,
+        ADDRESSES.map(str.encode),
+        st.binary(max_size=20),
+        st.sampled_from([b"\r\n ", b"\r\n\t", b" ", b";", b"\"", b"<", b">", b"=?", b"?="]),
+    ),
+    max_size=4,
+).map(b" ".join)
+MESSAGE_IDS = st.one_of(
+    st.none(),
+    st.integers(0, 30).map(lambda n: f"<dup-{n}@fuzz.test>"),  # shared: duplicates
+    st.text("abcdef0123456789.$@-", min_size=1, max_size=40).map(lambda s: f"<{s}>"),
+    st.sampled_from(["", "<>", "no-brackets@x", "<a b@c>", "\r\n <folded@fuzz.test>"]),
+)
+OTHER_HEADERS = st.lists(st.sampled_from([
+    "In-Reply-To", "References", "Date", "Auto-Submitted", "X-Autoreply", "List-Id",
+    "Precedence", "X-Rapport-Ticket", "Reply-To", "Sender", "Content-Disposition",
+    "Content-ID", "MIME-Version", "X-Garbage",
+]), max_size=5)
+BROKEN_LINES = st.sampled_from(
+    [b"no colon here", b" continuation first", b":", b"X-\xff\xfe: v", b"\x00: \x00"])
+BODIES = st.one_of(
+    st.builds(_encode, TEXTS, CHARSET),
+    st.binary(max_size=200),
+    TEXTS.map(lambda t: base64.encodebytes(t.encode())),
+    TEXTS.map(lambda t: "".join(f"={b:02X}" for b in t.encode()).encode()),
+)
+BOUNDARIES = st.sampled_from(["b1", "=_b2", "----=_Part_1", "b1--", "\"q\"", "", " "])
+MULTIPART_TYPES = st.sampled_from([t for t in TYPES if t.startswith("multipart/")])
+ANY_TYPE = st.sampled_from(TYPES)
+SEPARATORS = st.sampled_from([b"\n\n", b"\r\n", b"", b"\r\r"])
 
 
 @st.composite
-def header_values(draw) -> bytes:
-    parts = draw(st.lists(
-        st.one_of(
-            TEXTS.map(lambda t: t.encode("utf-8", "surrogateescape")),  # raw 8-bit
-            encoded_words().map(str.encode),
-            ADDRESSES.map(lambda a: a.encode()),
-            st.binary(max_size=20),
-            st.sampled_from([b"\r\n ", b"\r\n\t", b" ", b";", b"\"", b"<", b">", b"=?", b"?="]),
-        ),
-        max_size=6,
-    ))
-    return b" ".join(parts)
-
-
-@st.composite
-def headers(draw, *, boundary: str, ctype: str) -> bytes:
+def headers(draw, *, boundary: str, ctype: str, nested: bool) -> bytes:
     lines = []
     if draw(st.integers(0, 9)):
-        lines.append(b"From: " + draw(header_values() | ADDRESSES.map(str.encode)))
+        lines.append(b"From: " + draw(HEADER_VALUES | ADDRESSES.map(str.encode)))
     if draw(st.booleans()):
-        lines.append(b"To: " + draw(header_values()))
+        lines.append(b"To: " + draw(HEADER_VALUES))
     if draw(st.booleans()):
-        lines.append(b"Cc: " + draw(header_values()))
-    lines.append(b"Subject: " + draw(header_values()))
-    message_id = draw(st.one_of(
-        st.none(),
-        st.integers(0, 30).map(lambda n: f"<dup-{n}@fuzz.test>"),  # shared: duplicates
-        st.text("abcdef0123456789.$@-", min_size=1, max_size=40).map(lambda s: f"<{s}>"),
-        st.sampled_from(["", "<>", "no-brackets@x", "<a b@c>", "\r\n <folded@fuzz.test>"]),
-    ))
+        lines.append(b"Cc: " + draw(HEADER_VALUES))
+    lines.append(b"Subject: " + draw(HEADER_VALUES))
+    message_id = draw(MESSAGE_IDS)
     if message_id is not None:
         lines.append(b"Message-ID: " + message_id.encode())
-    for name in draw(st.lists(st.sampled_from([
-        "In-Reply-To", "References", "Date", "Auto-Submitted", "X-Autoreply", "List-Id",
-        "Precedence", "X-Rapport-Ticket", "Reply-To", "Sender", "Content-Disposition",
-        "Content-ID", "MIME-Version", "X-Garbage",
-    ]), max_size=5)):
-        lines.append(name.encode() + b": " + draw(header_values()))
-    charset = draw(st.sampled_from(CHARSETS))
-    params = draw(st.sampled_from([
-        f'; charset="{charset}"', f"; charset={charset}", f"; boundary={boundary}",
-        f'; boundary="{boundary}"; charset={charset}', f"; charset*=UTF-8''{charset}",
-        "; report-type=delivery-status", "; protocol=\"application/pgp-signature\"",
-        f"; name*=UTF-8''%D0%A7%D0%B5%D0%BA.pdf; boundary={boundary}", ";;;=", "",
-    ]))
-    if draw(st.integers(0, 6)):
+    for name in draw(OTHER_HEADERS):
+        lines.append(name.encode() + b": " + draw(HEADER_VALUES))
+    charset = draw(CHARSET)
+    if nested and draw(st.integers(0, 5)):  # mostly a boundary that the parts then use
+        params = f'; boundary="{boundary}"' + draw(st.sampled_from([
+            "", f"; charset={charset}", "; report-type=delivery-status",
+            '; protocol="application/pgp-signature"', "; type=multipart/alternative"]))
+    else:
+        params = draw(st.sampled_from([
+            f'; charset="{charset}"', f"; charset={charset}", f"; boundary={boundary}",
+            f'; boundary="{boundary}"; charset={charset}', f"; charset*=UTF-8''{charset}",
+            "; report-type=delivery-status", "; protocol=\"application/pgp-signature\"",
+            f"; name*=UTF-8''%D0%A7%D0%B5%D0%BA.pdf; boundary={boundary}", ";;;=", "",
+        ]))
+    if nested:  # first, so that garbage in the other headers leaves the structure intact
+        lines.insert(0, f"Content-Type: {ctype}{params}".encode())
+    elif draw(st.integers(0, 6)):
         lines.append(f"Content-Type: {ctype}{params}".encode())
     if draw(st.booleans()):
         lines.append(b"Content-Transfer-Encoding: " + draw(st.sampled_from(ENCODINGS)).encode())
     if draw(st.integers(0, 9)) == 0:  # a broken header line: no colon, or a bare continuation
-        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(
-            [b"no colon here", b" continuation first", b":", b"X-\xff\xfe: v", b"\x00: \x00"])))
+        lines.insert(draw(st.integers(0, len(lines))), draw(BROKEN_LINES))
     return b"\r\n".join(lines)
 
 
 @st.composite
-def bodies(draw) -> bytes:
-    charset = draw(st.sampled_from(CHARSETS))
-    return draw(st.one_of(
-        TEXTS.map(lambda t: _encode(t, charset)),
-        st.binary(max_size=200),
-        TEXTS.map(lambda t: base64.encodebytes(t.encode())),
-        TEXTS.map(lambda t: "".join(f"={b:02X}" for b in t.encode()).encode()),
-    ))
-
-
-@st.composite
-def mime_messages(draw, depth: int = 0) -> bytes:
+def mime_messages(draw, depth: int = 0, multipart: bool = False) -> bytes:
     """A MIME message assembled from broken parts: wrong, missing and unterminated
-    boundaries, nesting, any type in any place."""
-    boundary = draw(st.sampled_from(["b1", "=_b2", "----=_Part_1", "", " ", "b1--", "\"q\""]))
+    boundaries, nesting, any type in any place. `multipart`: a multipart/* at the top."""
+    nested = multipart or (depth < 2 and draw(st.booleans()))
+    boundary = draw(BOUNDARIES)
     used = boundary if draw(st.integers(0, 4)) else draw(st.sampled_from(["b1", "other", ""]))
-    ctype = draw(st.sampled_from(TYPES))
-    head = draw(headers(boundary=boundary, ctype=ctype))
-    if depth < 2 and draw(st.booleans()):
-        parts = draw(st.lists(
-            st.deferred(lambda: mime_messages(depth + 1)) | bodies(), min_size=0, max_size=4))
+    multipart_type = multipart or (nested and draw(st.integers(0, 5)) > 0)
+    ctype = draw(MULTIPART_TYPES if multipart_type else ANY_TYPE)
+    head = draw(headers(boundary=boundary, ctype=ctype, nested=nested))
+    if nested:
+        parts = draw(PART_LISTS[depth][multipart])
         body = b"".join(b"--" + used.encode() + b"\r\n" + p + b"\r\n" for p in parts)
         if draw(st.booleans()):
             body += b"--" + used.encode() + b"--\r\n"
         if draw(st.booleans()):
             body = b"preamble\r\n" + body + b"epilogue"
     else:
-        body = draw(bodies())
-    separator = draw(st.sampled_from([b"\r\n\r\n", b"\n\n", b"\r\n", b"", b"\r\r"]))
+        body = draw(BODIES)
+    separator = b"\r\n\r\n" if draw(st.integers(0, 4)) else draw(SEPARATORS)
     return head + separator + body
+
+
+# The parts of a multipart at each depth (at least one part when a multipart is asked for).
+PART_LISTS = {
+    depth: {
+        forced: st.lists(mime_messages(depth + 1) | BODIES, min_size=int(forced), max_size=4)
+        for forced in (False, True)
+    }
+    for depth in (0, 1)
+}
 
 
 @st.composite
@@ -206,7 +228,8 @@ MESSAGES = st.one_of(
     st.binary(max_size=300),
     st.binary(max_size=40).map(lambda b: b"From: a@b.test\r\n" + b),
     mime_messages(),
-    mime_messages().map(_crlf),
+    mime_messages(multipart=True),
+    mime_messages(multipart=True).map(_crlf),
     corpus_with_garbage(),
     two_fixtures_mixed(),
     st.sampled_from(CORPUS),
@@ -220,6 +243,8 @@ KNOWN_CRASHES = (
     (AttributeError, "'Header' object has no attribute 'split'"),
     # charset=idna / punycode / undefined (test_fuzz::test_bogus_codec_names_as_charsets)
     (UnicodeError, ""),
+    # a NUL byte in a charset name (test_fuzz::test_bogus_codec_names_as_charsets)
+    (ValueError, "embedded null character"),
 )
 
 
@@ -228,7 +253,7 @@ def _known(exc: Exception) -> bool:
 
 
 FAST = hsettings(
-    max_examples=300, deadline=None, database=None,
+    max_examples=1000, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.filter_too_much],
 )
@@ -248,8 +273,8 @@ def test_the_parser_raises_nothing_but_mail_parse_error(raw):
     assert isinstance(mail.subject, str) and len(mail.subject) <= 998
     assert mail.auto in ("", "auto-reply", "bounce", "list")
     assert all(len(a.content) <= 2_000 for a in mail.attachments)
-    reply, quoted = split_reply(mail.text)
-    assert reply or not mail.text.strip()
+    reply, _quoted = split_reply(mail.text)
+    assert reply or not mail.text.strip()  # never emptied
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.eml")))
@@ -267,9 +292,10 @@ def test_every_prefix_of_every_fixture_parses(name):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "BUG: charset names of non-mail codecs (idna, punycode, undefined) raise UnicodeError, "
-    "which _codec and decode_bytes do not catch: the message is quarantined, not parsed"))
-@pytest.mark.parametrize("charset", ["idna", "punycode", "undefined"])
+    "BUG: charset names of non-mail codecs (idna, punycode, undefined) raise UnicodeError, and "
+    "a NUL in a charset name ValueError, which _codec and decode_bytes do not catch: the "
+    "message is quarantined, not parsed"))
+@pytest.mark.parametrize("charset", ["idna", "punycode", "undefined", "utf-8\x00"])
 def test_bogus_codec_names_as_charsets(charset):
     raw = (f"From: a@example.com\r\nSubject: =?{charset}?B?/w==?=\r\n"
            f"Content-Type: text/plain; charset={charset}\r\n\r\n").encode() + b"\xff\xfe\x00a\\x"
@@ -279,24 +305,25 @@ def test_bogus_codec_names_as_charsets(charset):
 
 
 def test_the_strategies_make_real_mime_as_well_as_garbage():
-    """A sanity check of the generator itself: some of what it makes is multipart MIME."""
+    """A sanity check of the generator itself: most "multipart" messages it makes parse as
+    multipart MIME (the rest have their structure broken on purpose)."""
     found = []
 
-    @hsettings(max_examples=60, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(raw=mime_messages())
+    @hsettings(max_examples=100, deadline=None, database=None,
+               suppress_health_check=[HealthCheck.too_slow])
+    @given(raw=mime_messages(multipart=True))
     def probe(raw):
         found.append(email.message_from_bytes(raw).is_multipart())
 
     probe()
-    assert any(found) and not all(found)
+    assert 0.25 < sum(found) / len(found) < 1
 
 
 # --- the whole inbound path -----------------------------------------------------------------
 
 
 FOR_DB = hsettings(
-    max_examples=80, deadline=None, database=None,
+    max_examples=65, deadline=None, database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
@@ -309,7 +336,7 @@ def test_receive_mail_never_raises_and_never_loses_a_message(settings, tmp_path,
     fed: list[int] = []
 
     @FOR_DB
-    @given(batch=st.lists(MESSAGES, min_size=30, max_size=45))
+    @given(batch=st.lists(MESSAGES, min_size=32, max_size=42, unique=True))
     def feed(batch):
         fed.append(len(batch))
         first_bytes: dict[str, bytes] = {}
@@ -339,8 +366,10 @@ def test_receive_mail_never_raises_and_never_loses_a_message(settings, tmp_path,
 
     feed()
     assert sum(fed) >= 2000, f"only {sum(fed)} messages were generated"
-    # The corpus itself went through too, and most of it made tickets.
-    assert InboundRaw.objects.filter(state=RawState.PROCESSED).count() > 50
+    # Most of them distinct (the rest are deliberate duplicates), and a good share good enough
+    # to make a ticket.
+    assert InboundRaw.objects.count() >= 1000
+    assert InboundRaw.objects.filter(state=RawState.PROCESSED).count() >= 200
 
 
 def test_the_codec_names_the_fuzzer_uses_exist_or_are_meant_to_be_bogus():

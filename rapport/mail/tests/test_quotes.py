@@ -105,7 +105,8 @@ REPLIES = [
     (
         "outlook-zh-tw",
         "已收到。\n\n寄件者: Rapport Support <support@rapport.test>\n"
-        "寄件日期: 2024年6月3日 下午 12:30\n收件者: 林志明 <lin.zm@hinet.net>\n主旨: 訂單查詢\n\n您好\n",
+        "寄件日期: 2024年6月3日 下午 12:30\n收件者: 林志明 <lin.zm@hinet.net>\n"
+        "主旨: 訂單查詢\n\n您好\n",
         "已收到。",
         "寄件者: Rapport Support",
     ),
@@ -165,7 +166,8 @@ REPLIES = [
     (
         "foxmail-zh",
         "好的\n\n"
-        "发件人： Rapport Support\n发送时间： 2024-06-03 12:30\n收件人： 王小明\n主题： 订单\n\n请确认\n",
+        "发件人： Rapport Support\n发送时间： 2024-06-03 12:30\n收件人： 王小明\n"
+        "主题： 订单\n\n请确认\n",
         "好的",
         "发件人： Rapport Support",
     ),
@@ -263,8 +265,9 @@ def test_crlf_line_ends_are_handled_like_lf():
                  "We could not deliver your parcel.\n", id="a-bare-forward"),
     pytest.param("-------- Пересылаемое сообщение --------\n03.06.2024, 12:30, \"Магазин\" "
                  "<shop@example.ru>:\nВаш заказ отправлен.\n", id="a-bare-forward-ru"),
-    pytest.param("------------------ 原始邮件 ------------------\n发件人: 商店\n发送时间: 2024年6月3日\n"
-                 "收件人: 我\n主题: 发货\n\n已发货\n", id="a-bare-quote-zh"),
+    pytest.param("------------------ 原始邮件 ------------------\n发件人: 商店\n"
+                 "发送时间: 2024年6月3日\n收件人: 我\n主题: 发货\n\n已发货\n",
+                 id="a-bare-quote-zh"),
 ])
 def test_it_never_empties_a_message(body):
     reply, quoted = split_reply(body)
@@ -305,7 +308,8 @@ def test_empty_input(body):
                  id="en-on-monday-i-wrote-to-you"),
     pytest.param("I wrote a review on 3 June, as my friend <ann@example.com> suggested.\n"
                  "Where is it?", id="en-digits-and-address"),
-    pytest.param("我朋友写道这个产品很好，所以我买了两台。\n但是一台坏了。", id="zh-xiedao-mid-sentence"),
+    pytest.param("我朋友写道这个产品很好，所以我买了两台。\n但是一台坏了。",
+                 id="zh-xiedao-mid-sentence"),
     pytest.param("From: Moscow\nDelivery to Kazan takes how long?", id="en-from-line"),
     pytest.param("От: склада до двери 3 дня, так написано на сайте.\nНо прошло 10.",
                  id="ru-ot-line"),
