@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test setup messages test-tools lock lint bench-small clean
+.PHONY: run test setup messages test-tools lock lint bench-small clean eval-coach
 
 run: setup
 	@$(BIN)/python manage.py demo_data
@@ -62,3 +62,6 @@ bench-small: setup
 
 clean:
 	rm -rf $(VENV) data
+
+eval-coach: setup
+	$(BIN)/python bench/eval_coach.py
