@@ -8,6 +8,7 @@ at all (8-bit headers), broken RFC 2047 words. Nothing here raises on bad input 
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.header
 import email.utils
@@ -42,11 +43,12 @@ CHARSET_ALIASES = {
 }
 
 TICKET_TOKEN = re.compile(r"\[(?:Ticket|Rapport)#(\d{1,12})\]", re.IGNORECASE)
-_MSGID = re.compile(r"<[^<>\s]{1,500}>")
+_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,500}>")
+# Subjects only robots write. Not "Vacation…"/"Отпуск…": customers write about those too.
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|"
-    r"autoreply|vacation|абонент временно|автоматический ответ|автоответ|нет на месте|"
-    r"отпуск|自动回复|自動回覆|休假|不在办公室)",
+    r"^\s*(out of (the )?office\b|automatic reply|auto(matic)?[- ]?(reply|response)|"
+    r"autoreply|абонент временно|автоматический ответ|автоответ|нет на месте|"
+    r"自动回复|自動回覆|不在办公室)",
     re.IGNORECASE,
 )
 _BOUNCE_FROM = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
@@ -111,20 +113,46 @@ def _codec(charset: str | None) -> str | None:
     charset = CHARSET_ALIASES.get(charset, charset)
     try:
         "".encode(charset)
-    except LookupError:
+    except (LookupError, UnicodeError, ValueError):  # idna, punycode, undefined, "utf-8\0"
         return None
     return charset
 
 
+# Latin-1 decodes any bytes, so a lying Latin-1 label is never caught by a decode error.
+_LATIN_CODECS = {"iso8859-1", "cp1252", "iso8859-15"}
+
+
+def _misdeclared_latin(text: str) -> bool:
+    """Text decoded as Latin-1 whose letters are mostly accented: Cyrillic (or any other
+    8-bit text) under a Latin-1 label. Real Latin-1 text is mostly ASCII letters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    accented = sum(1 for ch in letters if ord(ch) > 0x7F)
+    return accented >= 8 and accented > len(letters) / 2
+
+
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Decode text whose declared charset may be missing or wrong."""
+    """Decode text whose declared charset may be missing or wrong. No NULs: PostgreSQL
+    stores none in text or jsonb."""
+    return _decode_bytes(data, charset).replace("\x00", "")
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
     if not data:
         return ""
     codec = _codec(charset)
+    if codec and codecs.lookup(codec).name in _LATIN_CODECS:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        text = data.decode(codec, errors="replace")
+        if not _misdeclared_latin(text):
+            return text
+        codec = None
     if codec:
         try:
             return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: idna and punycode
             pass
     try:
         return data.decode("utf-8")
@@ -136,7 +164,10 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     ).best()
     if best is not None:
         return str(best)
-    return data.decode(codec or "utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def _unsurrogate(value: str, fallback_charset: str | None) -> str:
@@ -159,12 +190,19 @@ def decode_header(value, fallback_charset: str | None = None) -> str:
         return re.sub(r"\s+", " ", value).strip()
     parts = []
     for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            parts.append(decode_bytes(chunk, charset or fallback_charset))
+        if isinstance(chunk, bytes) and charset is None:
+            # Plain text next to encoded words: the stdlib re-encoded our (already decoded)
+            # text with raw-unicode-escape.
+            try:
+                parts.append(chunk.decode("raw-unicode-escape"))
+            except UnicodeDecodeError:
+                parts.append(chunk.decode("latin-1"))
+        elif isinstance(chunk, bytes):
+            parts.append(decode_bytes(chunk, charset))
         else:
             parts.append(chunk)
     # Whitespace between encoded words is dropped by decode_header; between plain words kept.
-    text = "".join(parts)
+    text = "".join(parts).replace("\x00", "")
     return re.sub(r"[\r\n\t ]+", " ", text).strip()
 
 
@@ -181,11 +219,14 @@ def _raw_header(msg: Message, name: str) -> str:
 
 
 def _addresses(msg: Message, name: str, fallback: str | None) -> list[tuple[str, str]]:
-    values = [decode_header(v, fallback) for v in _raw_headers(msg, name)]
+    # Split the list first, then decode each name: a decoded name may hold a comma
+    # ("Петров, Иван").
+    values = [_unsurrogate(v, fallback).replace("\x00", "") for v in _raw_headers(msg, name)]
     result = []
     for display, addr in email.utils.getaddresses(values):
         addr = addr.strip().strip("<>").strip()
         if "@" in addr:
+            display = decode_header(display, fallback)
             result.append((display.strip().strip('"'), addr.lower()))
     return result
 
@@ -210,8 +251,14 @@ def _part_bytes(part: Message) -> bytes:
 def _filename(part: Message, fallback_charset: str | None) -> str:
     name = None
     try:
-        name = part.get_filename()
-    except (ValueError, TypeError, AssertionError, LookupError):
+        value = part.get_param("filename", None, "content-disposition") or \
+            part.get_param("name", None, "content-type")
+        if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded bytes as text)
+            charset, _language, text = value
+            name = decode_bytes(text.encode("raw-unicode-escape"), charset or fallback_charset)
+        else:
+            name = part.get_filename()
+    except (ValueError, TypeError, AssertionError, LookupError, UnicodeError):
         name = None
     if name:
         return decode_header(name, fallback_charset)[:200]
@@ -246,6 +293,7 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = 25 * 1024 * 1024) -
         raise MailParseError("No headers and no body: not an e-mail message.")
 
     body_charset = _first_declared_charset(msg)
+    _decode_8bit_headers(msg, body_charset)
     mail = ParsedMail()
     mail.message_id = (_msgids(_raw_header(msg, "Message-ID")) or [""])[0]
     mail.in_reply_to = _msgids(_raw_header(msg, "In-Reply-To"))
@@ -276,6 +324,19 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = 25 * 1024 * 1024) -
         mail.text = html_to_text(mail.html)
     _classify(msg, mail)
     return mail
+
+
+def _decode_8bit_headers(msg: Message, fallback: str | None) -> None:
+    """compat32 hands a header with raw 8-bit bytes out as a `Header` whose text is U+FFFD
+    (and code calling str methods on it fails): decode such values once, in place."""
+    for part in _leaves(msg):
+        items = list(part.raw_items())
+        if not any(isinstance(v, str) and _SURROGATE.search(v) for _k, v in items):
+            continue
+        for key in {k.lower() for k, _v in items}:
+            del part[key]
+        for key, value in items:
+            part[key] = _unsurrogate(value, fallback) if isinstance(value, str) else value
 
 
 def _first_declared_charset(msg: Message) -> str | None:

@@ -17,7 +17,7 @@ _ATTRIBUTION = [
                re.IGNORECASE),
     re.compile(r"^.{0,300}(写道|寫道|來信|来信)\s*[:：]\s*$"),
     # Gmail in Russian and others: "пн, 3 июн. 2024 г. в 10:00, Ann <ann@x.com>:"
-    re.compile(r"^.{0,300}\d.{0,300}<[^<>\s]+@[^<>\s]+>.{0,40}[:：]\s*$"),
+    re.compile(r"^.{0,300}\d.{0,300}<[^<>\s@]{1,200}+@[^<>\s@]{1,255}+>.{0,40}[:：]\s*$"),
     re.compile(r"^\s*Le\b.{4,300}\ba écrit\s*:\s*$", re.IGNORECASE),
     re.compile(r"^\s*Am\b.{4,300}\bschrieb\b.{0,200}:\s*$", re.IGNORECASE),
 ]
@@ -26,7 +26,7 @@ _ATTRIBUTION_START = re.compile(r"^\s*On\b.{4,300}$", re.IGNORECASE)
 _ATTRIBUTION_END = re.compile(r"^\s*.{0,120}\bwrote:\s*$", re.IGNORECASE)
 
 _SEPARATOR = re.compile(
-    r"^\s*[-_=]{2,}\s*(Original Message|Forwarded message|Исходное сообщение|"
+    r"^\s*[-_=]{2,}\s*(Original Message|Original|Forwarded message|Исходное сообщение|"
     r"Пересылаемое сообщение|Переадресованное сообщение|原始邮件|原始郵件|转发的邮件|"
     r"轉寄郵件|回复的原邮件)\s*[-_=]{2,}\s*$",
     re.IGNORECASE,
@@ -55,9 +55,33 @@ def _is_outlook_block(lines: list[str], i: int) -> bool:
     return sum(1 for line in following if _HEADER_OTHER.match(line)) >= 2
 
 
+def _trailing_quote(lines: list[str]) -> int:
+    """Where the trailing block of blank or ">"-quoted lines begins (one pass, from the end)."""
+    start = len(lines)
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip() and not lines[i].startswith(">"):
+            break
+        start = i
+    return start
+
+
+def _is_attribution(line: str) -> bool:
+    return len(line) <= 1000 and any(p.match(line) for p in _ATTRIBUTION)
+
+
 def _quote_start(lines: list[str]) -> int | None:
+    trailing = _trailing_quote(lines)
     for i, line in enumerate(lines):
-        if any(p.match(line) for p in _ATTRIBUTION):
+        if _is_attribution(line):
+            return i
+        # Gmail wraps a long attribution: "пн, 3 июн. 2024 г. в 12:30, Name <" / "a@x.ru>:"
+        if (
+            i + 1 < len(lines)
+            and len(line) < 200
+            and not line.startswith(">")
+            and not _is_attribution(lines[i + 1])
+            and _is_attribution(re.sub(r"<\s+", "<", line.rstrip() + " " + lines[i + 1].strip()))
+        ):
             return i
         if (
             _ATTRIBUTION_START.match(line)
@@ -72,9 +96,7 @@ def _quote_start(lines: list[str]) -> int | None:
             return i
         if _is_outlook_block(lines, i):
             return i
-        if line.startswith(">") and all(
-            not rest.strip() or rest.startswith(">") for rest in lines[i:]
-        ):
+        if line.startswith(">") and i >= trailing:
             return i  # a trailing block of ">"-quoted lines
     return None
 

@@ -44,7 +44,9 @@ _PREFIX = re.compile(
     r"^\s*((re|fw|fwd|aw|wg|sv|vs|ответ|отв|пересл|回复|回覆|答复|答覆|转发|轉寄)\s*(\[\d+\])?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
-_MESSAGE_ID_HEADER = re.compile(rb"(?im)^message-id:[ \t]*(<[^<>\s]{1,500}>)")
+# \s*: a folded header ("Message-ID:\r\n <id>"); no control characters (PostgreSQL stores no
+# NUL, and parse._MSGID agrees).
+_MESSAGE_ID_HEADER = re.compile(rb"(?im)^message-id:\s*(<[^<>\s\x00-\x1f\x7f]{1,500}>)")
 
 
 def normalise_subject(subject: str) -> str:

@@ -236,22 +236,6 @@ MESSAGES = st.one_of(
 )
 
 
-# Parser crashes known today, each with a strict xfail in test_parse.py / below. Delete an
-# entry when its fix lands: the fuzz tests then hold the parser to the stricter rule.
-KNOWN_CRASHES = (
-    # raw 8-bit bytes in Content-Disposition (test_parse::test_fixture[raw_8bit_filename])
-    (AttributeError, "'Header' object has no attribute 'split'"),
-    # charset=idna / punycode / undefined (test_fuzz::test_bogus_codec_names_as_charsets)
-    (UnicodeError, ""),
-    # a NUL byte in a charset name (test_fuzz::test_bogus_codec_names_as_charsets)
-    (ValueError, "embedded null character"),
-)
-
-
-def _known(exc: Exception) -> bool:
-    return any(isinstance(exc, kind) and text in str(exc) for kind, text in KNOWN_CRASHES)
-
-
 FAST = hsettings(
     max_examples=1000, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -266,10 +250,6 @@ def test_the_parser_raises_nothing_but_mail_parse_error(raw):
         mail = parse_message(raw, max_attachment_bytes=2_000)
     except MailParseError:
         return
-    except Exception as exc:
-        if _known(exc):
-            return
-        raise
     assert isinstance(mail.subject, str) and len(mail.subject) <= 998
     assert mail.auto in ("", "auto-reply", "bounce", "list")
     assert all(len(a.content) <= 2_000 for a in mail.attachments)
@@ -286,15 +266,8 @@ def test_every_prefix_of_every_fixture_parses(name):
             parse_message(raw[:cut])
         except MailParseError:
             pass
-        except Exception as exc:
-            if not _known(exc):
-                raise
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: charset names of non-mail codecs (idna, punycode, undefined) raise UnicodeError, and "
-    "a NUL in a charset name ValueError, which _codec and decode_bytes do not catch: the "
-    "message is quarantined, not parsed"))
 @pytest.mark.parametrize("charset", ["idna", "punycode", "undefined", "utf-8\x00"])
 def test_bogus_codec_names_as_charsets(charset):
     raw = (f"From: a@example.com\r\nSubject: =?{charset}?B?/w==?=\r\n"
