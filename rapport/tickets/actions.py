@@ -18,6 +18,7 @@ from rapport.outbox.actions import do_queue
 from .events import record_event
 from .models import (
     OPEN_STATUSES,
+    Attachment,
     Direction,
     EventKind,
     Message,
@@ -119,6 +120,7 @@ def do_reply(
     status_after: str | None = None,
     at=None,
     deliver: bool = True,
+    attachments: Iterable = (),
 ) -> Message:
     """An agent's reply to the customer, queued in the channel's outbox in the same
     transaction (`deliver=False` records a reply given elsewhere, e.g. imported history)."""
@@ -133,6 +135,12 @@ def do_reply(
         body_text=body_text,
         created_at=at,
     )
+    for upload in attachments:
+        Attachment.objects.create(
+            message=message, file=upload, filename=upload.name[:255],
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+            size=upload.size,
+        )
     record_event(EventKind.MESSAGE_SENT, ticket=ticket, actor=author,
                  after={"message": message.pk}, at=at)
     if deliver:
@@ -149,14 +157,16 @@ def do_reply(
     return message
 
 
-def check_reply(ticket: Ticket, *, author: User, body_text: str, status_after: str | None = None):
+def check_reply(ticket: Ticket, *, author: User, body_text: str, status_after: str | None = None,
+                attachments: Iterable = ()):
     if not (body_text or "").strip():
         raise ValidationError(_("A reply cannot be empty."), code="empty")
     if status_after and status_after != ticket.status and not _may_become(ticket, status_after):
         raise ValidationError(_("This ticket cannot move to that status."), code="transition")
     if ticket.merged_into_id:
         raise ValidationError(_("This ticket was merged; reply on the ticket it was merged into."))
-    return do_reply(ticket, author=author, body_text=body_text, status_after=status_after)
+    return do_reply(ticket, author=author, body_text=body_text, status_after=status_after,
+                    attachments=attachments)
 
 
 def do_add_note(ticket: Ticket, *, author: User, body: str, at=None) -> Note:

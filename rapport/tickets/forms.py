@@ -40,9 +40,36 @@ class InboxFilterForm(forms.Form):
         )
 
 
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        files = [single(d, initial) for d in data] if isinstance(data, list | tuple) else [
+            single(data, initial)]
+        files = [f for f in files if f]
+        for f in files:
+            if f.size > MAX_ATTACHMENT_BYTES:
+                raise forms.ValidationError(
+                    _("%(name)s is larger than 25 MB.") % {"name": f.name})
+        return files
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}),
                            max_length=50_000)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
     status_after = forms.ChoiceField(
         label=_("Then set status to"),
         choices=[("", _("Keep status")), *Status.choices],

@@ -145,7 +145,7 @@ def _rerender(request, ticket: Ticket, status: int = 400, **forms) -> HttpRespon
 @login_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     with transaction.atomic():
         ticket = access_ticket(request.user, pk, for_update=True)
         if form.is_valid():
@@ -155,6 +155,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                     author=request.user,
                     body_text=form.cleaned_data["body"],
                     status_after=form.cleaned_data["status_after"] or None,
+                    attachments=form.cleaned_data["attachments"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

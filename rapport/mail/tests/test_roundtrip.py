@@ -330,3 +330,27 @@ def test_an_unparseable_message_is_quarantined_and_retried_after_a_fix(mailbox):
         raw=b"From: found@example.com\r\nSubject: no sender\r\n\r\nwho wrote this?\r\n")
     assert do_retry(receipt.raw.pk).state == RawState.PROCESSED
     assert Ticket.objects.get().customer.identities.get().value == "found@example.com"
+
+
+def test_a_reply_with_attachments_goes_out_with_them(mailbox, smtp_sink):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from rapport.mail.transport import receive_mail
+
+    receive_mail(mail()[0], mailbox, source="test")
+    ticket = Ticket.objects.get()
+    Delivery.objects.all().delete()
+    client = Client()
+    client.force_login(agent(mailbox.team))
+    upload = SimpleUploadedFile("счёт.pdf", b"%PDF-1.4 invoice", content_type="application/pdf")
+    response = client.post(f"/tickets/{ticket.pk}/reply/",
+                           {"body": "Счёт во вложении.", "attachments": [upload]})
+    assert response.status_code == 302
+    reply = ticket.messages.get(direction="out", auto="")
+    assert reply.attachments.get().filename == "счёт.pdf"
+    assert flush_due() == 1
+    sent = smtp_sink.parsed(-1)
+    attached = list(sent.iter_attachments())
+    assert [a.get_filename() for a in attached] == ["счёт.pdf"]
+    assert attached[0].get_content() == b"%PDF-1.4 invoice"
