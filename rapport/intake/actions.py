@@ -34,6 +34,7 @@ from rapport.customers.models import Customer
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
+from rapport.tickets.coaching import analyse_message_task
 from rapport.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -211,6 +212,8 @@ def do_process(raw_id: int) -> InboundRaw:
             raw.processed_at = timezone.now()
             raw.save(update_fields=["message", "state", "error", "attempts", "processed_at",
                                     "opened_ticket", "sender", "payload"])
+            # After the commit: the coach reads it (mood, signals, questions) in the background.
+            transaction.on_commit(lambda: _enqueue_analysis(message.pk))
             return raw
     except ValidationError as exc:
         reason = "; ".join(exc.messages)
@@ -221,6 +224,13 @@ def do_process(raw_id: int) -> InboundRaw:
         state=RawState.QUARANTINED, error=reason[:5000], attempts=F("attempts") + 1
     )
     return InboundRaw.objects.get(pk=raw_id)
+
+
+def _enqueue_analysis(message_id: int) -> None:
+    try:
+        analyse_message_task.enqueue(message_id)
+    except Exception:  # noqa: BLE001 — the message is stored; analysis can be redone
+        log.warning("intake: could not queue the analysis of message %s", message_id)
 
 
 def _parse(raw: InboundRaw) -> None:

@@ -15,6 +15,7 @@ from rapport.accounts.models import Team, User
 from rapport.lib.text import clean_text, html_to_text, sanitise_html, truncate
 from rapport.outbox.actions import do_queue
 
+from .coaching import do_review_sent
 from .events import record_event
 from .models import (
     OPEN_STATUSES,
@@ -143,6 +144,7 @@ def do_reply(
         )
     record_event(EventKind.MESSAGE_SENT, ticket=ticket, actor=author,
                  after={"message": message.pk}, at=at)
+    do_review_sent(message)  # the coach's review, stored for reports (a few ms)
     if deliver:
         do_queue(message)
     if ticket.first_response_at is None:

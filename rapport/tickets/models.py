@@ -190,6 +190,9 @@ class Message(models.Model):
     body_quoted = models.TextField(blank=True)
     # "" for a person's message; "auto-reply" / "list" (inbound), "ack" (our acknowledgement).
     auto = models.CharField(max_length=16, blank=True)
+    # The coach's reading (rapport.coach): of a customer's message — language, mood, signals,
+    # questions; of an agent's reply — present labels, findings, score. Null until analysed.
+    analysis = models.JSONField(null=True, blank=True)
     # Unique per channel so that a message delivered twice is stored once.
     external_id = models.CharField(max_length=255, blank=True)
     split_from = models.ForeignKey(

@@ -18,7 +18,7 @@ from rapport.lib.keyset import paginate
 from rapport.outbox.actions import do_resend
 from rapport.outbox.models import Delivery
 
-from . import actions, presence
+from . import actions, coaching, presence
 from .forms import (
     InboxFilterForm,
     MergeForm,
@@ -252,6 +252,16 @@ def message_split(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("ticket", pk=ticket.pk)
     messages.success(request, _("The message is now ticket #%(id)s.") % {"id": new.pk})
     return redirect("ticket", pk=new.pk)
+
+
+@login_required
+@require_POST
+def ticket_coach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Live findings on the reply being typed (htmx, debounced). Advice only: never blocks."""
+    ticket = access_ticket(request.user, pk)
+    text = (request.POST.get("body") or "")[:50_000]
+    report = coaching.review(ticket, text) if text.strip() else None
+    return render(request, "tickets/_coach.html", {"report": report, "ticket": ticket})
 
 
 @login_required

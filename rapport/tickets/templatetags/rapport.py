@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from rapport.lib.channels import Channel
 from rapport.tickets.models import EventKind, Priority, Status
@@ -16,6 +16,29 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
+
+
+COACH_LABELS = {
+    # mood
+    "positive": _("positive"), "neutral": _("neutral"), "negative": _("negative"),
+    "angry": _("angry"),
+    # customer signals
+    "insult": _("insult"), "legal_threat": _("legal threat"),
+    "physical_threat": _("physical threat"), "supervisor_request": _("asks for a manager"),
+    "urgent": _("urgent"), "vague_time": _("vague time"),
+    # reply labels
+    "greeting": _("greeting"), "politeness": _("politeness"), "empathy": _("empathy"),
+    "next_steps": _("next steps"), "satisfaction_check": _("asks if it suits"),
+    "jargon": _("jargon"), "deflection": _("deflection"), "denial": _("denial"),
+    "rudeness": _("rudeness"), "dont_know": _("\"I don't know\""),
+}
+
+
+@register.filter
+def coach_label(value: str) -> str:
+    """The coach's label codes, in the reader's language."""
+    label = COACH_LABELS.get(value)
+    return str(label) if label is not None else str(value).replace("_", " ")
 
 
 @register.filter

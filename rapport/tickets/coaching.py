@@ -1,0 +1,59 @@
+"""The coach in the workspace (issue 4): every customer message analysed after it is stored,
+every reply reviewed as the agent types and when it is sent. The analysis itself is the
+Django-free library `rapport.coach`; this module only feeds it and stores its results."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from django_tasks import task
+
+from rapport.coach import analyze_message, check_reply
+
+from .models import Direction, Message, Ticket
+
+
+def _ui_language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def analyse(message: Message) -> dict:
+    """Analyse a customer's message and store the result on it."""
+    result = analyze_message(message.body_text).as_dict()
+    Message.objects.filter(pk=message.pk).update(analysis=result)
+    message.analysis = result
+    return result
+
+
+@task()
+def analyse_message_task(message_id: int) -> bool:
+    message = Message.objects.filter(pk=message_id, direction=Direction.IN).first()
+    if message is None:
+        return False
+    analyse(message)
+    return True
+
+
+def last_customer_message(ticket: Ticket, before=None) -> Message | None:
+    qs = Message.objects.filter(ticket=ticket, direction=Direction.IN, auto="")
+    if before is not None:
+        qs = qs.filter(created_at__lte=before)
+    return qs.order_by("-created_at", "-id").first()
+
+
+def review(ticket: Ticket, reply_text: str, *, before=None) -> dict:
+    """The coach's findings on a draft or sent reply to the customer's latest message."""
+    customer = last_customer_message(ticket, before=before)
+    return check_reply(
+        customer.body_text if customer else "",
+        reply_text,
+        customer_name=ticket.customer.name or None,
+        ui_language=_ui_language(),
+    ).as_dict()
+
+
+def do_review_sent(message: Message) -> dict:
+    """Store the review of a sent reply (for reports and the agent's own history)."""
+    result = review(message.ticket, message.body_text, before=message.created_at)
+    Message.objects.filter(pk=message.pk).update(analysis=result)
+    message.analysis = result
+    return result
