@@ -4,11 +4,12 @@ In-Reply-To/References, the ticket token, text + HTML parts, attachments."""
 from __future__ import annotations
 
 import html
+import secrets
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate
 
 from rapport.customers.models import Identity
 from rapport.lib.channels import Channel
@@ -90,7 +91,8 @@ def compose(message: Message, *, mailbox: Mailbox | None = None, ack: bool = Fal
     refs = [m["external_id"] for m in thread if m["external_id"].startswith("<")][-20:]
     last_in = next((m["external_id"] for m in reversed(thread)
                     if m["direction"] == Direction.IN and m["external_id"]), None)
-    message_id = make_msgid(idstring=f"rapport.{ticket.pk}.{message.pk}", domain=mailbox.domain)
+    # Short enough never to be folded onto a second header line (some clients mangle that).
+    message_id = f"<rapport.{ticket.pk}.{message.pk}.{secrets.token_hex(6)}@{mailbox.domain}>"
 
     email = EmailMessage()
     sender_name = mailbox.from_name or mailbox.name

@@ -4,10 +4,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from rapport.intake.actions import InboundMessage, do_receive
+from rapport.test import BaseTestCase
 from rapport.tickets import actions
 from rapport.tickets.coaching import analyse
 from rapport.tickets.models import Message
-from rapport.test import BaseTestCase
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
