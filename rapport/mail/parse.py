@@ -113,8 +113,11 @@ def _codec(charset: str | None) -> str | None:
     charset = CHARSET_ALIASES.get(charset, charset)
     try:
         "".encode(charset)
+        name = codecs.lookup(charset).name
     except (LookupError, UnicodeError, ValueError):  # idna, punycode, undefined, "utf-8\0"
         return None
+    if "escape" in name or name in ("idna", "punycode"):
+        return None  # Python's own codecs, not mail charsets: they would interpret the text
     return charset
 
 

@@ -773,3 +773,10 @@ def test_a_customer_writing_about_a_vacation_is_not_an_auto_reply(subject):
     raw = (f"From: c@example.com\r\nSubject: {Header(subject, 'utf-8').encode()}\r\n"
            "Content-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n").encode()
     assert parse_message(raw).auto == ""
+
+
+@pytest.mark.parametrize("charset", ["unicode_escape", "raw_unicode_escape"])
+def test_pythons_escape_codecs_are_not_mail_charsets(charset):
+    from rapport.mail.parse import decode_bytes
+
+    assert decode_bytes(b"C:\\Reports\\new", charset) == "C:\\Reports\\new"
