@@ -230,7 +230,7 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
                    "first_response_at", "solved_at", "closed_at"]
     msg_cols = ["id", "ticket_id", "direction", "channel", "customer_id", "author_id", "subject",
                 "body_text", "body_html", "body_quoted", "auto", "external_id", "split_from_id",
-                "created_at"]
+                "created_at", "analysis"]
     event_cols = ["id", "ticket_id", "customer_id", "actor_id", "kind", "before", "after",
                   "created_at"]
     note_cols = ["id", "ticket_id", "author_id", "body", "created_at"]
@@ -303,20 +303,21 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
             ext = f"<m{m}.{tid}@{'mail' if channel == 'email' else channel}.example>"
             first_body = pool[rng.randrange(len(pool))]
             messages.append((m, tid, "in", channel, cid, None, subject, first_body, "", "", "",
-                             ext, None, s1))
+                             ext, None, s1, None))
             if status == "new":  # nobody answered yet: the customer chased twice
                 previous = pool[rng.randrange(len(pool))]
                 messages.append((m + 1, tid, "in", channel, cid, None, reply, previous, "", "",
-                                 "", ext + "2", None, s2))
+                                 "", ext + "2", None, s2, None))
             else:
                 apool = agent_pool[lang]
                 previous = apool[rng.randrange(len(apool))].replace("{agent}", agent_name)
                 messages.append((m + 1, tid, "out", channel, cid, agent_id, reply, previous, "",
-                                 "", "", "", None, s2))
+                                 "", "", "", None, s2, None))
             # An e-mail reply carries the previous message quoted (kept out of the body).
             quoted = "> " + previous.replace("\n", "\n> ") if channel == "email" else ""
             messages.append((m + 2, tid, "in", channel, cid, None, reply,
-                             pool[rng.randrange(len(pool))], "", quoted, "", ext + "3", None, s3))
+                             pool[rng.randrange(len(pool))], "", quoted, "", ext + "3", None, s3,
+                             None))
             ev = events.append
             ev((next_event_id(), tid, cid, None, "ticket.created", None,
                 json.dumps({"channel": channel}), s_created))
