@@ -17,7 +17,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -151,7 +151,7 @@ def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | 
             )
     except IntegrityError:
         existing = InboundRaw.objects.get(channel=channel, external_id=external_id[:255])
-        return Receipt(raw=existing, duplicate=True)
+        return Receipt(raw=_finish_interrupted(existing), duplicate=True)
     return Receipt(raw=do_process(stored.pk), duplicate=False)
 
 
@@ -176,8 +176,28 @@ def do_receive(inbound: InboundMessage) -> Receipt:
                 raw.payload["unknown_channel"] = inbound.channel
             raw.save(update_fields=["payload"])
     if not created:
-        return Receipt(raw=raw, duplicate=True)
+        return Receipt(raw=_finish_interrupted(raw), duplicate=True)
     return Receipt(raw=do_process(raw.pk), duplicate=False)
+
+
+def _finish_interrupted(raw: InboundRaw) -> InboundRaw:
+    """A redelivery of a message that was stored but never processed (the process died in
+    between): process it now. The row lock in do_process keeps this exactly-once."""
+    if raw.state == RawState.RECEIVED:
+        return do_process(raw.pk)
+    return raw
+
+
+def do_process_stalled(older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:
+    """Process messages stored but left unprocessed by a crash (the workers' sweep)."""
+    ids = list(
+        InboundRaw.objects.filter(state=RawState.RECEIVED,
+                                  received_at__lt=timezone.now() - older_than)
+        .order_by("received_at").values_list("pk", flat=True)[:limit]
+    )
+    for raw_id in ids:
+        do_process(raw_id)
+    return len(ids)
 
 
 def do_retry(raw_id: int) -> InboundRaw:

@@ -163,3 +163,36 @@ class QuarantineTest(BaseTestCase):
         do_retry(raw.pk)
         self.assertEqual(Ticket.objects.count(), 1)
         self.assertEqual(Message.objects.count(), 1)
+
+
+class InterruptedTest(BaseTestCase):
+    def test_a_message_stored_but_not_processed_before_a_crash_is_processed_on_redelivery(self):
+        from unittest import mock
+
+        from rapport.intake import actions
+
+        parser = {"api": lambda raw, hints: InboundMessage(
+            channel="api", sender="ext-1", body_text=raw.decode())}
+        InboundRaw.objects.create(channel="api", external_id="crash-1", raw=b"Where is it?",
+                                  payload={"hints": {}, "parsed": False})  # the crash
+        with mock.patch.dict(actions.PARSERS, parser):
+            receipt = actions.do_receive_raw("api", b"Where is it?", external_id="crash-1")
+        self.assertTrue(receipt.duplicate)
+        self.assertEqual(receipt.raw.state, RawState.PROCESSED)
+        self.assertEqual(receipt.raw.message.body_text, "Where is it?")
+
+    def test_the_sweep_processes_stalled_messages(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from rapport.intake.actions import do_process_stalled
+
+        raw = InboundRaw.objects.create(
+            channel="webchat", external_id="stalled", received_at=timezone.now()
+            - timedelta(minutes=10), payload={"channel": "webchat", "sender": "v9",
+                                               "body_text": "hello?"})
+        self.assertEqual(do_process_stalled(), 1)
+        raw.refresh_from_db()
+        self.assertEqual(raw.state, RawState.PROCESSED)
+        self.assertEqual(do_process_stalled(), 0)

@@ -9,6 +9,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from rapport.intake.actions import do_process_stalled
 from rapport.mail import imap
 from rapport.mail.models import Mailbox
 from rapport.outbox.actions import flush_due
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                     fetched += imap.poll(mailbox)
                 except Exception as exc:  # noqa: BLE001 — one broken mailbox must not stop all
                     log.warning("mail_worker: %s: %s", mailbox, exc)
+            do_process_stalled()  # stored before a crash, never processed
             sent = flush_due()
             if fetched or sent or once:
                 self.stdout.write(f"fetched {fetched} message(s), sent {sent} delivery(ies)")
