@@ -29,20 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rapport.coach.cli import handle  # noqa: E402
-from rapport.coach.customer import analyze_message  # noqa: E402
+from rapport.coach.customer import SIGNALS, analyze_message  # noqa: E402
 from rapport.coach.rulebook import RuleBook  # noqa: E402
 
 CORPUS = ROOT / "tests" / "coach" / "corpus"
 SHARED = ROOT.parent / "shared" / "data"
 LANGS = ("ru", "zh", "en")
-SIGNALS = (
-    "insult",
-    "legal_threat",
-    "physical_threat",
-    "supervisor_request",
-    "urgent",
-    "vague_time",
-)
 PRESENT = ("greeting", "politeness", "empathy", "next_steps", "satisfaction_check")
 VIOLATIONS = ("jargon", "deflection", "denial", "rudeness", "dont_know")
 MOODS = ("positive", "neutral", "negative", "angry")
