@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
+
+from rapport.intake.models import InboundRaw
+
 from .models import Event, EventKind, Message, Note
 
 # Events already visible as a message or note card are not repeated as history lines.
@@ -25,6 +29,9 @@ def ticket_timeline(ticket) -> list[Entry]:
     messages = (
         Message.objects.filter(ticket=ticket)
         .select_related("author", "customer", "split_from", "delivery")
+        # Without loading the bytes: is there an original (e.g. MIME source) to show?
+        .annotate(has_original=Exists(
+            InboundRaw.objects.filter(message=OuterRef("pk")).exclude(raw=b"")))
         .prefetch_related("attachments")
     )
     notes = Note.objects.filter(ticket=ticket).select_related("author")

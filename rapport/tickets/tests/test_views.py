@@ -275,3 +275,14 @@ class PermissionTest(BaseTestCase):
                                {"body": "hi"})
         self.assertEqual(response.status_code, 403)
         self.assertEqual(Message.objects.count(), 1)
+
+
+class OriginalLinkTest(BaseTestCase):
+    def test_only_messages_with_a_stored_original_link_to_it(self):
+        with_raw = receive(external_id="<r@x>", raw=b"From: carol@example.com\r\n\r\nHi",
+                           in_reply_to=["<carol-1@example.com>"])
+        self.login(self.alice)
+        page = self.client.get(reverse("ticket", args=[self.carol_ticket.pk]))
+        self.assertContains(page, f"/messages/{with_raw.pk}/original/")
+        first = self.carol_ticket.messages.order_by("id").first()
+        self.assertNotContains(page, f"/messages/{first.pk}/original/")
