@@ -7,9 +7,20 @@ from __future__ import annotations
 from django.utils.translation import get_language
 from django_tasks import task
 
-from rapport.coach import analyze_message, check_reply
+from rapport.coach import RuleBook, analyze_message, check_reply
 
-from .models import Direction, Message, Ticket
+from .models import CoachRules, Direction, Message, Ticket
+
+
+def rule_book() -> RuleBook:
+    """The organisation's rule book (MG2); the built-in one until someone edits it."""
+    row = CoachRules.objects.order_by("id").first()
+    if row is None or not row.rules:
+        return RuleBook.default()
+    try:
+        return RuleBook.from_dict(row.rules)
+    except ValueError:
+        return RuleBook.default()  # saved rules are validated; this guards a manual DB edit
 
 
 def _ui_language() -> str:
@@ -46,6 +57,7 @@ def review(ticket: Ticket, reply_text: str, *, before=None) -> dict:
     return check_reply(
         customer.body_text if customer else "",
         reply_text,
+        rule_book(),
         customer_name=ticket.customer.name or None,
         ui_language=_ui_language(),
     ).as_dict()

@@ -310,3 +310,21 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class CoachRules(models.Model):
+    """The organisation's rule book for the coach (MG2): which checks apply, their weights and
+    severities, its jargon and its own required/forbidden phrases. One row; edited by
+    supervisors and admins at /coach/rules/. Validated by rapport.coach.RuleBook."""
+
+    rules = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("coach rule book")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/<int:pk>/merge/", views.ticket_merge, name="ticket-merge"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("tickets/<int:pk>/coach/", views.ticket_coach, name="ticket-coach"),
+    path("coach/rules/", views.coach_rules, name="coach-rules"),
     path("messages/<int:pk>/split/", views.message_split, name="message-split"),
     path("messages/<int:pk>/original/", views.message_original, name="message-original"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

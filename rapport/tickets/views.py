@@ -28,7 +28,8 @@ from .forms import (
     TicketPropertiesForm,
 )
 from .inbox import SAVED_VIEWS, SORTS, capped_count, filtered, view_counts
-from .models import Attachment, Message, Ticket
+from .models import Attachment, CoachRules, Message, Ticket
+from .rules_forms import CoachRulesForm
 from .timeline import ticket_timeline
 
 
@@ -262,6 +263,22 @@ def ticket_coach(request: HttpRequest, pk: int) -> HttpResponse:
     text = (request.POST.get("body") or "")[:50_000]
     report = coaching.review(ticket, text) if text.strip() else None
     return render(request, "tickets/_coach.html", {"report": report, "ticket": ticket})
+
+
+@login_required
+def coach_rules(request: HttpRequest) -> HttpResponse:
+    """The organisation's rule book for the coach (MG2): supervisors and admins edit it."""
+    if not request.user.sees_all_teams:
+        raise PermissionDenied(_("Only supervisors and administrators edit the coach's rules."))
+    row = CoachRules.objects.order_by("id").first() or CoachRules()
+    form = CoachRulesForm(request.POST or None, rules=row.rules)
+    if request.method == "POST" and form.is_valid():
+        row.rules, row.updated_by = form.rules, request.user
+        row.save()
+        messages.success(request, _("The coach's rules are saved; they apply from now on."))
+        return redirect("coach-rules")
+    return render(request, "tickets/coach_rules.html", {"form": form, "row": row},
+                  status=400 if form.errors else 200)
 
 
 @login_required

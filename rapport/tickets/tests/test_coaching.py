@@ -80,3 +80,52 @@ class CoachingTest(BaseTestCase):
         response = self.client.post(reverse("ticket-coach", args=[self.carol_ticket.pk]),
                                     {"body": "hi"})
         self.assertEqual(response.status_code, 404)
+
+
+class CoachRulesTest(BaseTestCase):
+    def post_rules(self, **changes):
+        from rapport.coach import CHECKS
+
+        data = {"jargon": "", "allowed_abbreviations": "", "forbidden_phrases": "",
+                "required_phrases": ""}
+        for name, (_principle, weight, severity) in CHECKS.items():
+            data.update({f"{name}__enabled": "on", f"{name}__weight": weight,
+                         f"{name}__severity": severity})
+        data.update(changes)
+        return self.client.post(reverse("coach-rules"), {k: v for k, v in data.items()
+                                                         if v is not None})
+
+    def test_a_supervisor_switches_a_check_off_and_adds_a_forbidden_phrase(self):
+        self.login(self.sam)
+        response = self.post_rules(**{
+            "greeting__enabled": None,
+            "forbidden_phrases": "ничем не могу помочь | Давайте я узнаю, кто может помочь",
+            "jargon": "бэклог"})
+        self.assertEqual(response.status_code, 302)
+        self.login(self.alice)
+        url = reverse("ticket-coach", args=[self.carol_ticket.pk])
+        report = self.client.post(url, {"body": "Ничем не могу помочь, это в бэклоге."}) \
+            .context["report"]
+        checks = {f["check"] for f in report["findings"]}
+        self.assertNotIn("greeting", checks)
+        self.assertIn("forbidden_phrases", checks)
+        self.assertIn("Давайте я узнаю", " ".join(f["suggestion"] for f in report["findings"]))
+
+    def test_a_bad_weight_is_a_form_error(self):
+        self.login(self.sam)
+        self.assertEqual(self.post_rules(empathy__weight="-3").status_code, 400)
+        self.assertEqual(self.post_rules(empathy__weight="lots").status_code, 400)
+
+    def test_agents_cannot_edit_the_rules(self):
+        self.login(self.alice)
+        self.assertEqual(self.client.get(reverse("coach-rules")).status_code, 403)
+        self.assertEqual(self.post_rules().status_code, 403)
+
+    def test_the_rules_page_shows_every_check(self):
+        from rapport.coach import CHECKS
+
+        self.login(self.sam)
+        page = self.client.get(reverse("coach-rules"))
+        self.assertEqual(page.status_code, 200)
+        for name, (principle, _w, _s) in CHECKS.items():
+            self.assertContains(page, f"{principle} · {name}")
