@@ -15,15 +15,6 @@ from rapport.tickets.models import Event, EventKind, Message, Ticket
 from .models import Anniversary, Customer, CustomerFlag, Identity, Organisation
 
 
-def find_customer(kind: str, value: str) -> Customer | None:
-    identity = (
-        Identity.objects.select_related("customer")
-        .filter(kind=kind, value=normalise_identity(kind, value))
-        .first()
-    )
-    return identity.customer if identity else None
-
-
 def do_resolve_customer(
     kind: str, value: str, *, name: str = "", language: str = "", preferred_channel: str = ""
 ) -> tuple[Customer, bool]:

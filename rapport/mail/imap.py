@@ -4,6 +4,7 @@ creates nothing new (intake is idempotent by Message-ID)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 
@@ -70,26 +71,24 @@ def poll(mailbox: Mailbox, client: IMAPClient | None = None) -> int:
         raise
     finally:
         if own:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection
                 client.logout()
-            except Exception:  # noqa: BLE001, S110 — closing a broken connection
-                pass
 
 
-def wait_for_mail(mailbox: Mailbox, seconds: int) -> None:
-    """Block until the server announces new mail (IMAP IDLE) or `seconds` pass."""
+def wait_for_mail(mailbox: Mailbox, seconds: int) -> bool:
+    """Block until the server announces new mail (IMAP IDLE) or `seconds` pass. False, at
+    once, when the server has no IDLE."""
     client = connect(mailbox)
     try:
         if b"IDLE" not in client.capabilities():
-            return
+            return False
         client.select_folder(mailbox.imap_folder, readonly=True)
         client.idle()
         try:
             client.idle_check(timeout=seconds)
         finally:
             client.idle_done()
+        return True
     finally:
-        try:
+        with contextlib.suppress(Exception):  # closing a broken connection
             client.logout()
-        except Exception:  # noqa: BLE001, S110 — closing a broken connection
-            pass

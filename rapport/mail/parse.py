@@ -9,6 +9,7 @@ at all (8-bit headers), broken RFC 2047 words. Nothing here raises on bad input 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import email
 import email.header
 import email.utils
@@ -89,10 +90,6 @@ class ParsedMail:
     ticket_token: int | None = None
     signed: bool = False
 
-    @property
-    def sender(self) -> str:
-        return self.from_addr
-
     def thread_refs(self) -> list[str]:
         """Message ids this one answers, nearest first (In-Reply-To, then References reversed)."""
         seen, refs = set(), []
@@ -144,23 +141,17 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         return ""
     codec = _codec(charset)
     if codec and codecs.lookup(codec).name in _LATIN_CODECS:
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
         text = data.decode(codec, errors="replace")
         if not _misdeclared_latin(text):
             return text
         codec = None
     if codec:
-        try:
+        with contextlib.suppress(UnicodeError, LookupError):
             return data.decode(codec)
-        except (UnicodeError, LookupError):  # UnicodeError: idna and punycode
-            pass
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     best = charset_normalizer.from_bytes(
         data, cp_isolation=["gb18030", "cp1251", "koi8_r", "big5hkscs", "cp1252", "shift_jis",
                             "euc_kr", "iso8859_5", "cp866"]

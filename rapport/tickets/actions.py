@@ -163,7 +163,7 @@ def check_reply(ticket: Ticket, *, author: User, body_text: str, status_after: s
                 attachments: Iterable = ()):
     if not (body_text or "").strip():
         raise ValidationError(_("A reply cannot be empty."), code="empty")
-    if status_after and status_after != ticket.status and not _may_become(ticket, status_after):
+    if status_after and status_after != ticket.status and not ticket.can_become(status_after):
         raise ValidationError(_("This ticket cannot move to that status."), code="transition")
     if ticket.merged_into_id:
         raise ValidationError(_("This ticket was merged; reply on the ticket it was merged into."))
@@ -187,10 +187,6 @@ def check_add_note(ticket: Ticket, *, author: User, body: str) -> Note:
 
 
 # --- changing fields ---------------------------------------------------------------------------
-
-
-def _may_become(ticket: Ticket, status: str) -> bool:
-    return ticket.can_become(status)
 
 
 def _set_status(ticket: Ticket, status: str, *, actor, at) -> None:
@@ -221,7 +217,7 @@ def do_change_status(ticket: Ticket, status: str, *, actor: User | None, at=None
 def check_change_status(ticket: Ticket, status: str, *, actor: User) -> None:
     if status not in Status.values:
         raise ValidationError(_("Unknown status."), code="invalid")
-    if status != ticket.status and not _may_become(ticket, status):
+    if status != ticket.status and not ticket.can_become(status):
         raise ValidationError(
             _("A %(before)s ticket cannot become %(after)s.")
             % {"before": ticket.get_status_display(), "after": Status(status).label},

@@ -29,8 +29,3 @@ def ping(ticket_id: int, user, *, typing: bool = False) -> list[dict]:
     cache.set(_key(ticket_id), viewers, EXPIRE)
     return [v for uid, v in viewers.items() if uid != str(user.pk)]
 
-
-def leave(ticket_id: int, user) -> None:
-    viewers = cache.get(_key(ticket_id)) or {}
-    if viewers.pop(str(user.pk), None) is not None:
-        cache.set(_key(ticket_id), viewers, EXPIRE)

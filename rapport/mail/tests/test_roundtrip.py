@@ -354,3 +354,8 @@ def test_a_reply_with_attachments_goes_out_with_them(mailbox, smtp_sink):
     attached = list(sent.iter_attachments())
     assert [a.get_filename() for a in attached] == ["счёт.pdf"]
     assert attached[0].get_content() == b"%PDF-1.4 invoice"
+
+
+
+def test_the_worker_waits_with_imap_idle(mailbox):
+    assert imap.wait_for_mail(mailbox, 1) is True  # Dovecot has IDLE: it waited, then returned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from django.core.management.base import BaseCommand
@@ -21,9 +22,8 @@ class Command(BaseCommand):
         controller.start()
         self.stdout.write(f"Listening for mail on {host}:{port}")
         try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
         finally:
             controller.stop()

@@ -46,10 +46,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"fetched {fetched} message(s), sent {sent} delivery(ies)")
             if once:
                 return
-            if len(mailboxes) == 1:
-                try:
-                    imap.wait_for_mail(mailboxes[0], interval)
-                    continue
-                except Exception:  # noqa: BLE001, S110 — fall back to plain polling
-                    pass
+            if len(mailboxes) == 1 and self._idle(mailboxes[0], interval):
+                continue
             time.sleep(interval)
+
+    @staticmethod
+    def _idle(mailbox, seconds: int) -> bool:
+        """Wait with IMAP IDLE; False when the server cannot (then plain polling waits)."""
+        try:
+            return imap.wait_for_mail(mailbox, seconds)
+        except Exception:  # noqa: BLE001 — fall back to plain polling
+            return False
