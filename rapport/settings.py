@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "rapport.intake",
     "rapport.outbox",
     "rapport.mail",
+    "rapport.notify",
+    "rapport.jobs",
     "rapport.demo",
 ]
 
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
+                "rapport.notify.context_processors.notifications",
             ],
         },
     },

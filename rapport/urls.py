@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("customers/", include("rapport.customers.urls")),
     path("mail/", include("rapport.mail.urls")),
+    path("notifications/", include("rapport.notify.urls")),
     path("", include("rapport.tickets.urls")),
 ]
