@@ -14,9 +14,7 @@ PAGE = 50
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """The agent's own notifications, newest first (nobody sees another agent's)."""
-    items = list(
-        Notification.objects.filter(user=request.user).select_related("ticket")[:PAGE]
-    )
+    items = list(Notification.objects.filter(user=request.user).select_related("ticket")[:PAGE])
     return render(request, "notify/list.html", {"items": items})
 
 

@@ -17,7 +17,9 @@ class NotificationTest(BaseTestCase):
         self.assertEqual(Notification.objects.exclude(user=legal).count(), 0)
 
     def test_the_header_counts_unread_and_the_page_lists_only_mine(self):
-        do_notify([self.alice], "Ticket assigned to you", kind=Kind.ASSIGNED, ticket=self.carol_ticket)
+        do_notify(
+            [self.alice], "Ticket assigned to you", kind=Kind.ASSIGNED, ticket=self.carol_ticket
+        )
         do_notify([self.bob], "Bob's own <b>note</b>")
         self.login(self.alice)
         page = self.client.get(reverse("notifications"))
