@@ -227,7 +227,11 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
     team_cum = list(itertools.accumulate(C.TEAM_WEIGHTS))
     ticket_cols = ["id", "subject", "customer_id", "channel", "status", "priority", "team_id",
                    "assignee_id", "summary", "merged_into_id", "created_at", "updated_at",
-                   "first_response_at", "solved_at", "closed_at"]
+                   "first_response_at", "solved_at", "closed_at",
+                   # SLA (rapport.sla): no policy when seeded; bench/sla_scan.py sets clocks.
+                   "sla_policy_id", "first_response_due", "next_response_due",
+                   "resolution_due", "sla_due", "sla_check_at", "sla_state",
+                   "promised_response_at"]
     msg_cols = ["id", "ticket_id", "direction", "channel", "customer_id", "author_id", "subject",
                 "body_text", "body_html", "body_quoted", "auto", "external_id", "split_from_id",
                 "created_at", "analysis"]
@@ -296,6 +300,7 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
                 tid, subject, cid, channel, status, prio[j], team_id, assignee,
                 C.SUMMARIES[lang] if rand() < 0.05 else "", None, s_created, s_updated,
                 None if status == "new" else s2, s_solved, s_closed,
+                None, None, None, None, None, None, "", None,
             ))
             m = 3 * tid - 2
             pool = cust_pool[lang]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rapport.mail",
     "rapport.notify",
     "rapport.jobs",
+    "rapport.sla",
     "rapport.demo",
 ]
 

@@ -41,6 +41,16 @@ class Priority(models.IntegerChoices):
     URGENT = 4, _("Urgent")
 
 
+class SlaState(models.TextChoices):
+    """The ticket's SLA clocks right now (rapport.sla): the worst running one wins."""
+
+    NONE = "", _("No SLA")
+    OK = "ok", _("On time")
+    WARNING = "warning", _("Nearly due")
+    BREACHED = "breached", _("Overdue")
+    PAUSED = "paused", _("Paused")
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
 
@@ -98,6 +108,22 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # SLA (rapport.sla, docs/sla.md): written only by rapport.sla.actions. The due times are
+    # those of the running clocks (None while paused, stopped or without a target).
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_due = models.DateTimeField(_("SLA due"), null=True, blank=True)  # the soonest of them
+    # The next instant the breach scan must look at this ticket (a warning or a breach).
+    sla_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_state = models.CharField(
+        _("SLA state"), max_length=10, choices=SlaState.choices, blank=True, default=""
+    )
+    # RS3: the answer time told to the customer in the acknowledgement.
+    promised_response_at = models.DateTimeField(_("answer promised by"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -131,6 +157,29 @@ class Ticket(models.Model):
                 fields=["customer", "updated_at"],
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="ticket_customer_open",
+            ),
+            # SLA: the breach scan reads only the range sla_check_at <= now; "due soonest"
+            # pages by keyset over (sla_due, id). Both are null unless a clock runs, so these
+            # partial indexes hold the running tickets only.
+            models.Index(
+                fields=["sla_check_at"], condition=Q(sla_check_at__isnull=False),
+                name="ticket_sla_check",
+            ),
+            models.Index(
+                fields=["sla_due", "id", "team"], condition=Q(sla_due__isnull=False),
+                name="ticket_sla_due",
+            ),
+            models.Index(
+                fields=["first_response_due"], condition=Q(first_response_due__isnull=False),
+                name="ticket_first_response_due",
+            ),
+            models.Index(
+                fields=["next_response_due"], condition=Q(next_response_due__isnull=False),
+                name="ticket_next_response_due",
+            ),
+            models.Index(
+                fields=["resolution_due"], condition=Q(resolution_due__isnull=False),
+                name="ticket_resolution_due",
             ),
         ]
 
@@ -274,6 +323,8 @@ class EventKind(models.TextChoices):
     CUSTOMER_FLAGGED = "customer.flagged", _("Customer flagged")
     CUSTOMER_UNFLAGGED = "customer.unflagged", _("Flag cleared")
     CUSTOMER_MERGED = "customer.merged", _("Customer profiles merged")
+    SLA_WARNING = "sla.warning", _("SLA nearly due")
+    SLA_BREACH = "sla.breach", _("SLA breached")
 
 
 class Event(models.Model):
