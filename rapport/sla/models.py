@@ -274,7 +274,7 @@ class SlaClock(models.Model):
             models.Index(fields=["kind", "stopped_at"], name="slaclock_kind_stopped"),
             # Recomputation walks the clocks still running or paused.
             models.Index(
-                fields=["id"], condition=~Q(status="stopped"), name="slaclock_live"
+                fields=["id"], condition=Q(status__in=["running", "paused"]), name="slaclock_live"
             ),
         ]
 
