@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rapport.mail",
     "rapport.notify",
     "rapport.jobs",
+    "rapport.rules",
     "rapport.sla",
     "rapport.demo",
 ]
@@ -192,6 +193,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 RAPPORT_MAX_BODY_CHARS = envint("RAPPORT_MAX_BODY_CHARS", 200_000)
 RAPPORT_INBOX_PAGE_SIZE = 25
 RAPPORT_COUNT_CAP = 1000  # live counts are exact up to this many, then shown as "1000+"
+
+# --- System e-mail to agents (rule notifications; customers' mail goes through mailboxes) ---
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "rapport@localhost")
 
 LOGGING = {
     "version": 1,

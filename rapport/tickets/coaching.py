@@ -4,6 +4,7 @@ Django-free library `rapport.coach`; this module only feeds it and stores its re
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import get_language
 from django_tasks import task
 
@@ -41,6 +42,10 @@ def analyse_message_task(message_id: int) -> bool:
     if message is None:
         return False
     analyse(message)
+    # The rules engine reads this analysis (ES3–ES5): evaluated in its own task, after commit.
+    from rapport.rules.tasks import evaluate_message_rules_task  # rules import tickets
+
+    transaction.on_commit(lambda: evaluate_message_rules_task.enqueue(message.pk))
     return True
 
 

@@ -17,6 +17,7 @@ from rapport.customers.models import CustomerFlag, FlagKind
 from rapport.lib.keyset import paginate
 from rapport.outbox.actions import do_resend
 from rapport.outbox.models import Delivery
+from rapport.rules.why import firings_context
 
 from . import actions, coaching, presence
 from .forms import (
@@ -124,6 +125,7 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         "merge_form": forms.pop("merge_form", None) or MergeForm(),
         "viewers": presence.ping(ticket.pk, request.user),
         "presence_interval": presence.PING,
+        **firings_context(ticket),  # "why did this happen?" (rapport.rules)
     }
 
 

@@ -1,0 +1,316 @@
+"""Evaluating rules against a ticket: facts read lazily (each at most once per evaluation),
+conditions checked cheapest first, each firing logged once with why (docs/rules.md).
+
+    evaluate(ticket, trigger=Trigger.MESSAGE, message=m)   on a customer message (after the coach)
+    evaluate(ticket, trigger=Trigger.TIMER)                from the timer (rapport.rules.timer)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from rapport.tickets.models import Direction, Message, Ticket
+
+from .models import Rule, RuleFiring, Trigger
+from .schema import FIELDS
+
+log = logging.getLogger(__name__)
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+class Facts:
+    """What conditions look at, for one ticket (and the customer message being handled).
+    Every value is computed on first use and kept, so 200 rules cost a handful of queries."""
+
+    def __init__(self, ticket: Ticket, message: Message | None, now: datetime | None = None):
+        self.ticket = ticket
+        self._message = message
+        self.now = now or timezone.now()
+        self._cache: dict = {}
+
+    def invalidate(self) -> None:
+        """After a rule changed the ticket or the customer (a later rule sees the change)."""
+        keep = {k: v for k, v in self._cache.items() if k in ("_times", "_message")}
+        self._cache = keep
+
+    # -- the customer message: the one that arrived, or (timer) the latest one
+    @property
+    def message(self) -> Message | None:
+        if self._message is None and "_message" not in self._cache:
+            self._cache["_message"] = (
+                Message.objects.filter(ticket=self.ticket, direction=Direction.IN, auto="")
+                .order_by("-created_at", "-id")
+                .first()
+            )
+        return self._message or self._cache.get("_message")
+
+    @property
+    def analysis(self) -> dict:
+        m = self.message
+        return (m.analysis or {}) if m is not None else {}
+
+    # -- times: the last customer message and the last agent reply
+    def _times(self) -> tuple[Message | None, Message | None]:
+        if "_times" not in self._cache:
+            base = Message.objects.filter(ticket=self.ticket, auto="").order_by(
+                "-created_at", "-id"
+            )
+            last_in = base.filter(direction=Direction.IN).only("pk", "created_at").first()
+            last_out = base.filter(direction=Direction.OUT).only("pk", "created_at").first()
+            self._cache["_times"] = (last_in, last_out)
+        return self._cache["_times"]
+
+    def anchor(self, name: str) -> datetime | None:
+        """When the clock of a time field started (None: it is not running)."""
+        last_in, last_out = self._times()
+        if name == "time.customer_waiting":
+            if last_in and (last_out is None or last_in.created_at > last_out.created_at):
+                return last_in.created_at
+            return None
+        if name == "time.since_agent_reply":
+            return last_out.created_at if last_out else None
+        raise KeyError(name)
+
+    def state_key(self) -> str:
+        """The ticket's state for timer rules: a timer rule fires once per such state."""
+        last_in, last_out = self._times()
+        return "t{}.{}.{}.{}".format(
+            last_in.pk if last_in else 0,
+            last_out.pk if last_out else 0,
+            getattr(self.ticket, "sla_state", "") or "-",
+            self.ticket.status,
+        )
+
+    def get(self, name: str, value=None):
+        key = (name, value["days"]) if isinstance(value, dict) else name
+        if key not in self._cache:
+            self._cache[key] = self._compute(name, value)
+        return self._cache[key]
+
+    def _compute(self, name: str, value):
+        t = self.ticket
+        if name == "message.signals":
+            return frozenset(self.analysis.get("signals") or ())
+        if name == "message.mood":
+            return self.analysis.get("mood")
+        if name == "message.language":
+            return self.analysis.get("language")
+        if name == "ticket.status":
+            return t.status
+        if name == "ticket.priority":
+            return t.priority
+        if name == "ticket.channel":
+            return t.channel
+        if name == "ticket.team":
+            return t.team.name if t.team_id else None
+        if name == "ticket.assignee":
+            return t.assignee_id
+        if name == "ticket.sla_state":
+            # The SLA engineer's field (tickets 0006); "" until it lands.
+            return getattr(t, "sla_state", "") or ""
+        if name == "ticket.tags":
+            return frozenset(t.tags.values_list("name", flat=True))
+        if name == "customer.kind":
+            return t.customer.kind
+        if name == "customer.flags":
+            return frozenset(
+                t.customer.flags.filter(cleared_at=None).values_list("kind", flat=True)
+            )
+        if name in ("time.customer_waiting", "time.since_agent_reply"):
+            start = self.anchor(name)
+            return None if start is None else int((self.now - start).total_seconds() // 60)
+        since = self.now - timedelta(days=value["days"])
+        if name == "customer.recent_tickets":
+            return Ticket.objects.filter(customer_id=t.customer_id, created_at__gte=since).count()
+        if name == "customer.recent_messages":
+            return Message.objects.filter(
+                customer_id=t.customer_id, direction=Direction.IN, created_at__gte=since
+            ).count()
+        raise KeyError(name)
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+def _holds(op: str, actual, value) -> bool:
+    if op == "is":
+        return actual == value
+    if op == "is_not":
+        return actual != value
+    if op == "in":
+        return actual in value
+    if op == "not_in":
+        return actual not in value
+    if op == "contains":
+        return value in actual
+    if op == "not_contains":
+        return value not in actual
+    if op == "is_set":
+        return actual not in (None, "")
+    if op == "is_not_set":
+        return actual in (None, "")
+    limit = value["count"] if isinstance(value, dict) else value
+    if actual is None:
+        return False
+    return actual >= limit if op == "gte" else actual <= limit
+
+
+def _plain(actual):
+    return sorted(actual) if isinstance(actual, frozenset) else actual
+
+
+def check(condition: dict, facts: Facts) -> dict | None:
+    """The condition with its actual value when it holds, else None."""
+    if "any" in condition:
+        for sub in condition["any"]:
+            why = check(sub, facts)
+            if why is not None:
+                return {"any": [why]}
+        return None
+    value = condition.get("value")
+    actual = facts.get(condition["field"], value)
+    if not _holds(condition["op"], actual, value):
+        return None
+    return {
+        "field": condition["field"],
+        "op": condition["op"],
+        "value": value,
+        "actual": _plain(actual),
+    }
+
+
+def _cost(condition: dict) -> int:
+    if "any" in condition:
+        return max(_cost(c) for c in condition["any"])
+    return FIELDS[condition["field"]].cost
+
+
+def match(conditions: list, facts: Facts) -> list | None:
+    """Why the conditions all hold (each with its actual value), or None."""
+    why = []
+    for condition in conditions:
+        found = check(condition, facts)
+        if found is None:
+            return None
+        why.append(found)
+    return why
+
+
+# --- the rules, compiled once per change ------------------------------------------------------
+
+
+@dataclass
+class Compiled:
+    rule: Rule
+    conditions: list  # cheapest first
+    actions: list
+    on_message: bool
+    on_timer: bool
+    stop: bool
+    time_thresholds: list = field(default_factory=list)  # (time field, minutes) for "gte"
+
+
+_compiled: dict = {"version": None, "rules": []}
+
+
+def active_rules() -> list[Compiled]:
+    """Enabled rules in order. One aggregate query tells whether anything changed since they
+    were last compiled (every worker process sees edits made in another)."""
+    version = tuple(
+        Rule.objects.aggregate(n=Count("id"), latest=Max("updated_at"), top=Max("id")).values()
+    )
+    if _compiled["version"] != version:
+        rules = []
+        for rule in Rule.objects.filter(enabled=True).order_by("order", "id"):
+            thresholds = []
+            for c in _flatten(rule.conditions):
+                if c["field"] in ("time.customer_waiting", "time.since_agent_reply") and (
+                    c["op"] == "gte"
+                ):
+                    thresholds.append((c["field"], c["value"]))
+            rules.append(
+                Compiled(
+                    rule=rule,
+                    conditions=sorted(rule.conditions, key=_cost),
+                    actions=rule.actions,
+                    on_message=rule.on_message,
+                    on_timer=rule.on_timer,
+                    stop=rule.stop_processing,
+                    time_thresholds=thresholds,
+                )
+            )
+        _compiled.update(version=version, rules=rules)
+    return _compiled["rules"]
+
+
+def _flatten(conditions: list):
+    for c in conditions:
+        if "any" in c:
+            yield from c["any"]
+        else:
+            yield c
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+
+def evaluate(
+    ticket: Ticket,
+    *,
+    trigger: str,
+    message: Message | None = None,
+    now=None,
+    facts: Facts | None = None,
+) -> list[RuleFiring]:
+    """Run the rules of `trigger` in order on `ticket`; returns the new firings."""
+    from .actions import do_fire  # actions import the engine's helpers
+
+    rules = [
+        c for c in active_rules() if (c.on_message if trigger == Trigger.MESSAGE else c.on_timer)
+    ]
+    if not rules or ticket.merged_into_id:
+        return []
+    facts = facts or Facts(ticket, message, now)
+    key = f"m{message.pk}" if trigger == Trigger.MESSAGE else facts.state_key()
+    done_before = set(
+        RuleFiring.objects.filter(ticket=ticket, key=key).values_list("rule_id", flat=True)
+    )
+    fired = []
+    for compiled in rules:
+        if compiled.rule.pk in done_before:
+            if compiled.stop:
+                break  # it stopped the rules after it when it fired; it still does
+            continue
+        why = match(compiled.conditions, facts)
+        if why is None:
+            continue
+        try:
+            with transaction.atomic():
+                firing = RuleFiring.objects.create(
+                    rule=compiled.rule,
+                    ticket=ticket,
+                    message=facts.message,
+                    key=key,
+                    trigger=trigger,
+                    why=why,
+                    at=facts.now,
+                )
+                do_fire(firing, compiled, facts)
+        except IntegrityError:
+            continue  # fired by a concurrent evaluation of the same ticket
+        except Exception:  # noqa: BLE001 — a broken rule must not stop the ones after it
+            log.exception("rules: rule %s failed on ticket %s", compiled.rule.pk, ticket.pk)
+            continue
+        fired.append(firing)
+        facts.invalidate()
+        if compiled.stop:
+            break
+    return fired

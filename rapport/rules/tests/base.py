@@ -1,0 +1,27 @@
+"""Helpers for the rules tests: rules built through the real actions, shipped rules off unless a
+test is about them."""
+
+from __future__ import annotations
+
+from rapport.rules.actions import check_save_rule
+from rapport.rules.models import Rule, Trigger
+from rapport.test import BaseTestCase
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+class RulesTestCase(BaseTestCase):
+    keep_shipped_rules = False
+
+    def setUp(self) -> None:
+        super().setUp()
+        if not self.keep_shipped_rules:
+            Rule.objects.exclude(key="").update(enabled=False)
+
+    def rule(
+        self, conditions, actions, *, name="Test rule", trigger=Trigger.MESSAGE, **fields
+    ) -> Rule:
+        return check_save_rule(
+            Rule(name=name, conditions=conditions, actions=actions, trigger=trigger, **fields),
+            actor=self.sam,
+        )

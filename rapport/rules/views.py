@@ -1,0 +1,81 @@
+"""Rules at /rules/: supervisors and administrators list, create, edit, reorder, enable and
+disable them; agents cannot (ES3)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import actions
+from .forms import RuleForm
+from .models import Rule, RuleFiring
+from .schema import ACTIONS, FIELDS, OPS
+
+
+def access_rules(user) -> None:
+    if not user.sees_all_teams:
+        raise PermissionDenied(_("Only supervisors and administrators manage rules."))
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    access_rules(request.user)
+    rules = list(Rule.objects.order_by("order", "id"))
+    return render(request, "rules/list.html", {"rules": rules})
+
+
+@login_required
+def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    access_rules(request.user)
+    rule = get_object_or_404(Rule, pk=pk) if pk else Rule()
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        actions.do_save_rule(form.save(commit=False), actor=request.user)
+        messages.success(request, _("The rule is saved; it applies from now on."))
+        return redirect("rules")
+    recent = RuleFiring.objects.filter(rule=rule).select_related("ticket")[:20] if rule.pk else []
+    return render(
+        request,
+        "rules/edit.html",
+        {
+            "form": form,
+            "rule": rule,
+            "fields": FIELDS,
+            "ops": OPS,
+            "action_types": ACTIONS,
+            "recent": recent,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
+    access_rules(request.user)
+    rule = get_object_or_404(Rule, pk=pk)
+    actions.do_move_rule(rule, up=request.POST.get("direction") == "up", actor=request.user)
+    return redirect("rules")
+
+
+@login_required
+@require_POST
+def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    access_rules(request.user)
+    rule = get_object_or_404(Rule, pk=pk)
+    actions.do_set_enabled(rule, request.POST.get("enabled") == "1", actor=request.user)
+    return redirect("rules")
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    access_rules(request.user)
+    get_object_or_404(Rule, pk=pk).delete()
+    messages.success(request, _("The rule was deleted."))
+    return redirect("rules")
