@@ -31,7 +31,11 @@ SLA_DUE_FIELDS = ("first_response_due", "next_response_due", "resolution_due")
 
 
 def _sla_fields() -> list[str]:
+    """The indexed SLA due fields (rapport.sla, tickets 0006): `sla_due` (the soonest due time)
+    when it exists, else the three; none before the SLA app's migration."""
     names = {f.name for f in Ticket._meta.get_fields()}
+    if "sla_due" in names:
+        return ["sla_due"]
     return [f for f in SLA_DUE_FIELDS if f in names]
 
 

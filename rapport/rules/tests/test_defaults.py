@@ -1,0 +1,103 @@
+"""The shipped rules end to end: a customer's message through the one intake path, the coach's
+analysis, then the rules (ES3, ES4, ES5, TR4); the SLA breach rule on the timer (RS1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.accounts.models import Role
+from rapport.coach.langpack import pack_for
+from rapport.intake.actions import InboundMessage, do_receive
+from rapport.notify.models import Kind, Notification
+from rapport.rules.models import Rule, RuleFiring
+from rapport.rules.timer import run_tick
+from rapport.test import make_agent
+from rapport.tickets.models import Note, Ticket
+
+from .base import IMMEDIATE, RulesTestCase
+
+
+@override_settings(TASKS=IMMEDIATE)
+class ShippedRulesTest(RulesTestCase):
+    keep_shipped_rules = True
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.lena = make_agent("lena", role=Role.LEGAL, first_name="Lena")
+
+    def customer_writes(self, text: str, n: int = 1):
+        with self.captureOnCommitCallbacks(execute=True):
+            receipt = do_receive(
+                InboundMessage(
+                    channel="email",
+                    sender="carol@example.com",
+                    external_id=f"<m{n}@x>",
+                    in_reply_to=["<carol-1@example.com>"],
+                    body_text=text,
+                )
+            )
+        return receipt.raw.message
+
+    def test_they_are_shipped_in_order(self):
+        self.assertEqual(
+            list(Rule.objects.exclude(key="").values_list("key", flat=True)),
+            [
+                "es5-legal-threat",
+                "es5-physical-threat",
+                "es4-insult",
+                "es3-supervisor-request",
+                "rs1-sla-breach",
+            ],
+        )
+
+    def test_a_legal_threat_notifies_legal_flags_the_customer_and_records_the_threat(self):
+        self.customer_writes("Заказ не пришёл. Если не вернёте деньги, я подам в суд!")
+        self.assertTrue(
+            Notification.objects.filter(
+                user=self.lena, kind=Kind.RULE, ticket=self.carol_ticket
+            ).exists()
+        )
+        flag = self.carol.flags.get(cleared_at=None)
+        self.assertEqual(flag.kind, "legal_threat")
+        note = Note.objects.get(ticket=self.carol_ticket)
+        self.assertIn("Если не вернёте деньги, я подам в суд!", note.body)
+        self.assertNotIn("Заказ не пришёл", note.body)  # the sentence, not the whole message
+        self.assertEqual([m.to for m in mail.outbox], [["lena@rapport.test"]])
+
+    def test_an_insult_flags_the_customer_and_suggests_wording_in_their_language(self):
+        self.customer_writes("Вы жулики! Где мой заказ?")
+        self.assertEqual(self.carol.flags.get().kind, "abusive")
+        note = Note.objects.get(ticket=self.carol_ticket)
+        self.assertIn(pack_for("ru").text("suggestions", "insult_response"), note.body)
+        self.assertNotIn(pack_for("en").text("suggestions", "insult_response"), note.body)
+
+    def test_a_request_for_a_manager_goes_to_the_supervisor_queue(self):
+        self.customer_writes("I want to speak to your manager right now.")
+        ticket = Ticket.objects.get(pk=self.carol_ticket.pk)
+        self.assertIn("supervisor", ticket.tags.values_list("name", flat=True))
+        self.assertTrue(Notification.objects.filter(user=self.sam, ticket=ticket).exists())
+        self.assertEqual(ticket.team, self.support)  # its agents keep seeing it
+        # the queue: the inbox filtered by the tag
+        self.login(self.sam)
+        inbox = self.client.get(reverse("inbox"), {"view": "open", "tag": "supervisor"})
+        self.assertContains(inbox, ticket.subject)
+
+    def test_a_calm_message_fires_nothing(self):
+        self.customer_writes("Thank you, that helps a lot!")
+        self.assertFalse(RuleFiring.objects.exists())
+
+    def test_an_sla_breach_notifies_the_team_lead_on_the_timer(self):
+        now = timezone.now()
+        Ticket.objects.filter(pk=self.carol_ticket.pk).update(
+            sla_state="breached", sla_due=now - timedelta(minutes=1)
+        )
+        self.assertEqual(run_tick(now), 1)
+        note = Notification.objects.get(user=self.sam)
+        self.assertEqual((note.kind, note.ticket_id), (Kind.SLA_BREACH, self.carol_ticket.pk))
+        self.assertFalse(Notification.objects.filter(user=self.lena).exists())
+        self.assertEqual(run_tick(now + timedelta(minutes=1)), 0)  # once per ticket state
