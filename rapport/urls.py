@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/", include("rapport.customers.urls")),
     path("mail/", include("rapport.mail.urls")),
     path("notifications/", include("rapport.notify.urls")),
+    path("sla/", include("rapport.sla.urls")),
     path("rules/", include("rapport.rules.urls")),
     path("", include("rapport.tickets.urls")),
 ]

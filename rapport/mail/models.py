@@ -21,17 +21,22 @@ class Security(models.TextChoices):
 DEFAULT_ACKS = {
     "en": (
         "Hello,\n\nthank you for writing to us. We have received your message and registered it "
-        "as ticket {ticket}. We will answer within one business day.\n\n{signature}"
+        "as ticket {ticket}. We will answer {promised}.\n\n{signature}"
     ),
     "ru": (
         "Здравствуйте!\n\nСпасибо, что написали нам. Мы получили ваше письмо и зарегистрировали "
-        "его под номером {ticket}. Мы ответим в течение одного рабочего дня.\n\n{signature}"
+        "его под номером {ticket}. Мы ответим {promised}.\n\n{signature}"
     ),
     "zh": (
         "您好！\n\n感谢您的来信。我们已收到您的邮件，工单编号为 {ticket}。"
-        "我们将在一个工作日内回复您。\n\n{signature}"
+        "我们将{promised}回复您。\n\n{signature}"
     ),
 }
+
+
+# {promised} without a computed promise (rapport.sla, RS3): the old fixed wording.
+DEFAULT_PROMISES = {"en": "within one business day", "ru": "в течение одного рабочего дня",
+                    "zh": "在一个工作日内"}
 
 
 ADDRESSES_CACHE_KEY = "mail:our-addresses"
@@ -115,9 +120,10 @@ class Mailbox(models.Model):
     def domain(self) -> str:
         return self.address.rsplit("@", 1)[-1]
 
-    def ack_text(self, language: str, ticket_ref: str) -> str:
+    def ack_text(self, language: str, ticket_ref: str, promised: str = "") -> str:
         lang = (language or "en").split("-")[0].lower()
         templates = {**DEFAULT_ACKS, **(self.ack_templates or {})}
         template = templates.get(lang) or templates["en"]
-        return template.replace("{ticket}", ticket_ref).replace(
+        promised = promised or DEFAULT_PROMISES.get(lang, DEFAULT_PROMISES["en"])
+        return template.replace("{ticket}", ticket_ref).replace("{promised}", promised).replace(
             "{signature}", self.signature or self.from_name or self.name).strip()

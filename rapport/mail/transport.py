@@ -198,10 +198,13 @@ def acknowledge(message: Message, mailbox: Mailbox | None) -> Message | None:
         if Message.objects.filter(ticket=ticket, auto="ack").exists():
             return None  # a task run twice acknowledges once
         language = ticket.customer.language or guess_language(message.body_text) or "en"
+        from rapport.sla.promise import promise_phrase
         ack = Message.objects.create(
             ticket=ticket, direction=Direction.OUT, channel=Channel.EMAIL,
             customer=ticket.customer, auto="ack",
-            body_text=mailbox.ack_text(language, f"#{ticket.pk}"),
+            # RS3: the answer time from the SLA, the calendar and the queue (rapport.sla).
+            body_text=mailbox.ack_text(language, f"#{ticket.pk}",
+                                       promised=promise_phrase(ticket, language)),
         )
         do_queue(ack, mailbox=mailbox, ack=True)
     return ack

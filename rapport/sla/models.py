@@ -64,8 +64,10 @@ class BusinessCalendar(models.Model):
         _("public holidays of"),
         max_length=3,
         blank=True,
-        help_text=_("Country code (RU, CN, DE, US, ...): holidays imported from the holidays "
-                    "package, with transferred working weekend days."),
+        help_text=_(
+            "Country code (RU, CN, DE, US, ...): holidays imported from the holidays "
+            "package, with transferred working weekend days."
+        ),
     )
     holiday_subdiv = models.CharField(_("region"), max_length=10, blank=True)
     shorten_pre_holiday_minutes = models.PositiveSmallIntegerField(
@@ -188,15 +190,21 @@ class SlaPolicy(models.Model):
     )
     # Targets, in business minutes of the ticket's team calendar; empty: no target.
     first_response_minutes = models.PositiveIntegerField(
-        _("first response (business minutes)"), null=True, blank=True,
+        _("first response (business minutes)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1)],
     )
     next_response_minutes = models.PositiveIntegerField(
-        _("next response (business minutes)"), null=True, blank=True,
+        _("next response (business minutes)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1)],
     )
     resolution_minutes = models.PositiveIntegerField(
-        _("resolution (business minutes)"), null=True, blank=True,
+        _("resolution (business minutes)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1)],
     )
     warn_share = models.FloatField(
@@ -240,7 +248,9 @@ class SlaClock(models.Model):
     state last computed from it. A ticket has one first-response and one resolution clock and
     a next-response clock per customer message that waited for an answer."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks"
+    )
     kind = models.CharField(max_length=16, choices=ClockKind.choices)
     policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
     # The ticket's team while the clock runs (its calendar); for the promise statistics.
@@ -302,4 +312,3 @@ class SlaClock(models.Model):
             *self.events,
             [str(kind), at.isoformat(), int(target.total_seconds()) if target else None],
         ]
-

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from rapport.accounts.models import Team, User
 from rapport.lib.text import clean_text, html_to_text, sanitise_html, truncate
 from rapport.outbox.actions import do_queue
+from rapport.sla import actions as sla
 
 from .coaching import do_review_sent
 from .events import record_event
@@ -69,6 +70,7 @@ def do_create_ticket(
     record_event(
         EventKind.TICKET_CREATED, ticket=ticket, actor=actor, after={"channel": channel}, at=at
     )
+    sla.on_ticket_created(ticket, at)  # RS1: its SLA clocks start
     return ticket
 
 
@@ -108,6 +110,8 @@ def do_add_inbound_message(
     )
     if ticket.status in (Status.PENDING, Status.SOLVED) and not auto:
         _set_status(ticket, Status.OPEN, actor=None, at=at)
+    if not auto:
+        sla.on_customer_message(ticket, at)  # it waits for an answer (next response)
     _touch(ticket, at)
     return message
 
@@ -152,6 +156,7 @@ def do_reply(
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)
     if ticket.assignee_id is None:
         _set_assignee(ticket, author, actor=author, at=at)
+    sla.on_agent_reply(ticket, at)  # the response clocks stop
     target = status_after or (Status.OPEN if ticket.status == Status.NEW else None)
     if target and target != ticket.status:
         _set_status(ticket, target, actor=author, at=at)
@@ -204,6 +209,7 @@ def _set_status(ticket: Ticket, status: str, *, actor, at) -> None:
         fields.update(solved_at=None, closed_at=None)
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
     record_event(EventKind.STATUS, ticket=ticket, actor=actor, before=before, after=status, at=at)
+    sla.on_status_changed(ticket, before, status, at)  # pause, resume, stop, reopen
 
 
 def do_change_status(ticket: Ticket, status: str, *, actor: User | None, at=None) -> None:
@@ -234,6 +240,7 @@ def do_set_priority(ticket: Ticket, priority: int, *, actor: User | None, at=Non
     Ticket.objects.filter(pk=ticket.pk).update(priority=priority)
     record_event(EventKind.PRIORITY, ticket=ticket, actor=actor, before=before, after=priority,
                  at=at)
+    sla.on_ticket_changed(ticket, at)  # another policy may apply: re-target
     _touch(ticket, at)
 
 
@@ -256,6 +263,7 @@ def do_assign(ticket: Ticket, *, team: Team | None, assignee: User | None, actor
         Ticket.objects.filter(pk=ticket.pk).update(team=team)
         record_event(EventKind.TEAM, ticket=ticket, actor=actor, before=before, after=team.name,
                      at=at)
+        sla.on_ticket_changed(ticket, at)  # the new team's calendar (and policy)
         changed = True
     if assignee != ticket.assignee:
         _set_assignee(ticket, assignee, actor=actor, at=at)
@@ -330,6 +338,7 @@ def do_merge_tickets(source: Ticket, target: Ticket, *, actor: User | None) -> T
                  after={"from": source.pk, "messages": moved_messages}, at=at)
     if target.status in (Status.SOLVED, Status.CLOSED) and source_was_open:
         _set_status(target, Status.OPEN, actor=actor, at=at)
+    sla.on_merged(source, target, at)  # a message waiting on the source waits on the target
     _touch(source, at)
     _touch(target, at)
     return target

@@ -31,6 +31,8 @@ SORTS = {
     "updated": ("updated_at", False, _("Last activity, oldest first")),
     "-created": ("created_at", True, _("Created, newest first")),
     "created": ("created_at", False, _("Created, oldest first")),
+    # Tickets whose SLA clock runs, overdue first (index ticket_sla_due; rapport.sla).
+    "due": ("sla_due", False, _("SLA due soonest")),
 }
 
 
@@ -98,6 +100,8 @@ def filtered(user, filters: Filters) -> QuerySet[Ticket]:
         qs = qs.filter(tags__name=filters.tag)
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
+    if filters.sort == "due":
+        qs = qs.filter(sla_due__isnull=False)  # keyset pages need a value to seek on
     return qs
 
 
