@@ -122,15 +122,17 @@ def _add_tag(firing, action, facts, index) -> dict:
 
 def _notify_role(firing, action, facts, index) -> dict:
     team = facts.ticket.team if action.get("team_only") else None
-    kind = Kind.SLA_BREACH if _about_sla(firing) else Kind.RULE
-    sent = do_notify_role(
-        action["role"],
-        _headline(firing),
-        team=team,
-        kind=kind,
-        ticket=facts.ticket,
-        dedupe_key=f"rule:{firing.pk}:{index}",
-    )
+    sent = []
+    if action.get("in_app", True):  # in_app false: by e-mail only
+        kind = Kind.SLA_BREACH if _about_sla(firing) else Kind.RULE
+        sent = do_notify_role(
+            action["role"],
+            _headline(firing),
+            team=team,
+            kind=kind,
+            ticket=facts.ticket,
+            dedupe_key=f"rule:{firing.pk}:{index}",
+        )
     return {
         "status": "done",
         "role": action["role"],

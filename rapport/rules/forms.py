@@ -45,7 +45,9 @@ class RuleForm(forms.ModelForm):
         ),
     )
     actions = JSONListField(
-        label=gettext_lazy("Actions"), help_text=gettext_lazy('A list of {"type": …, parameters}.')
+        label=gettext_lazy("Actions"),
+        required=False,  # validate_actions says "a rule needs at least one action"
+        help_text=gettext_lazy('A list of {"type": …, parameters}.'),
     )
 
     class Meta:

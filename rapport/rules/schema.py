@@ -129,7 +129,12 @@ ACTIONS: dict[str, ActionType] = {
     "add_tag": ActionType(gettext_lazy("Add a tag"), {"tag": ("tag", True)}),
     "notify_role": ActionType(
         gettext_lazy("Notify a role (in-app, optionally by e-mail)"),
-        {"role": ("role", True), "email": ("bool", False), "team_only": ("bool", False)},
+        {
+            "role": ("role", True),
+            "email": ("bool", False),
+            "team_only": ("bool", False),
+            "in_app": ("bool", False),
+        },
     ),
     "flag_customer": ActionType(
         gettext_lazy("Flag the customer"), {"kind": ("flag", True), "reason": ("text", False)}

@@ -54,8 +54,10 @@ DEFAULT_RULES = [
         "name": "SLA breached: notify the team lead",
         "trigger": "timer",
         "conditions": [{"field": "ticket.sla_state", "op": "is", "value": "breached"}],
+        # The SLA scanner (rapport.sla) already notifies the team's supervisors in the app on
+        # a breach; this rule adds the e-mail (and can be edited or switched off).
         "actions": [{"type": "notify_role", "role": "supervisor", "email": True,
-                     "team_only": True}],
+                     "team_only": True, "in_app": False}],
     },
 ]
 
