@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -125,7 +125,19 @@ def _payload(inbound: InboundMessage, raw_id: int) -> dict:
 
 
 class NotForTicket(Exception):  # noqa: N818 — a decision, not an error
-    """Raised by a channel parser for input that is kept but makes no message (a bounce)."""
+    """Raised by a channel parser for input that is kept but makes no message (a bounce).
+
+    Parsing runs outside the processing transaction, so a parser never writes: what such
+    input should change (a bounce marks the delivery that bounced) is `apply`, called inside
+    the transaction; it returns the reason recorded on the stored message.
+    """
+
+    def __init__(self, reason: str = "", *, apply: Callable[[], str] | None = None) -> None:
+        super().__init__(reason)
+        self.apply = apply
+
+    def outcome(self) -> str:
+        return self.apply() if self.apply is not None else str(self)
 
 
 # channel → function(raw bytes, hints) -> InboundMessage, registered by channel transports
@@ -138,9 +150,12 @@ def register_parser(channel: str, parser: Callable[[bytes, dict], InboundMessage
 
 
 def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | None = None,
-                   sender: str = "") -> Receipt:
+                   sender: str = "", preloaded: dict | None = None) -> Receipt:
     """Store the bytes durably first, then parse and process them. A parser error quarantines
-    the stored message with its reason; `do_retry` parses it again (after a parser fix)."""
+    the stored message with its reason; `do_retry` parses it again (after a parser fix).
+
+    `hints` are stored with the bytes (JSON); `preloaded` are objects the caller already holds
+    (the mailbox), handed to the parser this time only, to spare it a query."""
     try:
         # Insert first (the common case) and let the unique constraint catch a redelivery:
         # under concurrency the loser waits for the winner's commit, then sees the row.
@@ -152,7 +167,8 @@ def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | 
     except IntegrityError:
         existing = InboundRaw.objects.get(channel=channel, external_id=external_id[:255])
         return Receipt(raw=_finish_interrupted(existing), duplicate=True)
-    return Receipt(raw=do_process(stored.pk), duplicate=False)
+    return Receipt(raw=do_process(stored.pk, stored=stored, preloaded=preloaded),
+                   duplicate=False)
 
 
 def do_receive(inbound: InboundMessage) -> Receipt:
@@ -205,31 +221,48 @@ def do_retry(raw_id: int) -> InboundRaw:
     return do_process(raw_id)
 
 
-def do_process(raw_id: int) -> InboundRaw:
+def do_process(raw_id: int, *, stored: InboundRaw | None = None,
+               preloaded: dict | None = None) -> InboundRaw:
+    """Parse (outside any transaction: the database's write lock is not held while bytes are
+    decoded) and process one stored message, exactly once. `stored` is the row just inserted,
+    when the caller has it."""
     try:
+        raw = stored if stored is not None else InboundRaw.objects.get(pk=raw_id)
+        if raw.state in (RawState.PROCESSED, RawState.IGNORED):
+            return raw
+        not_for_ticket = None
+        try:
+            # Raw bytes are parsed here, every attempt: a fixed parser applies on retry
+            # (the parsed payload is saved only with a successful outcome).
+            if raw.payload.get("parsed") is False:
+                _parse(raw, preloaded or {})
+        except NotForTicket as exc:
+            not_for_ticket = exc
         with transaction.atomic():
-            # The row lock makes concurrent processing of one raw message wait, then see it done.
-            raw = InboundRaw.objects.select_for_update().get(pk=raw_id)
-            if raw.state in (RawState.PROCESSED, RawState.IGNORED):
-                return raw
-            try:
-                # Raw bytes are parsed here, every attempt: a fixed parser applies on retry
-                # (the parsed payload is saved only with a successful outcome).
-                if raw.payload.get("parsed") is False:
-                    _parse(raw)
-                message, raw.opened_ticket = _process(raw)
-            except NotForTicket as exc:
-                # Kept, and whatever the parser recorded (a bounce on its message) commits.
-                raw.state, raw.error = RawState.IGNORED, str(exc)[:5000]
+            # The row lock makes concurrent processing of one raw message wait, then see it
+            # done (on SQLite, the IMMEDIATE transaction already serialises writers).
+            state = (
+                InboundRaw.objects.select_for_update().filter(pk=raw_id)
+                .values_list("state", flat=True).first()
+            )
+            if state is None:
+                raise ValidationError(f"Inbound message {raw_id} no longer exists.")
+            if state in (RawState.PROCESSED, RawState.IGNORED):
+                return InboundRaw.objects.get(pk=raw_id)
+            if not_for_ticket is not None:
+                # Kept, and whatever the input changes (a bounce on its message) commits.
+                raw.state, raw.error = RawState.IGNORED, not_for_ticket.outcome()[:5000]
                 raw.attempts += 1
                 raw.processed_at = timezone.now()
-                raw.save(update_fields=["state", "error", "attempts", "processed_at"])
+                raw.save(update_fields=["state", "error", "attempts", "processed_at", "sender"])
                 return raw
+            message, raw.opened_ticket = _process(raw)
             raw.message = message
             raw.state = RawState.PROCESSED
             raw.error = ""
             raw.attempts += 1
             raw.processed_at = timezone.now()
+            raw.payload = _kept_payload(raw.payload)
             raw.save(update_fields=["message", "state", "error", "attempts", "processed_at",
                                     "opened_ticket", "sender", "payload"])
             # After the commit: the coach reads it (mood, signals, questions) in the background.
@@ -246,6 +279,17 @@ def do_process(raw_id: int) -> InboundRaw:
     return InboundRaw.objects.get(pk=raw_id)
 
 
+# The parsed texts of a message whose raw bytes are kept live on its Message: the payload of
+# a processed raw message keeps the rest (hints, sender, references, attachments' paths).
+_ON_THE_MESSAGE = ("body_text", "body_html", "quoted_text")
+
+
+def _kept_payload(payload: dict) -> dict:
+    if payload.get("parsed") is not True:
+        return payload  # a transport that parsed before storing: the payload is the record
+    return {k: v for k, v in payload.items() if k not in _ON_THE_MESSAGE}
+
+
 def _enqueue_analysis(message_id: int) -> None:
     try:
         analyse_message_task.enqueue(message_id)
@@ -253,15 +297,15 @@ def _enqueue_analysis(message_id: int) -> None:
         log.warning("intake: could not queue the analysis of message %s", message_id)
 
 
-def _parse(raw: InboundRaw) -> None:
-    """Turn stored bytes into the normalised payload (inside the processing transaction)."""
+def _parse(raw: InboundRaw, preloaded: dict) -> None:
+    """Turn stored bytes into the normalised payload (before the processing transaction; the
+    payload is saved with the outcome, see do_process). A parser reads, never writes."""
     parser = PARSERS.get(raw.channel)
     if parser is None:
         raise ValidationError(f"No parser for channel {raw.channel!r}.")
     hints = raw.payload.get("hints") or {}
-    inbound = parser(bytes(raw.raw), hints)
+    inbound = parser(bytes(raw.raw), {**hints, **preloaded})
     raw.sender = (inbound.sender or "")[:500]
-    # Saved with the outcome, in the same transaction (see do_process).
     raw.payload = {**_payload(inbound, raw.pk), "hints": hints, "parsed": True}
 
 
@@ -280,7 +324,7 @@ def _process(raw: InboundRaw) -> tuple[Message, bool]:
         raise ValidationError(
             f"The message is longer than {settings.RAPPORT_MAX_BODY_CHARS} characters."
         )
-    customer, _created = do_resolve_customer(
+    customer, created = do_resolve_customer(
         kind,
         data.get("sender") or "",
         name=data.get("sender_name") or "",
@@ -288,8 +332,10 @@ def _process(raw: InboundRaw) -> tuple[Message, bool]:
         preferred_channel=channel,
     )
     # One intake at a time per customer: two messages racing in must not both conclude
-    # "no open conversation" and open a ticket each.
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    # "no open conversation" and open a ticket each. (A profile created in this transaction
+    # is invisible to the others; SQLite's IMMEDIATE transactions already serialise writers.)
+    if not created and connection.features.has_select_for_update:
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
     at = parse_datetime(data.get("received_at") or "") or raw.received_at
     ticket = _thread(raw, data, customer)
     subject = data.get("subject") or ""

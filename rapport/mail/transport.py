@@ -71,7 +71,8 @@ def external_id_of(raw: bytes) -> str:
 def receive_mail(raw: bytes, mailbox: Mailbox | None, *, source: str) -> Receipt:
     """Store, then parse and process, one raw message; acknowledge a new ticket (RS3)."""
     hints = {"mailbox": mailbox.pk if mailbox else None, "source": source}
-    receipt = do_receive_raw(Channel.EMAIL, raw, external_id=external_id_of(raw), hints=hints)
+    receipt = do_receive_raw(Channel.EMAIL, raw, external_id=external_id_of(raw), hints=hints,
+                             preloaded={"mailbox_obj": mailbox} if mailbox else None)
     if not receipt.duplicate and receipt.raw.opened_ticket and receipt.message is not None:
         # After the commit, in the background: intake stays fast, and the ack is a courtesy
         # that must never cost a message.
@@ -98,11 +99,13 @@ def _our_addresses() -> set[str]:
 
 
 def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
-    mailbox = Mailbox.objects.filter(pk=hints.get("mailbox")).first()
+    mailbox = hints.get("mailbox_obj")
+    if mailbox is None or mailbox.pk != hints.get("mailbox"):
+        mailbox = Mailbox.objects.filter(pk=hints.get("mailbox")).first()
     limit = mailbox.max_attachment_bytes if mailbox else 25 * 1024 * 1024
     mail = parse_message(raw, max_attachment_bytes=limit)
     if mail.auto == "bounce":
-        raise NotForTicket(_record_bounce(mail))
+        raise NotForTicket(apply=lambda: _record_bounce(mail))
     ours = _our_addresses()
     if not mail.from_addr:
         raise ValidationError("The message has no sender address (From).")

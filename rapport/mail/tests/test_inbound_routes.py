@@ -45,6 +45,12 @@ def test_the_endpoint_stores_a_raw_message_once(box):
     again = client.post(url, RAW, content_type="message/rfc822", **headers)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert InboundRaw.objects.count() == 1
+    # The parsed texts live on the message; the stored record keeps the bytes and the rest.
+    stored = InboundRaw.objects.get()
+    assert bytes(stored.raw) == RAW
+    assert stored.payload["parsed"] is True and stored.payload["sender"] == "zhang@example.cn"
+    assert stored.payload["hints"] == {"mailbox": box.pk, "source": "http"}
+    assert "body_text" not in stored.payload
 
 
 def test_the_endpoint_refuses_a_wrong_token_and_an_empty_body(box):

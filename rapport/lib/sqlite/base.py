@@ -1,0 +1,85 @@
+"""SQLite for the one-machine default, with writers queued on a lock file.
+
+SQLite allows one writer at a time. A writer that finds the database locked waits in SQLite's
+busy handler, which sleeps 1, 2, 5, 10, … up to 100 ms between tries: with two app processes
+and a worker writing at once, requests spent most of their time asleep (the e-mail endpoint
+through two uvicorn workers fell from 74 to 34 messages/s). Here every write transaction
+first takes an exclusive `flock` on ``<database>.writelock``, polled every half millisecond,
+so the next writer starts within a fraction of a millisecond of the previous commit. Readers
+never touch the lock (WAL lets them read during a write). After ``timeout`` seconds without
+the lock the transaction begins anyway and SQLite's own busy timeout decides, as before.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+
+from django.db.backends.sqlite3 import base
+
+POLL_SECONDS = 0.0005
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _write_lock_fd: int | None = None
+    _write_lock_held = False
+
+    def _write_lock_path(self) -> str | None:
+        if self.is_in_memory_db():
+            return None
+        return f"{self.settings_dict['NAME']}.writelock"
+
+    def _acquire_write_lock(self) -> None:
+        if self._write_lock_held:
+            return
+        if self._write_lock_fd is None:
+            path = self._write_lock_path()
+            if path is None:
+                return
+            self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 20))
+        while True:
+            try:
+                fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return  # SQLite's busy timeout takes over
+                time.sleep(POLL_SECONDS)
+                continue
+            self._write_lock_held = True
+            return
+
+    def _release_write_lock(self) -> None:
+        if self._write_lock_held and self._write_lock_fd is not None:
+            fcntl.flock(self._write_lock_fd, fcntl.LOCK_UN)
+        self._write_lock_held = False
+
+    def _start_transaction_under_autocommit(self):
+        self._acquire_write_lock()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._release_write_lock()
+            raise
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        finally:
+            self._release_write_lock()
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._release_write_lock()
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self._release_write_lock()
+            if self._write_lock_fd is not None:
+                os.close(self._write_lock_fd)
+                self._write_lock_fd = None
