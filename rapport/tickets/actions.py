@@ -34,8 +34,10 @@ from .models import (
 def _touch(ticket: Ticket, at=None) -> None:
     """Record activity at `at`; last activity only moves forward (late deliveries exist)."""
     at = at or timezone.now()
-    if at > ticket.updated_at:
-        ticket.updated_at = at
+    if at <= ticket.updated_at:
+        # Last activity only moves forward, in memory as in the table: nothing to write.
+        return
+    ticket.updated_at = at
     Ticket.objects.filter(pk=ticket.pk, updated_at__lt=at).update(updated_at=at)
 
 
