@@ -1,0 +1,30 @@
+"""Enqueue a task after the current transaction commits, without failing the caller."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+log = logging.getLogger("rapport.jobs")
+
+
+def try_enqueue(task, *args, **kwargs):
+    """Enqueue now; if the queue backend is down, log and return None instead of raising.
+
+    Callers rely on a sweep or the next periodic run to catch up, which is why a task takes ids
+    and is idempotent (STYLE: tasks are safe to run twice or late)."""
+    try:
+        return task.enqueue(*args, **kwargs)
+    except Exception:  # noqa: BLE001 — the backend is down: the work is not lost, only late
+        log.warning(
+            "could not enqueue %s%r", getattr(task, "module_path", task), args, exc_info=True
+        )
+        return None
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Enqueue ``task(*args, **kwargs)`` once the current transaction commits (at once outside
+    one): a worker never sees ids of rows that are not committed yet, and a rolled-back change
+    enqueues nothing."""
+    transaction.on_commit(lambda: try_enqueue(task, *args, **kwargs))
