@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.customers.models import CustomerFlag
-from rapport.tickets.events import record_event
 from rapport.tickets.models import OPEN_STATUSES, EventKind, SlaState, Status, Ticket
 
 from . import clock
@@ -412,94 +411,175 @@ def on_merged(source: Ticket, target: Ticket, at: datetime) -> None:
 # --- the breach scan -------------------------------------------------------------------------
 
 
-def _recipients(ticket: Ticket) -> list:
-    if ticket.assignee_id and ticket.assignee.is_active:
-        return [ticket.assignee]
-    if ticket.team_id:
-        return list(ticket.team.members.filter(is_active=True))
-    return []
+def _bulk_set(model, fields: list[str], objs: list) -> None:
+    """UPDATE ... WHERE id = ? for many rows, as one executemany.
+
+    Django's bulk_update builds a CASE WHEN per field and row: 5 s for 20,000 clocks, most of
+    it spent building expressions. executemany sends one prepared statement per row instead.
+    """
+    if not objs:
+        return
+    meta = model._meta
+    cols = [meta.get_field(f) for f in fields]
+    qn = connection.ops.quote_name
+    # Identifiers come from the model's meta, quoted; every value is a bound parameter.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        qn(meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in cols),
+        qn(meta.pk.column),
+    )
+    params = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in cols] + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cur:
+        cur.executemany(sql, params)
 
 
-def _notify(ticket: Ticket, row: SlaClock, *, breach: bool) -> None:
-    from rapport.notify.actions import do_notify, do_notify_role
-    from rapport.notify.models import Kind
+TICKET_SLA_FIELDS = [
+    "first_response_due",
+    "next_response_due",
+    "resolution_due",
+    "sla_due",
+    "sla_check_at",
+    "sla_state",
+]
 
-    kind_label = ClockKind(row.kind).label
-    key = f"sla:{row.pk}:{row.target_seconds}:{'breach' if breach else 'warning'}"
+
+class _Recipients:
+    """Who hears of a ticket's SLA: the assignee, else the team's members; on a breach also the
+    supervisors. Looked up once per team within a scan tick."""
+
+    def __init__(self):
+        self._members: dict[int, list] = {}
+        self._supervisors: dict[int | None, list] = {}
+
+    def agents(self, ticket: Ticket) -> list:
+        if ticket.assignee_id and ticket.assignee.is_active:
+            return [ticket.assignee]
+        if ticket.team_id is None:
+            return []
+        if ticket.team_id not in self._members:
+            self._members[ticket.team_id] = list(ticket.team.members.filter(is_active=True))
+        return self._members[ticket.team_id]
+
+    def supervisors(self, ticket: Ticket) -> list:
+        from rapport.notify.actions import role_members
+
+        if ticket.team_id not in self._supervisors:
+            self._supervisors[ticket.team_id] = role_members("supervisor", team=ticket.team)
+        return self._supervisors[ticket.team_id]
+
+
+def _notice(ticket: Ticket, row: SlaClock, *, breach: bool) -> str:
     if breach:
         text = _("SLA breached: %(target)s of ticket #%(id)s (%(subject)s) was due %(due)s.")
     else:
         text = _("SLA nearly due: %(target)s of ticket #%(id)s (%(subject)s) is due %(due)s.")
-    text = text % {
-        "target": kind_label,
+    return text % {
+        "target": ClockKind(row.kind).label,
         "id": ticket.pk,
         "subject": ticket.subject[:80],
         "due": row.due.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    kind = Kind.SLA_BREACH if breach else Kind.SLA_WARNING
-    do_notify(_recipients(ticket), text, kind=kind, ticket=ticket, dedupe_key=key)
-    if breach:
-        do_notify_role(
-            "supervisor", text, team=ticket.team, kind=kind, ticket=ticket, dedupe_key=key
-        )
 
 
 def do_scan(now: datetime | None = None, limit: int = 500) -> int:
     """Raise every warning and breach that has come due; returns how many were raised.
 
-    Reads only the index range `sla_check_at <= now` (a ticket's next warning or breach
-    instant). Each warning and breach is raised once: the flag on the clock is flipped by a
-    conditional UPDATE, so two scans racing (two workers, a retried task) raise it once.
+    Reads only the index range `sla_check_at <= now` (each ticket's next warning or breach
+    instant), up to `limit` tickets, in one transaction. Each warning and breach is raised
+    once: its flag on the clock is flipped by a conditional UPDATE (`... AND warned = false`)
+    and only the scan whose UPDATE changed the row raises it, so two workers scanning at once,
+    or a retried task, raise it once. Notifications are deduplicated by key as well.
     """
+    from rapport.notify.models import Kind, Notification
+    from rapport.tickets.models import Event
+
     now = now or timezone.now()
-    tickets = list(
-        Ticket.objects.filter(sla_check_at__lte=now)
-        .order_by("sla_check_at")
-        .select_related("assignee", "team", "sla_policy")[:limit]
-    )
-    if not tickets:
-        return 0
-    by_ticket: dict[int, list[SlaClock]] = {}
-    for row in SlaClock.objects.filter(ticket__in=tickets, status=ClockStatus.RUNNING):
-        by_ticket.setdefault(row.ticket_id, []).append(row)
-    raised = 0
-    for ticket in tickets:
-        rows = by_ticket.get(ticket.pk, [])
-        with transaction.atomic():
-            for row in rows:
-                if row.due is not None and row.due < now and not row.breach_notified:
+    with transaction.atomic():
+        tickets = list(
+            Ticket.objects.filter(sla_check_at__lte=now)
+            .order_by("sla_check_at")
+            .select_related("assignee", "team")[:limit]
+        )
+        if not tickets:
+            return 0
+        by_ticket: dict[int, list[SlaClock]] = {}
+        for row in SlaClock.objects.filter(ticket__in=tickets, status=ClockStatus.RUNNING):
+            by_ticket.setdefault(row.ticket_id, []).append(row)
+        recipients = _Recipients()
+        events: list[Event] = []
+        notes: list[Notification] = []
+        raised = 0
+        for ticket in tickets:
+            for row in by_ticket.get(ticket.pk, []):
+                breach = row.due is not None and row.due < now and not row.breach_notified
+                warn = (
+                    not breach and not row.warned and row.warn_at is not None and row.warn_at <= now
+                )
+                if not (breach or warn):
+                    continue
+                if breach:
                     won = SlaClock.objects.filter(pk=row.pk, breach_notified=False).update(
                         breach_notified=True, warned=True
                     )
                     row.breach_notified = row.warned = True
-                    if won:
-                        record_event(
-                            EventKind.SLA_BREACH,
-                            ticket=ticket,
-                            at=now,
-                            after={"target": row.kind, "due": row.due.isoformat()},
-                        )
-                        _notify(ticket, row, breach=True)
-                        raised += 1
-                elif row.warn_at is not None and row.warn_at <= now and not row.warned:
+                else:
                     won = SlaClock.objects.filter(pk=row.pk, warned=False).update(warned=True)
                     row.warned = True
-                    if won:
-                        record_event(
-                            EventKind.SLA_WARNING,
+                if not won:
+                    continue  # another scan raised it
+                raised += 1
+                events.append(
+                    Event(
+                        kind=EventKind.SLA_BREACH if breach else EventKind.SLA_WARNING,
+                        ticket=ticket,
+                        customer_id=ticket.customer_id,
+                        created_at=now,
+                        after={"target": row.kind, "due": row.due.isoformat()},
+                    )
+                )
+                text = _notice(ticket, row, breach=breach)
+                key = f"sla:{row.pk}:{row.target_seconds}:{'breach' if breach else 'warning'}"
+                users = list(recipients.agents(ticket))
+                if breach:
+                    users += recipients.supervisors(ticket)
+                for user in {u.pk: u for u in users}.values():
+                    notes.append(
+                        Notification(
+                            user=user,
+                            kind=Kind.SLA_BREACH if breach else Kind.SLA_WARNING,
+                            text=text[:500],
                             ticket=ticket,
-                            at=now,
-                            after={"target": row.kind, "due": row.due.isoformat()},
+                            dedupe_key=key,
+                            created_at=now,
                         )
-                        _notify(ticket, row, breach=False)
-                        raised += 1
-            fields = _state_fields(ticket, rows, now)
-            # Only if nothing changed the ticket's clocks meanwhile (an agent's reply).
-            Ticket.objects.filter(pk=ticket.pk, sla_check_at=ticket.sla_check_at).update(**fields)
+                    )
+            for name, value in _state_fields(ticket, by_ticket.get(ticket.pk, []), now).items():
+                setattr(ticket, name, value)
+        Event.objects.bulk_create(events)
+        # The (user, dedupe_key) constraint drops a notification already given (as do_notify).
+        Notification.objects.bulk_create(notes, ignore_conflicts=True)
+        _bulk_set(Ticket, TICKET_SLA_FIELDS, tickets)
     return raised
 
 
 # --- recomputation -------------------------------------------------------------------------
+
+CLOCK_STATE_FIELDS = [
+    "events",
+    "status",
+    "target_seconds",
+    "due",
+    "warn_at",
+    "breached_at",
+    "team",
+    "warned",
+    "breach_notified",
+    "stopped_at",
+    "elapsed_seconds",
+]
 
 
 def do_recompute(
@@ -517,13 +597,11 @@ def do_recompute(
     if team_id is not None:
         qs = qs.filter(ticket__team_id=team_id)
     while True:
-        ticket_ids = list(
-            qs.filter(id__gt=last_id).order_by("id").values_list("id", "ticket_id")[:batch]
-        )
-        if not ticket_ids:
+        ids = list(qs.filter(id__gt=last_id).order_by("id").values_list("id", "ticket_id")[:batch])
+        if not ids:
             break
-        last_id = ticket_ids[-1][0]
-        tids = {t for _, t in ticket_ids}
+        last_id = ids[-1][0]
+        tids = {t for _, t in ids}
         tickets = {
             t.pk: t
             for t in Ticket.objects.filter(pk__in=tids).only(
@@ -543,41 +621,13 @@ def do_recompute(
             if row.status == ClockStatus.STOPPED:
                 row.stopped_at = now
             by_ticket.setdefault(row.ticket_id, []).append(row)
-        SlaClock.objects.bulk_update(
-            rows,
-            [
-                "events",
-                "status",
-                "target_seconds",
-                "due",
-                "warn_at",
-                "breached_at",
-                "team",
-                "warned",
-                "breach_notified",
-                "stopped_at",
-                "elapsed_seconds",
-            ],
-            batch_size=500,
-        )
-        changed = []
         for tid, ticket in tickets.items():
             for name, value in _state_fields(ticket, by_ticket.get(tid, []), now).items():
                 setattr(ticket, name, value)
-            changed.append(ticket)
-        Ticket.objects.bulk_update(
-            changed,
-            [
-                "first_response_due",
-                "next_response_due",
-                "resolution_due",
-                "sla_due",
-                "sla_check_at",
-                "sla_state",
-            ],
-            batch_size=500,
-        )
-        done += len(changed)
+        with transaction.atomic():
+            _bulk_set(SlaClock, CLOCK_STATE_FIELDS, rows)
+            _bulk_set(Ticket, TICKET_SLA_FIELDS, list(tickets.values()))
+        done += len(tickets)
     return done
 
 
