@@ -151,6 +151,9 @@ if REDIS_URL:
     }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # RQ workers must run django-tasks' Job class (plain RQ jobs cannot call a Task): set here,
+    # so a bare `manage.py rqworker default` works. Workers and scheduler: docs/background.md.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     INSTALLED_APPS.append("django_rq")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
