@@ -98,7 +98,7 @@ def run_tick(now=None) -> int:
         )
         candidates.update(due)
         reads_sla = any(
-            c.get("field") == "ticket.sla_state" for r in rules for c in _flat(r.conditions)
+            c.get("field") == "ticket.sla_state" for r in rules for c in _flat(r.rule.conditions)
         )
         sla_fields = _sla_fields() if reads_sla else []
         if sla_fields:
