@@ -436,6 +436,27 @@ def _bulk_set(model, fields: list[str], objs: list) -> None:
         cur.executemany(sql, params)
 
 
+def _claim(flag: str, ids: list[int]) -> set[int]:
+    """Set `flag` (and `warned`) on these clocks where it is still false; the ids changed.
+
+    The conditional UPDATE is what makes a warning or breach raised once: of two scans racing
+    for the same clock, only one UPDATE matches the row.
+    """
+    if not ids:
+        return set()
+    table = connection.ops.quote_name(SlaClock._meta.db_table)
+    also = ", warned = %s" if flag != "warned" else ""
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table} SET {flag} = %s{also} "  # noqa: S608 - constant identifiers
+        f"WHERE id IN ({marks}) AND {flag} = %s RETURNING id"
+    )
+    params = [True, *([True] if also else []), *ids, False]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {r[0] for r in cur.fetchall()}
+
+
 TICKET_SLA_FIELDS = [
     "first_response_due",
     "next_response_due",
@@ -506,30 +527,41 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
         if not tickets:
             return 0
         by_ticket: dict[int, list[SlaClock]] = {}
-        for row in SlaClock.objects.filter(ticket__in=tickets, status=ClockStatus.RUNNING):
+        # Locked (PostgreSQL), in id order so that two scans cannot deadlock: a ticket action
+        # changing one of these clocks meanwhile waits for this tick, or this tick waits for
+        # it and then reads its result. The ticket columns are derived from these rows only,
+        # so what is written below is never older than the clocks.
+        live = SlaClock.objects.filter(ticket__in=tickets, status=ClockStatus.RUNNING)
+        for row in live.order_by("id").select_for_update():
             by_ticket.setdefault(row.ticket_id, []).append(row)
         recipients = _Recipients()
         events: list[Event] = []
         notes: list[Notification] = []
         raised = 0
+        # What came due, then claimed in one UPDATE per kind: only the ids this scan flipped
+        # are raised here (RETURNING: PostgreSQL, SQLite >= 3.35).
+        due_breach, due_warn = [], []
+        for rows in by_ticket.values():
+            for row in rows:
+                if row.due is not None and row.due < now and not row.breach_notified:
+                    due_breach.append(row.pk)
+                elif not row.warned and row.warn_at is not None and row.warn_at <= now:
+                    due_warn.append(row.pk)
+        won_breach = _claim("breach_notified", due_breach)
+        won_warn = _claim("warned", due_warn)
+        due_breach, due_warn = set(due_breach), set(due_warn)
         for ticket in tickets:
             for row in by_ticket.get(ticket.pk, []):
-                breach = row.due is not None and row.due < now and not row.breach_notified
-                warn = (
-                    not breach and not row.warned and row.warn_at is not None and row.warn_at <= now
-                )
-                if not (breach or warn):
-                    continue
+                breach = row.pk in won_breach
                 if breach:
-                    won = SlaClock.objects.filter(pk=row.pk, breach_notified=False).update(
-                        breach_notified=True, warned=True
-                    )
                     row.breach_notified = row.warned = True
-                else:
-                    won = SlaClock.objects.filter(pk=row.pk, warned=False).update(warned=True)
+                elif row.pk in won_warn:
                     row.warned = True
-                if not won:
-                    continue  # another scan raised it
+                else:
+                    if row.pk in due_breach or row.pk in due_warn:  # another scan raised it
+                        row.warned = True
+                        row.breach_notified = row.breach_notified or row.pk in due_breach
+                    continue
                 raised += 1
                 events.append(
                     Event(

@@ -292,6 +292,17 @@ class ScanTest(SlaCase):
             [("bob", mine.pk)],
         )
 
+    def test_the_scan_is_a_periodic_job_and_running_it_twice_raises_once(self):
+        from rapport.jobs.periodic import REGISTRY
+        from rapport.sla.tasks import scan_sla_task
+
+        self.assertIn(scan_sla_task, [job.task for job in REGISTRY.values()])
+        self.new_ticket(datetime(2025, 3, 3, 10, 0, tzinfo=MSK))
+        with freeze_time(datetime(2025, 3, 3, 11, 1, tzinfo=MSK)):
+            self.assertEqual(scan_sla_task.call(), 1)  # the breach; its warning is skipped
+            self.assertEqual(scan_sla_task.call(), 0)
+        self.assertFalse(Event.objects.filter(kind=EventKind.SLA_WARNING).exists())
+
     def test_a_paused_clock_never_breaches(self):
         ticket = self.new_ticket(datetime(2025, 3, 3, 10, 0, tzinfo=MSK))
         self.reply(ticket, datetime(2025, 3, 3, 10, 10, tzinfo=MSK), status_after=Status.PENDING)
