@@ -8,11 +8,15 @@ PORT   ?= 8000
 
 .PHONY: run test setup messages test-tools lock lint bench-small clean eval-coach
 
+# The task worker: RQ's with REDIS_URL, else the database queue's (docs/background.md).
+WORKER = $(if $(REDIS_URL),rqworker --with-scheduler default,db_worker --no-startup-delay)
+
 run: setup
 	@$(BIN)/python manage.py demo_data
-	@echo "Rapport is at http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker --no-startup-delay & \
+	@echo "Rapport is at http://$(HOST):$(PORT)/ (Ctrl-C stops the server, workers and scheduler)"
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py $(WORKER) & \
+	  $(BIN)/python manage.py scheduler & \
 	  $(BIN)/python manage.py mail_worker & \
 	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
