@@ -1,4 +1,5 @@
-"""The scheduler: enqueues each periodic job (rapport.jobs.periodic) when it is due.
+"""The scheduler: enqueues each periodic job (rapport.jobs.periodic) when it is due — the SLA
+scan and the rules timer (RS1, RS2, ES3) must run every minute, once, whatever fails.
 
 Two guarantees, each held by the database so that they survive restarts and hold across
 machines (see docs/background.md):

@@ -6,15 +6,19 @@ Run one or more anywhere (one leads, the others stand by); `make run` starts one
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import signal
 import threading
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from rapport.jobs.scheduler import LEASE, Scheduler
+
+log = logging.getLogger("rapport.jobs")
 
 
 class Command(BaseCommand):
@@ -68,10 +72,14 @@ class Command(BaseCommand):
         try:
             while not stop.is_set():
                 close_old_connections()
-                now = timezone.now()
-                leading = scheduler.tick(now) is not None
+                try:
+                    leading = scheduler.tick(timezone.now()) is not None
+                except DatabaseError as exc:  # the database restarts: wait, don't die
+                    log.warning("scheduler: %s; retrying", exc)
+                    leading = False
                 # A leader sleeps until the next slot; a follower checks the lease each interval.
                 wait = scheduler.seconds_to_next(timezone.now(), interval) if leading else interval
                 stop.wait(wait)
         finally:
-            scheduler.release()  # a clean stop hands over at once, not after the lease expires
+            with contextlib.suppress(DatabaseError):  # a clean stop hands over at once
+                scheduler.release()
