@@ -8,12 +8,14 @@ conditions checked cheapest first, each firing logged once with why (docs/rules.
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from rapport.tickets.models import Direction, Message, Ticket
 
@@ -283,24 +285,45 @@ def _flatten(conditions: list):
 # --- evaluation -------------------------------------------------------------------------------
 
 
-# Standard SQL, same text on SQLite and PostgreSQL; the values are parameters.
-_VERSION_AND_FIRED = (
-    'SELECT 0, COUNT(*), MAX("updated_at"), MAX("id") FROM "rules_rule" '
-    'UNION ALL SELECT 1, "rule_id", NULL, NULL FROM "rules_rulefiring" '
-    'WHERE "ticket_id" = %s AND "key" = %s'
+# One round trip for what every evaluation reads: the rules' version (as active_rules reads
+# it), the rules already fired on this ticket for this key, and the facts most rules look at
+# (the ticket's tags, the customer's active flags, the last customer message and agent reply).
+# On PostgreSQL each query is a network round trip (bench/rules_eval.py: 5 queries → 2).
+# Standard SQL, the same text on SQLite and PostgreSQL; every value is a parameter.
+_PRELOAD = (
+    'SELECT 0, NULL, COUNT(*), MAX("updated_at"), MAX("id") FROM "rules_rule"'
+    ' UNION ALL SELECT 1, NULL, "rule_id", NULL, NULL FROM "rules_rulefiring"'
+    ' WHERE "ticket_id" = %s AND "key" = %s'
+    ' UNION ALL SELECT 2, tag."name", NULL, NULL, NULL FROM "tickets_ticket_tags" tt'
+    ' JOIN "tickets_tag" tag ON tag."id" = tt."tag_id" WHERE tt."ticket_id" = %s'
+    ' UNION ALL SELECT 3, "kind", NULL, NULL, NULL FROM "customers_customerflag"'
+    ' WHERE "customer_id" = %s AND "cleared_at" IS NULL'
+    ' UNION ALL SELECT 4, "direction", NULL, MAX("created_at"), NULL FROM "tickets_message"'
+    ' WHERE "ticket_id" = %s AND "auto" = \'\' GROUP BY "direction"'
 )
 
 
-def _version_and_fired(ticket_id: int, key: str) -> tuple[tuple, set[int]]:
-    """The rules' version (as active_rules reads it) and the rules already fired on this
-    ticket for `key`, in one round trip: on PostgreSQL each query is a network round trip,
-    and this runs for every customer message (bench/rules_eval.py)."""
-    sql = _VERSION_AND_FIRED
+def _datetime(value):
+    """SQLite hands raw aggregates of datetimes back as text (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+
+
+def _preload(facts: Facts, key: str) -> tuple[tuple, set[int]]:
+    ticket = facts.ticket
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket_id, key])
+        cursor.execute(_PRELOAD, [ticket.pk, key, ticket.pk, ticket.customer_id, ticket.pk])
         rows = cursor.fetchall()
-    version = next(tuple(r[1:]) for r in rows if r[0] == 0)
-    return ("raw", *version), {r[1] for r in rows if r[0] == 1}
+    version = ("raw", *next(r[2:] for r in rows if r[0] == 0))
+    fired = {r[2] for r in rows if r[0] == 1}
+    times = {r[1]: _datetime(r[3]) for r in rows if r[0] == 4}
+    cache = facts._cache
+    cache.setdefault("ticket.tags", frozenset(r[1] for r in rows if r[0] == 2))
+    cache.setdefault("customer.flags", frozenset(r[1] for r in rows if r[0] == 3))
+    cache.setdefault("_times", (times.get(Direction.IN), times.get(Direction.OUT)))
+    return version, fired
 
 
 def evaluate(
@@ -318,7 +341,7 @@ def evaluate(
         return []
     facts = facts or Facts(ticket, message, now)
     key = f"m{message.pk}" if trigger == Trigger.MESSAGE else facts.state_key()
-    version, done_before = _version_and_fired(ticket.pk, key)
+    version, done_before = _preload(facts, key)
     rules = [
         c
         for c in active_rules(version)
@@ -327,9 +350,11 @@ def evaluate(
     if not rules:
         return []
     fired = []
-    # One transaction for the whole evaluation (one commit, not one per firing); each rule in
-    # its own savepoint, so a failing rule is rolled back alone.
-    with transaction.atomic():
+    # One transaction for the firings of an evaluation (one commit, not one per firing),
+    # opened at the first match: most messages fire nothing and then cost no BEGIN/COMMIT
+    # round trips. Each rule in its own savepoint, so a failing rule is rolled back alone.
+    with ExitStack() as stack:
+        in_transaction = False
         for compiled in rules:
             if compiled.rule.pk in done_before:
                 if compiled.stop:
@@ -338,6 +363,9 @@ def evaluate(
             why = run(compiled.conditions, facts)
             if why is None:
                 continue
+            if not in_transaction:
+                stack.enter_context(transaction.atomic())
+                in_transaction = True
             try:
                 with transaction.atomic():
                     firing = RuleFiring.objects.create(
