@@ -20,6 +20,7 @@ from rapport.jobs.models import JobState, SchedulerLease
 from rapport.jobs.periodic import REGISTRY, PeriodicJob, autodiscover
 from rapport.jobs.scheduler import Scheduler, next_slot
 
+from .processes import manage, wait_until
 from .sample_tasks import tick_task
 from .test_enqueue import DOWN
 
@@ -211,3 +212,42 @@ class SchedulerCommandAndAdminTest(TransactionTestCase):
         REGISTRY.pop("test.tick")
         with self.assertRaises(ValueError):
             periodic(every=timedelta(milliseconds=10))
+
+
+@override_settings(TASKS=DB_QUEUE)
+class SchedulerProcessesTest(TransactionTestCase):
+    """Two real ``manage.py scheduler`` processes: one leads, the other stands by and takes
+    over when the leader is killed without a chance to let go (SIGKILL)."""
+
+    def test_a_standby_scheduler_takes_over_from_a_killed_leader_and_no_slot_runs_twice(self):
+        def holder():
+            lease = SchedulerLease.objects.first()
+            return lease.holder if lease and lease.is_live else ""
+
+        def all_ran(times):
+            return sum(JobState.objects.values_list("runs", flat=True)) == times * len(registry)
+
+        registry = autodiscover()
+        first = manage("scheduler", "--lease", "2", "--interval", "0.1")
+        try:
+            self.assertTrue(wait_until(lambda: f":{first.pid}:" in holder() and all_ran(1)))
+            second = manage("scheduler", "--lease", "2", "--interval", "0.1")
+            try:
+                self.assertTrue(wait_until(lambda: JobState.objects.exists()))
+                first.kill()  # no clean release: the lease must expire
+                first.wait(timeout=30)
+                JobState.objects.update(next_run_at=timezone.now())  # due again
+                self.assertTrue(wait_until(lambda: f":{second.pid}:" in holder() and all_ran(2)))
+            finally:
+                second.terminate()
+                second.wait(timeout=30)
+        finally:
+            first.kill()
+            first.wait(timeout=30)
+        results = DBTaskResult.objects.filter(
+            task_path__in=[j.task.module_path for j in registry.values()]
+        )
+        self.assertEqual(results.count(), 2 * len(registry))  # each job once per slot
+        takers = set(JobState.objects.values_list("last_enqueued_by", flat=True))
+        self.assertEqual(len(takers), 1)
+        self.assertIn(f":{second.pid}:", takers.pop())

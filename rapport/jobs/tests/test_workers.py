@@ -7,11 +7,6 @@ workers claim with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL — real 
 which is what this test is for; on SQLite they would only take turns on the database lock.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -20,43 +15,24 @@ from django.test import TransactionTestCase, override_settings
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from .processes import manage
 from .sample_tasks import RUNS_TABLE, record_run_task
 
 TASKS = 200
-ROOT = Path(settings.BASE_DIR).parent
 
 
-def worker_env() -> dict:
-    db = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # the database queue
-    env["DATABASE_URL"] = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env["DB_CONN_MAX_AGE"] = "0"
-    return env
-
-
-def start_worker(worker_id: str) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 — our own manage.py
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--batch",
-            "--no-startup-delay",
-            "--no-reload",
-            "--interval",
-            "0",
-            "--worker-id",
-            worker_id,
-            "-v",
-            "0",
-        ],
-        cwd=ROOT,
-        env=worker_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+def start_worker(worker_id: str):
+    return manage(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--no-reload",
+        "--interval",
+        "0",
+        "--worker-id",
+        worker_id,
+        "-v",
+        "0",
     )
 
 
