@@ -457,6 +457,17 @@ def _claim(flag: str, ids: list[int]) -> set[int]:
         return {r[0] for r in cur.fetchall()}
 
 
+SCAN_CLOCK_FIELDS = [
+    "id",
+    "ticket_id",
+    "kind",
+    "status",
+    "target_seconds",
+    "due",
+    "warn_at",
+    "warned",
+    "breach_notified",
+]
 TICKET_SLA_FIELDS = [
     "first_response_due",
     "next_response_due",
@@ -469,26 +480,41 @@ TICKET_SLA_FIELDS = [
 
 class _Recipients:
     """Who hears of a ticket's SLA: the assignee, else the team's members; on a breach also the
-    supervisors. Looked up once per team within a scan tick."""
+    supervisors. User ids, looked up once per tick (assignees) and once per team."""
 
-    def __init__(self):
-        self._members: dict[int, list] = {}
-        self._supervisors: dict[int | None, list] = {}
+    def __init__(self, tickets: list[Ticket]):
+        from rapport.accounts.models import User
 
-    def agents(self, ticket: Ticket) -> list:
-        if ticket.assignee_id and ticket.assignee.is_active:
-            return [ticket.assignee]
+        self._user = User
+        assignees = {t.assignee_id for t in tickets if t.assignee_id}
+        self._active = set(
+            User.objects.filter(pk__in=assignees, is_active=True).values_list("pk", flat=True)
+        )
+        self._members: dict[int, list[int]] = {}
+        self._supervisors: dict[int | None, list[int]] = {}
+
+    def agents(self, ticket: Ticket) -> list[int]:
+        if ticket.assignee_id in self._active:
+            return [ticket.assignee_id]
         if ticket.team_id is None:
             return []
         if ticket.team_id not in self._members:
-            self._members[ticket.team_id] = list(ticket.team.members.filter(is_active=True))
+            self._members[ticket.team_id] = list(
+                self._user.objects.filter(teams=ticket.team_id, is_active=True).values_list(
+                    "pk", flat=True
+                )
+            )
         return self._members[ticket.team_id]
 
-    def supervisors(self, ticket: Ticket) -> list:
+    def supervisors(self, ticket: Ticket) -> list[int]:
+        from rapport.accounts.models import Team
         from rapport.notify.actions import role_members
 
         if ticket.team_id not in self._supervisors:
-            self._supervisors[ticket.team_id] = role_members("supervisor", team=ticket.team)
+            team = Team(pk=ticket.team_id) if ticket.team_id else None
+            self._supervisors[ticket.team_id] = [
+                u.pk for u in role_members("supervisor", team=team)
+            ]
         return self._supervisors[ticket.team_id]
 
 
@@ -522,7 +548,9 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
         tickets = list(
             Ticket.objects.filter(sla_check_at__lte=now)
             .order_by("sla_check_at")
-            .select_related("assignee", "team")[:limit]
+            .only("id", "subject", "customer_id", "team_id", "assignee_id", *TICKET_SLA_FIELDS)[
+                :limit
+            ]
         )
         if not tickets:
             return 0
@@ -531,10 +559,12 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
         # changing one of these clocks meanwhile waits for this tick, or this tick waits for
         # it and then reads its result. The ticket columns are derived from these rows only,
         # so what is written below is never older than the clocks.
-        live = SlaClock.objects.filter(ticket__in=tickets, status=ClockStatus.RUNNING)
+        live = SlaClock.objects.filter(
+            ticket_id__in=[t.pk for t in tickets], status=ClockStatus.RUNNING
+        ).only(*SCAN_CLOCK_FIELDS)
         for row in live.order_by("id").select_for_update():
             by_ticket.setdefault(row.ticket_id, []).append(row)
-        recipients = _Recipients()
+        recipients = _Recipients(tickets)
         events: list[Event] = []
         notes: list[Notification] = []
         raised = 0
@@ -577,10 +607,10 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
                 users = list(recipients.agents(ticket))
                 if breach:
                     users += recipients.supervisors(ticket)
-                for user in {u.pk: u for u in users}.values():
+                for user_id in dict.fromkeys(users):
                     notes.append(
                         Notification(
-                            user=user,
+                            user_id=user_id,
                             kind=Kind.SLA_BREACH if breach else Kind.SLA_WARNING,
                             text=text[:500],
                             ticket=ticket,
