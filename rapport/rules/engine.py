@@ -240,7 +240,7 @@ class Compiled:
     time_thresholds: list = field(default_factory=list)  # (time field, minutes) for "gte"
 
 
-_compiled: dict = {"version": None, "rules": []}
+_compiled: dict = {"version": None, "rules": [], "windows": []}
 
 
 def active_rules(version=None) -> list[Compiled]:
@@ -270,7 +270,13 @@ def active_rules(version=None) -> list[Compiled]:
                     time_thresholds=thresholds,
                 )
             )
-        _compiled.update(version=version, rules=rules)
+        windows = {
+            (c["field"], c["value"]["days"])
+            for r in rules
+            for c in _flatten(r.rule.conditions)
+            if c["field"] in ("customer.recent_tickets", "customer.recent_messages")
+        }
+        _compiled.update(version=version, rules=rules, windows=sorted(windows))
     return _compiled["rules"]
 
 
@@ -311,10 +317,27 @@ def _datetime(value):
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
+# Repeated-contact counts the compiled rules read, one branch per (field, days) window.
+_WINDOW_SQL = {
+    "customer.recent_tickets": ' UNION ALL SELECT 5, %s, COUNT(*), NULL, NULL FROM "tickets_ticket"'
+    ' WHERE "customer_id" = %s AND "created_at" >= %s',
+    "customer.recent_messages": " UNION ALL SELECT 6, %s, COUNT(*), NULL, NULL"
+    ' FROM "tickets_message" WHERE "customer_id" = %s AND "direction" = %s AND "created_at" >= %s',
+}
+
+
 def _preload(facts: Facts, key: str) -> tuple[tuple, set[int]]:
     ticket = facts.ticket
+    sql, params = [_PRELOAD], [ticket.pk, key, ticket.pk, ticket.customer_id, ticket.pk]
+    # The windows of the rules compiled last time (if the rules changed meanwhile, a window
+    # missing here is counted on demand by Facts).
+    for name, days in _compiled["windows"]:
+        since = connection.ops.adapt_datetimefield_value(facts.now - timedelta(days=days))
+        sql.append(_WINDOW_SQL[name])
+        params += [str(days), ticket.customer_id]
+        params += [Direction.IN, since] if name == "customer.recent_messages" else [since]
     with connection.cursor() as cursor:
-        cursor.execute(_PRELOAD, [ticket.pk, key, ticket.pk, ticket.customer_id, ticket.pk])
+        cursor.execute("".join(sql), params)
         rows = cursor.fetchall()
     version = ("raw", *next(r[2:] for r in rows if r[0] == 0))
     fired = {r[2] for r in rows if r[0] == 1}
@@ -323,6 +346,10 @@ def _preload(facts: Facts, key: str) -> tuple[tuple, set[int]]:
     cache.setdefault("ticket.tags", frozenset(r[1] for r in rows if r[0] == 2))
     cache.setdefault("customer.flags", frozenset(r[1] for r in rows if r[0] == 3))
     cache.setdefault("_times", (times.get(Direction.IN), times.get(Direction.OUT)))
+    for r in rows:
+        if r[0] in (5, 6):
+            name = "customer.recent_tickets" if r[0] == 5 else "customer.recent_messages"
+            cache.setdefault((name, int(r[1])), r[2])
     return version, fired
 
 

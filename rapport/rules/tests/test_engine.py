@@ -87,3 +87,20 @@ class EngineTest(RulesTestCase):
             external_id="<ooo@x>", in_reply_to=["<carol-1@example.com>"], auto="auto-reply"
         )
         self.assertEqual(evaluate_message_rules_task.call(auto.pk), 0)
+
+    def test_repeated_contacts_are_counted_in_the_same_query_as_the_other_facts(self):
+        self.rule(
+            [
+                {"field": "customer.recent_tickets", "op": "gte", "value": {"days": 7, "count": 2}},
+                {
+                    "field": "customer.recent_messages",
+                    "op": "gte",
+                    "value": {"days": 30, "count": 2},
+                },
+            ],
+            [{"type": "add_tag", "tag": "repeat"}],
+        )
+        self.assertEqual(self.fire(), [])  # one ticket, one message: compiles the windows
+        receive(external_id="<second@x>", subject="Second problem")
+        [firing] = self.fire()
+        self.assertEqual([w["actual"] for w in firing.why], [2, 2])
