@@ -14,6 +14,7 @@ Language packs are TOML files under ``packs/<lang>/``; docs/coach.md explains ho
 
 from .customer import MessageAnalysis, analyze_message
 from .language import detect as detect_language
+from .promises import find_promises as find_promises  # RS2: promises in a reply
 from .reply import ReplyReport, check_reply
 from .rulebook import CHECKS, RuleBook
 
