@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -77,11 +77,24 @@ def run_tick(now=None) -> int:
     rules = [c for c in active_rules() if c.on_timer]
     with transaction.atomic():
         # One tick at a time: the row lock orders ticks from several schedulers.
-        state = TimerState.objects.select_for_update().order_by("pk").first()
+        state = TimerState.objects.select_for_update().filter(pk=1).first()
         if state is None:
             top = Message.objects.aggregate(top=Max("pk"))["top"] or 0
-            state = TimerState.objects.create(last_message_id=top, last_tick_at=now)
-            do_watch_open_tickets(now)
+            try:
+                with transaction.atomic():
+                    state = TimerState.objects.create(pk=1, last_message_id=top, last_tick_at=now)
+            except IntegrityError:  # another scheduler's first tick won
+                state = TimerState.objects.select_for_update().get(pk=1)
+            else:
+                do_watch_open_tickets(now)
+        if not rules:
+            # Nothing to evaluate: keep the cursor at the end of the stream (saving a timer
+            # rule watches every open ticket then).
+            top = Message.objects.aggregate(top=Max("pk"))["top"] or 0
+            state.last_message_id, state.last_tick_at = top, now
+            state.save(update_fields=["last_message_id", "last_tick_at"])
+            RuleWatch.objects.all().delete()
+            return 0
         candidates: set[int] = set()
         new = list(
             Message.objects.filter(pk__gt=state.last_message_id)

@@ -98,3 +98,11 @@ class TimerTest(RulesTestCase):
         self.assertEqual(
             list(RuleWatch.objects.values_list("ticket_id", flat=True)), [self.carol_ticket.pk]
         )
+
+    def test_without_timer_rules_a_tick_only_moves_its_cursor(self):
+        self.assertEqual(run_tick(self.t0), 0)
+        receive(external_id="<more@x>", in_reply_to=["<carol-1@example.com>"])
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(run_tick(self.t0 + timedelta(minutes=1)), 0)
+        self.assertFalse([q for q in queries if '"tickets_ticket"' in q["sql"]])
+        self.assertFalse(RuleWatch.objects.exists())
