@@ -14,7 +14,7 @@ from .schema import validate_actions, validate_conditions
 
 
 class JSONListField(forms.CharField):
-    widget = forms.Textarea(attrs={"rows": 8, "cols": 80, "spellcheck": "false", "class": "code"})
+    widget = forms.Textarea(attrs={"rows": 12, "cols": 80, "spellcheck": "false", "class": "code"})
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -53,6 +53,7 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = Rule
         fields = ["name", "enabled", "trigger", "stop_processing", "conditions", "actions"]
+        widgets = {"name": forms.TextInput(attrs={"size": 80})}
 
     def clean_conditions(self):
         return validate_conditions(self.cleaned_data["conditions"])

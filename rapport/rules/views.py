@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from . import actions
 from .forms import RuleForm
 from .models import Rule, RuleFiring
-from .schema import ACTIONS, FIELDS, OPS
+from .schema import ACTIONS, FIELDS
 
 
 def access_rules(user) -> None:
@@ -27,6 +27,22 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     access_rules(request.user)
     rules = list(Rule.objects.order_by("order", "id"))
     return render(request, "rules/list.html", {"rules": rules})
+
+
+def _field_reference() -> list[tuple]:
+    """(field, meaning, operators, values) for the reference table beside the editor."""
+    rows = []
+    for name, f in FIELDS.items():
+        if f.kind == "window":
+            values = '{"days": 7, "count": 3}'
+        elif f.kind == "presence":
+            values = "—"
+        elif f.allowed():
+            values = ", ".join('""' if v == "" else str(v) for v in f.allowed())
+        else:
+            values = {"minutes": _("minutes"), "text": _("text")}.get(f.kind, f.kind)
+        rows.append((name, f.label, ", ".join(f.ops), values))
+    return rows
 
 
 @login_required
@@ -45,8 +61,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {
             "form": form,
             "rule": rule,
-            "fields": FIELDS,
-            "ops": OPS,
+            "fields": _field_reference(),
             "action_types": ACTIONS,
             "recent": recent,
         },

@@ -3,27 +3,38 @@ that made them fire and what they did."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from rapport.tickets.templatetags.rapport import coach_label
+
 from .models import RuleFiring
 from .schema import ACTIONS, FIELDS, OPS
 
 
-def _value(value) -> str:
+def _value(value, field: str = "") -> str:
     if isinstance(value, dict) and set(value) == {"days", "count"}:
-        return f"{value['count']} / {value['days']}d"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value)
+        return _("%(count)s in %(days)s days") % value
+    if isinstance(value, dict) and set(value) == {"count"}:
+        return str(value["count"])
+    items = value if isinstance(value, list) else [value]
+    if field in ("message.signals", "message.mood"):
+        items = [coach_label(v) for v in items]  # "asks for a manager", in the reader's language
+    return ", ".join("" if v is None else str(v) for v in items)
 
 
 def _reason(item: dict) -> dict:
     if "any" in item:
         item = item["any"][0]
-    f = FIELDS.get(item["field"])
+    name = item["field"]
+    f = FIELDS.get(name)
+    actual = item.get("actual")
+    if isinstance(item.get("value"), dict) and isinstance(actual, int):
+        actual = {"count": actual}
     return {
-        "field": f.label if f else item["field"],
+        "field": f.label if f else name,
         "op": OPS.get(item["op"], item["op"]),
-        "value": _value(item.get("value")),
-        "actual": _value(item.get("actual")),
+        "value": _value(item.get("value"), name),
+        "actual": _value(actual, name),
     }
 
 
@@ -47,7 +58,16 @@ def firings_context(ticket, limit: int = 20) -> dict:
                         "detail": ", ".join(
                             f"{k}={v}"
                             for k, v in d.items()
-                            if k not in ("type", "status", "mail", "team_only")
+                            if k
+                            not in (
+                                "type",
+                                "status",
+                                "mail",
+                                "team_only",
+                                "note",
+                                "flag",
+                                "message",
+                            )
                             and v not in (None, "", False)
                         ),
                     }

@@ -86,6 +86,11 @@ class ShippedRulesTest(RulesTestCase):
         self.login(self.sam)
         inbox = self.client.get(reverse("inbox"), {"view": "open", "tag": "supervisor"})
         self.assertContains(inbox, ticket.subject)
+        # and the ticket says why it is there
+        with self.settings(LANGUAGE_CODE="en"):
+            page = self.client.get(reverse("ticket", args=[ticket.pk]))
+        self.assertContains(page, "Customer asks for a manager: supervisor queue")
+        self.assertContains(page, "contains <code>asks for a manager</code>", html=False)
 
     def test_a_calm_message_fires_nothing(self):
         self.customer_writes("Thank you, that helps a lot!")
