@@ -284,27 +284,24 @@ def _reset_policy(w: _Work, at: datetime) -> None:
         row.policy = policy
         row.team_id = w.ticket.team_id
         w.dirty.add(id(row))
-    if policy is not None and not SlaClock.objects.filter(ticket=w.ticket).exists():
-        # The ticket had no SLA until now: its clocks start from its creation, as if the
+    if (
+        policy is not None
+        and w.ticket.status in OPEN_STATUSES
+        and not SlaClock.objects.filter(ticket=w.ticket).exists()
+    ):
+        # The open ticket had no SLA until now: its clocks start from its creation, as if the
         # policy had applied all along (the same rule as a re-target).
         if w.ticket.first_response_at is None:
             w.start(ClockKind.FIRST_RESPONSE, w.ticket.created_at)
-        if w.ticket.status in OPEN_STATUSES:
-            w.start(ClockKind.RESOLUTION, w.ticket.created_at)
+        w.start(ClockKind.RESOLUTION, w.ticket.created_at)
 
 
 @transaction.atomic
 def on_ticket_created(ticket: Ticket, at: datetime) -> None:
-    w = _Work(
-        ticket,
-        [],
-        Calendars(at)(ticket.team_id),
-        match_policy(ticket),
-        max(timezone.now(), at),
-        set(),
-    )
-    if w.policy is None:
+    policy = match_policy(ticket)
+    if policy is None:
         return
+    w = _Work(ticket, [], Calendars(at)(ticket.team_id), policy, max(timezone.now(), at), set())
     w.start(ClockKind.FIRST_RESPONSE, at)
     w.start(ClockKind.RESOLUTION, at)
     w.save()

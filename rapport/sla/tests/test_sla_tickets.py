@@ -120,6 +120,13 @@ class BusinessHoursTest(SlaCase):
         self.assertIsNone(ticket.sla_policy)
         self.assertEqual(ticket.sla_state, SlaState.NONE)
         self.assertFalse(SlaClock.objects.filter(ticket=ticket).exists())
+        # A policy that starts to apply later counts from the ticket's creation.
+        SlaPolicy.objects.create(name="High", priority=Priority.HIGH, first_response_minutes=60)
+        with freeze_time(datetime(2025, 3, 4, 10, 20, tzinfo=MSK)):
+            actions.do_set_priority(ticket, Priority.HIGH, actor=self.sam)
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.sla_policy.name, "High")
+        self.assertEqual(ticket.first_response_due, datetime(2025, 3, 4, 11, 0, tzinfo=MSK))
 
 
 class LifecycleTest(SlaCase):
