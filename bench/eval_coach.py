@@ -12,7 +12,8 @@ exact on ≥ 90 % of messages; public mood macro-F1 ≥ 0.80 per language, insul
 Every input goes through the same code as the command line (`rapport.coach.cli.handle`).
 
 Options: --limit N (rows per public set, evenly spaced; default all), --errors (print the misses
-of the corpus), --json FILE (write every figure as JSON).
+of the development set), --errors-heldout (also the held-out sets' misses: look once, at the
+end), --json FILE (write every figure as JSON).
 """
 
 from __future__ import annotations
@@ -321,23 +322,31 @@ def eval_public(limit: int | None) -> dict | None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="rows per public set")
-    ap.add_argument("--errors", action="store_true", help="print the corpus misses")
+    ap.add_argument("--errors", action="store_true", help="print the development set's misses")
+    ap.add_argument(
+        "--errors-heldout", action="store_true", help="print the held-out sets' misses too"
+    )
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--no-public", action="store_true", help="only the project corpus")
+    ap.add_argument("--dev-only", action="store_true", help="skip the held-out sets (tuning)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     corpus = eval_corpus(args.errors)
     print_corpus(
         corpus, "Project corpus, development set (tests/coach/corpus; the rules were tuned on it)"
     )
-    heldout = None
-    if (CORPUS / "heldout").is_dir():
-        heldout = eval_corpus(args.errors, CORPUS / "heldout")
+    heldout = {}
+    # every corpus/heldout*/ folder is a held-out batch, never tuned on; its misses are printed
+    # only with --errors-heldout (look once, at the end)
+    for folder in sorted(CORPUS.glob("heldout*")):
+        if not folder.is_dir() or args.dev_only:
+            continue
+        heldout[folder.name] = eval_corpus(args.errors_heldout, folder)
         print()
         print_corpus(
-            heldout,
-            "Project corpus, held-out set (tests/coach/corpus/heldout; "
-            "written after development, never tuned on)",
+            heldout[folder.name],
+            f"Project corpus, held-out set (tests/coach/corpus/{folder.name}; "
+            "written apart from development, never tuned on)",
         )
     public = None if args.no_public else eval_public(args.limit)
     print(f"\n(total {time.perf_counter() - t0:.1f}s)")

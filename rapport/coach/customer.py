@@ -264,8 +264,17 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
     for cat in (*polar, "thanks", "courtesy"):
         group.extend(m for m in found.get(cat, ()) if not m.quoted)
     group = drop_contained(group)
+    # categories that count only when negated: "не включается", "won't turn on" (a device
+    # verb with a negator just before it is a malfunction; the verb alone says nothing)
+    only_negated = {
+        c for c in polar if isinstance(pack.data.get(c), dict) and pack.data[c].get("when_negated")
+    }
     kinds = {"angry": [], "negative": [], "positive": [], "thanks": [], "courtesy": []}
     for m in group:
+        if m.category in only_negated:
+            if not m.negated or not _negator_close(doc, pack, m):
+                continue
+            m.negated = False  # the negated verb is the complaint itself
         kinds[polar.get(m.category, m.category)].append(m)
 
     anger = _weighted(doc, pack, live(kinds["angry"]))
@@ -339,9 +348,29 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
         mood = "positive"
     elif negative >= 0.7:
         mood = "negative"
+    elif anger - (1.0 if "supervisor_request" in signals else 0.0) >= 1 and positive < 1:
+        mood = "negative"  # profanity or an angry emoji alone: unhappy, not neutral
     else:
         mood = "neutral"
     return mood, scores
+
+
+def _negator_close(doc: Doc, pack: Pack, m: Match) -> bool:
+    """A negator right before the match (at most one word between: "не всегда включается",
+    "doesn't even load"), so that "I don't want to open an account" is no malfunction."""
+    if doc.lang == "zh":
+        return True
+    idx = _token_index(doc, m.start)
+    if idx is None:
+        return False
+    negators = pack.words("negators")
+    for j in (idx - 1, idx - 2):
+        if j < 0:
+            break
+        t = doc.tokens[j]
+        if t.lower in negators or any(k in negators for k in t.lemmas):
+            return True
+    return False
 
 
 def _is_request(doc: Doc, pack: Pack) -> bool:
