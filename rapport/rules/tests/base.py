@@ -3,6 +3,8 @@ test is about them."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from rapport.rules.actions import check_save_rule
 from rapport.rules.models import Rule, Trigger
 from rapport.test import BaseTestCase
@@ -16,7 +18,8 @@ class RulesTestCase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         if not self.keep_shipped_rules:
-            Rule.objects.exclude(key="").update(enabled=False)
+            # updated_at moves with it: the engine's compiled rules are keyed by it
+            Rule.objects.exclude(key="").update(enabled=False, updated_at=timezone.now())
 
     def rule(
         self, conditions, actions, *, name="Test rule", trigger=Trigger.MESSAGE, **fields

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.test import override_settings
+from django.utils import timezone
 
 from rapport.rules.actions import do_move_rule, do_set_enabled
 from rapport.rules.engine import evaluate
-from rapport.rules.models import RuleFiring, Trigger
+from rapport.rules.models import Rule, RuleFiring, Trigger
 from rapport.rules.tasks import evaluate_message_rules_task
 from rapport.test import receive
 from rapport.tickets.models import Ticket
@@ -104,3 +105,13 @@ class EngineTest(RulesTestCase):
         receive(external_id="<second@x>", subject="Second problem")
         [firing] = self.fire()
         self.assertEqual([w["actual"] for w in firing.why], [2, 2])
+
+    def test_rules_are_compiled_once_until_they_change(self):
+        from rapport.rules import engine
+
+        self.rule(ALWAYS, [{"type": "add_tag", "tag": "a"}])
+        compiled = engine.active_rules()
+        self.fire()  # the evaluation reads the version in its own query: the same key
+        self.assertIs(engine.active_rules(), compiled)
+        Rule.objects.update(enabled=False, updated_at=timezone.now())
+        self.assertEqual(engine.active_rules(), [])
