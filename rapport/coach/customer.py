@@ -271,6 +271,8 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
     }
     kinds = {"angry": [], "negative": [], "positive": [], "thanks": [], "courtesy": []}
     for m in group:
+        if polar.get(m.category) == "positive" and _asks(doc, m):
+            continue  # "…. Хорошо?" / "OK?" asks for agreement, it does not give it
         if m.category in only_negated:
             if not m.negated or not _negator_close(doc, pack, m):
                 continue
@@ -353,6 +355,16 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
     else:
         mood = "neutral"
     return mood, scores
+
+
+def _asks(doc: Doc, m: Match) -> bool:
+    """The match is a short question of its own ("Хорошо?", "OK?", "可以吗？")."""
+    s = doc.sentences[doc.sentence_of(m.start)]
+    if not doc.text[s.start : s.end].rstrip().endswith(("?", "？")):
+        return False
+    if doc.lang == "zh":
+        return s.end - s.start <= m.end - m.start + 3
+    return len(doc.tokens_in(s.start, s.end)) <= 3
 
 
 def _negator_close(doc: Doc, pack: Pack, m: Match) -> bool:

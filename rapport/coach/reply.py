@@ -380,7 +380,8 @@ def _next_steps(c: _Ctx) -> list[Match]:
     info_sentences = {doc.sentence_of(m.start) for m in c.live("info_request")}
     blocked = [
         (m.start, m.end)
-        for cat in ("satisfaction_check", "closing", "empathy")
+        # a sarcastic "read more carefully" is no instruction to follow (CQ18, not RS4)
+        for cat in ("satisfaction_check", "closing", "empathy", "sarcasm")
         for m in c.found.get(cat, ())
     ]
 
