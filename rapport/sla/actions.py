@@ -477,42 +477,39 @@ TICKET_SLA_FIELDS = [
 
 class _Recipients:
     """Who hears of a ticket's SLA: the assignee, else the team's members; on a breach also the
-    supervisors. User ids, looked up once per tick (assignees) and once per team."""
+    supervisors (of the ticket's team, or of no team: as rapport.notify.role_members). User
+    ids, read in two queries per tick whatever the number of teams."""
 
     def __init__(self, tickets: list[Ticket]):
-        from rapport.accounts.models import User
+        from rapport.accounts.models import Role, Team, User
 
-        self._user = User
         assignees = {t.assignee_id for t in tickets if t.assignee_id}
+        teams = {t.team_id for t in tickets if t.team_id}
         self._active = set(
             User.objects.filter(pk__in=assignees, is_active=True).values_list("pk", flat=True)
         )
         self._members: dict[int, list[int]] = {}
         self._supervisors: dict[int | None, list[int]] = {}
+        everywhere: list[int] = []
+        for team_id, user_id, role in Team.members.through.objects.filter(
+            team_id__in=teams, user__is_active=True
+        ).values_list("team_id", "user_id", "user__role"):
+            self._members.setdefault(team_id, []).append(user_id)
+            if role == Role.SUPERVISOR:
+                self._supervisors.setdefault(team_id, []).append(user_id)
+        for user_id in User.objects.filter(
+            is_active=True, role=Role.SUPERVISOR, teams=None
+        ).values_list("pk", flat=True):
+            everywhere.append(user_id)
+        self._everywhere = everywhere
 
     def agents(self, ticket: Ticket) -> list[int]:
         if ticket.assignee_id in self._active:
             return [ticket.assignee_id]
-        if ticket.team_id is None:
-            return []
-        if ticket.team_id not in self._members:
-            self._members[ticket.team_id] = list(
-                self._user.objects.filter(teams=ticket.team_id, is_active=True).values_list(
-                    "pk", flat=True
-                )
-            )
-        return self._members[ticket.team_id]
+        return self._members.get(ticket.team_id, [])
 
     def supervisors(self, ticket: Ticket) -> list[int]:
-        from rapport.accounts.models import Team
-        from rapport.notify.actions import role_members
-
-        if ticket.team_id not in self._supervisors:
-            team = Team(pk=ticket.team_id) if ticket.team_id else None
-            self._supervisors[ticket.team_id] = [
-                u.pk for u in role_members("supervisor", team=team)
-            ]
-        return self._supervisors[ticket.team_id]
+        return self._supervisors.get(ticket.team_id, []) + self._everywhere
 
 
 def _notice(ticket: Ticket, row: SlaClock, *, breach: bool) -> str:
