@@ -121,6 +121,20 @@ class SettingsPagesTest(SlaCase):
         page = self.client.get(reverse("sla-calendar", args=[cal.pk]))
         self.assertContains(page, "2025-12-27 working 10:00-15:00")
 
+    def test_the_admin_lists_calendars_policies_and_clocks(self):
+        from rapport.test import make_agent
+
+        admin = make_agent("root", is_staff=True, is_superuser=True)
+        cal = self.calendar(country="CN", tz="Asia/Shanghai")
+        self.policy()
+        self.new_ticket(MONDAY_10)
+        self.login(admin)
+        for name in ("businesscalendar", "slapolicy", "slaclock"):
+            self.assertEqual(self.client.get(f"/admin/sla/{name}/").status_code, 200)
+        self.assertEqual(
+            self.client.get(f"/admin/sla/businesscalendar/{cal.pk}/change/").status_code, 200
+        )
+
     def test_calendar_and_policy_forms_validate(self):
         self.login(self.sam)
         bad = self.client.post(
