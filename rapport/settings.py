@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rapport.jobs",
     "rapport.rules",
     "rapport.sla",
+    "rapport.promises",
+    "rapport.agents",
     "rapport.demo",
 ]
 

@@ -14,5 +14,7 @@ urlpatterns = [
     path("notifications/", include("rapport.notify.urls")),
     path("sla/", include("rapport.sla.urls")),
     path("rules/", include("rapport.rules.urls")),
+    path("promises/", include("rapport.promises.urls")),
+    path("agents/", include("rapport.agents.urls")),
     path("", include("rapport.tickets.urls")),
 ]

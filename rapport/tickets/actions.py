@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Team, User
+from rapport.agents.guard import closing_needs_confirmation
+from rapport.agents.tasks import auto_assign_task
+from rapport.jobs.enqueue import enqueue_on_commit
 from rapport.lib.text import clean_text, html_to_text, sanitise_html, truncate
 from rapport.outbox.actions import do_queue
 from rapport.sla import actions as sla
@@ -73,6 +76,7 @@ def do_create_ticket(
         EventKind.TICKET_CREATED, ticket=ticket, actor=actor, after={"channel": channel}, at=at
     )
     sla.on_ticket_created(ticket, at)  # RS1: its SLA clocks start
+    enqueue_on_commit(auto_assign_task, ticket.pk)  # by the team's mode (rapport.agents)
     return ticket
 
 
@@ -167,13 +171,14 @@ def do_reply(
 
 
 def check_reply(ticket: Ticket, *, author: User, body_text: str, status_after: str | None = None,
-                attachments: Iterable = ()):
+                attachments: Iterable = (), confirm_unhappy: bool = False):
     if not (body_text or "").strip():
         raise ValidationError(_("A reply cannot be empty."), code="empty")
     if status_after and status_after != ticket.status and not ticket.can_become(status_after):
         raise ValidationError(_("This ticket cannot move to that status."), code="transition")
     if ticket.merged_into_id:
         raise ValidationError(_("This ticket was merged; reply on the ticket it was merged into."))
+    _check_unhappy(ticket, status_after, confirm_unhappy)
     return do_reply(ticket, author=author, body_text=body_text, status_after=status_after,
                     attachments=attachments)
 
@@ -222,7 +227,18 @@ def do_change_status(ticket: Ticket, status: str, *, actor: User | None, at=None
     _touch(ticket, at)
 
 
-def check_change_status(ticket: Ticket, status: str, *, actor: User) -> None:
+def _check_unhappy(ticket: Ticket, status: str | None, confirmed: bool) -> None:
+    """CQ21: solving or closing over an unhappy customer needs an explicit confirmation."""
+    if not confirmed and closing_needs_confirmation(ticket, status):
+        raise ValidationError(
+            _("The customer's last message is unhappy. Confirm that you want to end the "
+              "conversation anyway."),
+            code="unhappy_customer",
+        )
+
+
+def check_change_status(ticket: Ticket, status: str, *, actor: User,
+                        confirm_unhappy: bool = False) -> None:
     if status not in Status.values:
         raise ValidationError(_("Unknown status."), code="invalid")
     if status != ticket.status and not ticket.can_become(status):
@@ -231,6 +247,7 @@ def check_change_status(ticket: Ticket, status: str, *, actor: User) -> None:
             % {"before": ticket.get_status_display(), "after": Status(status).label},
             code="transition",
         )
+    _check_unhappy(ticket, status, confirm_unhappy)
     do_change_status(ticket, status, actor=actor)
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Team, User
+from rapport.agents.guard import unhappy_message
 from rapport.lib.channels import Channel
 
 from .inbox import SAVED_VIEWS, SORTS, Filters
@@ -75,6 +76,10 @@ class ReplyForm(forms.Form):
         choices=[("", _("Keep status")), *Status.choices],
         required=False,
     )
+    # CQ21: solving over an unhappy customer's last message needs this ticked.
+    confirm_unhappy = forms.BooleanField(
+        label=_("The customer is still unhappy: end the conversation anyway"), required=False
+    )
 
 
 class NoteForm(forms.Form):
@@ -92,12 +97,20 @@ class TicketPropertiesForm(forms.Form):
                            help_text=_("Separated by commas"))
     summary = forms.CharField(label=_("Current state / next step"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    confirm_unhappy = forms.BooleanField(
+        label=_("The customer is still unhappy: solve or close anyway"), required=False,
+        help_text=_("The customer's last message reads negative or angry (CQ21)."),
+    )
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.filter(
             is_active=True, teams__isnull=False
         ).distinct().order_by("first_name", "username")
+        # CQ21: the confirmation is offered only while the customer's last message is unhappy.
+        self.customer_unhappy = ticket.is_open and unhappy_message(ticket) is not None
+        if not self.customer_unhappy:
+            del self.fields["confirm_unhappy"]
 
     def tag_names(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]

@@ -159,6 +159,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                     body_text=form.cleaned_data["body"],
                     status_after=form.cleaned_data["status_after"] or None,
                     attachments=form.cleaned_data["attachments"],
+                    confirm_unhappy=form.cleaned_data["confirm_unhappy"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -194,7 +195,8 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 with transaction.atomic():
                     user = request.user
-                    actions.check_change_status(ticket, data["status"], actor=user)
+                    actions.check_change_status(ticket, data["status"], actor=user,
+                                                confirm_unhappy=data.get("confirm_unhappy", False))
                     actions.do_set_priority(ticket, data["priority"], actor=user)
                     actions.check_assign(ticket, team=data["team"], assignee=data["assignee"],
                                          actor=user)

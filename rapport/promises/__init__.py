@@ -1,0 +1,1 @@
+"""Promises and callbacks made to customers (RS2, RS6): see docs/promises.md."""
