@@ -15,6 +15,7 @@ from . import actions
 from .forms import RuleForm
 from .models import Rule, RuleFiring
 from .schema import ACTIONS, FIELDS
+from .why import summary
 
 
 def access_rules(user) -> None:
@@ -25,7 +26,7 @@ def access_rules(user) -> None:
 @login_required
 def rule_list(request: HttpRequest) -> HttpResponse:
     access_rules(request.user)
-    rules = list(Rule.objects.order_by("order", "id"))
+    rules = [(rule, summary(rule)) for rule in Rule.objects.order_by("order", "id")]
     return render(request, "rules/list.html", {"rules": rules})
 
 

@@ -76,3 +76,38 @@ def firings_context(ticket, limit: int = 20) -> dict:
             }
         )
     return {"rule_firings": rows}
+
+
+def summary(rule) -> dict:
+    """A rule in words for the list of rules: its conditions and its actions."""
+    conditions = []
+    for item in rule.conditions:
+        group = item["any"] if "any" in item else [item]
+        parts = []
+        for c in group:
+            r = _reason({**c, "actual": None})
+            parts.append(f"{r['field']} {r['op']} {r['value']}".strip())
+        conditions.append(" | ".join(parts))
+    return {"conditions": conditions, "actions": [_action_words(a) for a in rule.actions]}
+
+
+def _action_words(a: dict) -> str:
+    kind = a.get("type")
+    if kind == "assign":
+        return _("assign to %s") % " / ".join(x for x in (a.get("team"), a.get("agent")) if x)
+    if kind == "set_priority":
+        return _("priority %s") % a["priority"]
+    if kind == "add_tag":
+        return _("tag “%s”") % a["tag"]
+    if kind == "notify_role":
+        words = _("notify %s") % a["role"]
+        return words + (_(" (+ e-mail)") if a.get("email") else "")
+    if kind == "flag_customer":
+        return _("flag %s") % a["kind"]
+    if kind == "add_note":
+        return _("internal note")
+    if kind == "send_template":
+        return _("template reply")
+    if kind == "side_discussion":
+        return _("side discussion with %s") % a["role"]
+    return str(kind)
