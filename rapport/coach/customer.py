@@ -7,7 +7,9 @@ words made the message "angry", which phrase is the legal threat.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .langpack import Pack, pack_for
@@ -39,7 +41,16 @@ class Question:
     start: int
     end: int
     implicit: bool = False
-    keys: tuple = ()  # content words, used to check that a reply answers it
+    # content words, used to check that a reply answers it: a tuple, or a function that
+    # computes it on first use (segmenting Chinese is the costly part of a message's
+    # analysis, and only a reply check needs the keys of every question)
+    keys_of: tuple | Callable[[], tuple] = field(default=(), repr=False)
+
+    @property
+    def keys(self) -> tuple:
+        if callable(self.keys_of):
+            self.keys_of = self.keys_of()
+        return self.keys_of
 
     def as_dict(self) -> dict:
         return {"text": self.text, "span": [self.start, self.end]}
@@ -457,15 +468,29 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
                 b -= 1
             if b <= a:
                 continue
-            keys = content_keys(doc, pack, a, b)
-            if not keys and questions:  # "Где он?" — it is what the sentence before was about
-                keys = questions[-1].keys
-            elif not keys:
-                prev = [x for x in doc.sentences if x.end <= s.start]
-                if prev:
-                    keys = content_keys(doc, pack, prev[-1].start, prev[-1].end)
-            questions.append(Question(doc.raw[a:b], a, b, implicit=not has_qmark, keys=keys))
+            before = questions[-1] if questions else None
+            prev = [x for x in doc.sentences if x.end <= s.start]
+            questions.append(
+                Question(
+                    doc.raw[a:b],
+                    a,
+                    b,
+                    implicit=not has_qmark,
+                    keys_of=functools.partial(
+                        _question_keys, doc, pack, a, b, before, prev[-1] if prev else None
+                    ),
+                )
+            )
     return _dedupe(questions)
+
+
+def _question_keys(doc: Doc, pack: Pack, a: int, b: int, before, prev) -> tuple:
+    keys = content_keys(doc, pack, a, b)
+    if not keys and before is not None:  # "Где он?" — what the question before was about
+        return before.keys
+    if not keys and prev is not None:
+        return content_keys(doc, pack, prev.start, prev.end)
+    return keys
 
 
 def _mostly_quoted(doc: Doc, a: int, b: int) -> bool:
@@ -664,8 +689,8 @@ def _dedupe(qs: list[Question]) -> list[Question]:
             continue  # "Когда? Когда вы вернёте деньги?" is one question
         if (
             nxt is not None
-            and q.keys == ()
             and len(q.text) <= 15
+            and q.keys == ()
             and nxt.text.lower().startswith(norm)
             and nxt.start - q.end < 5
         ):

@@ -315,10 +315,18 @@ class Lexicon:
 
     def _build_zh_index(self) -> None:
         index: dict[str, list[tuple[str, list, Pattern]]] = {}
+        by_first: dict[str, list[tuple[list, Pattern]]] = {}
+        lengths: dict[str, set[int]] = {}
         for parts, p in self._zh:
             for first in parts[0]:
                 index.setdefault(first[0], []).append((first, parts, p))
+                by_first.setdefault(first, []).append((parts, p))
+                lengths.setdefault(first[0], set()).add(len(first))
         self._zh_index = index
+        # a position is looked up by the few lengths of first pieces that start with its
+        # character (a dict hit each), not by trying every pattern that starts with it
+        self._zh_by_first = by_first
+        self._zh_lengths = {c: sorted(ls) for c, ls in lengths.items()}
         # one zero-width search finds every position where some pattern may start
         chars = "".join(sorted(index))
         self._zh_starts = re.compile("[" + re.escape(chars) + "]") if chars else None
@@ -329,17 +337,26 @@ class Lexicon:
         if self._zh_starts is None:
             return
         text = doc.lower
-        index = self._zh_index
+        by_first = self._zh_by_first
+        lengths = self._zh_lengths
         for hit in self._zh_starts.finditer(text):
             i = hit.start()
-            for first, parts, p in index[text[i]]:
-                if not text.startswith(first, i):
+            for n in lengths[text[i]]:
+                first = text[i : i + n]
+                entries = by_first.get(first)
+                if entries is None:
                     continue
-                end = _zh_continue(text, parts, 1, i + len(first), doc)
-                if end is not None and _zh_word_ok(doc, first, i, i + len(first)):
-                    found.setdefault(p.category, []).append(
-                        Match(p.category, i, end, p.source, p.weight)
-                    )
+                word_ok = None
+                for parts, p in entries:
+                    end = _zh_continue(text, parts, 1, i + n, doc)
+                    if end is None:
+                        continue
+                    if word_ok is None:
+                        word_ok = _zh_word_ok(doc, first, i, i + n)
+                    if word_ok:
+                        found.setdefault(p.category, []).append(
+                            Match(p.category, i, end, p.source, p.weight)
+                        )
 
 
 def _continue(slots, si, toks, ti, sid, sentence) -> int | None:

@@ -147,7 +147,7 @@ class TestReplyPhrasings:
             ("You charged me twice!", "You're simply wrong, we charged you once.", "denial"),
             ("Где заказ?", "Я вам уже объяснял: заказ в пути.", "rudeness"),
             ("订单在哪里？", "我都说了，已经发货了，别激动。", "rudeness"),
-            ("Where is my order?", "As I already told you, it's on its way. Calm down.", "rudeness"),
+            ("Where is my order?", "As I already told you, it's shipped. Calm down.", "rudeness"),
         ],
     )
     def test_the_violation_is_found(self, customer, reply, label):
