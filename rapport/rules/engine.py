@@ -212,18 +212,26 @@ def _cost(condition: dict) -> int:
 
 
 def run(tests: list, facts: Facts) -> list | None:
+    """`tests`: (position in the rule, compiled condition), cheapest first. Why the conditions
+    all hold, in the rule's order, or None."""
     why = []
-    for test in tests:
+    for position, test in tests:
         found = test(facts)
         if found is None:
             return None
-        why.append(found)
-    return why
+        why.append((position, found))
+    return [found for _, found in sorted(why, key=lambda pair: pair[0])]
+
+
+def compile_conditions(conditions: list) -> list:
+    """The conditions compiled, cheapest first, each with its position in the rule."""
+    ordered = sorted(enumerate(conditions), key=lambda pair: _cost(pair[1]))
+    return [(position, compile_condition(c)) for position, c in ordered]
 
 
 def match(conditions: list, facts: Facts) -> list | None:
     """Why the conditions all hold (each with its actual value), or None."""
-    return run([compile_condition(c) for c in conditions], facts)
+    return run(compile_conditions(conditions), facts)
 
 
 # --- the rules, compiled once per change ------------------------------------------------------
@@ -262,7 +270,7 @@ def active_rules(version=None) -> list[Compiled]:
             rules.append(
                 Compiled(
                     rule=rule,
-                    conditions=[compile_condition(c) for c in sorted(rule.conditions, key=_cost)],
+                    conditions=compile_conditions(rule.conditions),
                     actions=rule.actions,
                     on_message=rule.on_message,
                     on_timer=rule.on_timer,

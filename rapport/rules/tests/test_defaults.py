@@ -49,8 +49,10 @@ class ShippedRulesTest(RulesTestCase):
             [
                 "es5-legal-threat",
                 "es5-physical-threat",
+                "es3-hostility",
                 "es4-insult",
                 "es3-supervisor-request",
+                "es3-repeated-contact",
                 "rs1-sla-breach",
             ],
         )
@@ -91,6 +93,34 @@ class ShippedRulesTest(RulesTestCase):
             page = self.client.get(reverse("ticket", args=[ticket.pk]))
         self.assertContains(page, "Customer asks for a manager: supervisor queue")
         self.assertContains(page, "contains <code>asks for a manager</code>", html=False)
+
+    def test_hostility_goes_to_the_supervisor_queue_after_the_customer_was_flagged(self):
+        self.customer_writes("Вы жулики! Где мой заказ?!", n=1)
+        ticket = Ticket.objects.get(pk=self.carol_ticket.pk)
+        self.assertNotIn("supervisor", ticket.tags.values_list("name", flat=True))
+        self.customer_writes("Вы жулики и воры! Верните деньги немедленно!", n=2)
+        self.assertIn("supervisor", ticket.tags.values_list("name", flat=True))
+        self.assertTrue(Notification.objects.filter(user=self.sam, ticket=ticket).exists())
+        self.customer_writes("Вы жулики!!! Я жду!", n=3)
+        hostility = RuleFiring.objects.filter(rule__key="es3-hostility")
+        self.assertEqual(hostility.count(), 1)  # in the queue already: not again
+
+    def test_a_third_ticket_in_a_week_goes_to_the_supervisor_queue(self):
+        for n in (1, 2):
+            with self.captureOnCommitCallbacks(execute=True):
+                do_receive(
+                    InboundMessage(
+                        channel="email",
+                        sender="carol@example.com",
+                        external_id=f"<new-{n}@x>",
+                        subject=f"Problem {n}",
+                        body_text="Hello, another problem with my order.",
+                    )
+                )
+        third = Ticket.objects.filter(customer=self.carol).order_by("-pk").first()
+        self.assertIn("supervisor", third.tags.values_list("name", flat=True))
+        firing = RuleFiring.objects.get(rule__key="es3-repeated-contact")
+        self.assertEqual(firing.why[0]["actual"], 3)
 
     def test_a_calm_message_fires_nothing(self):
         self.customer_writes("Thank you, that helps a lot!")
