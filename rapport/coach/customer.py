@@ -310,7 +310,11 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
         anger += 1.0
     profanity = live(found.get("profanity"))
     if profanity:
-        anger += 1.5
+        mild = pack.words("mild_profanity")
+        if all(m.pattern.lower() in mild for m in profanity):
+            negative += 1.0  # "damn", "блин": venting, not hostility
+        else:
+            anger += 1.5
         evidence.extend(
             {"label": "profanity", "span": m.span(), "text": doc.text[m.start : m.end]}
             for m in profanity
