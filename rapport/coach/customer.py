@@ -308,6 +308,8 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
         anger += 2.0
     if "supervisor_request" in signals:
         anger += 1.0
+        if not _has_any(doc, pack.words("polite_words")):
+            anger += 1.0  # "Позовите руководителя." / "I want a manager. Now." is a demand
     profanity = live(found.get("profanity"))
     if profanity:
         mild = pack.words("mild_profanity")
@@ -398,6 +400,14 @@ def _negator_close(doc: Doc, pack: Pack, m: Match) -> bool:
         if t.lower in negators or any(k in negators for k in t.lemmas):
             return True
     return False
+
+
+def _has_any(doc: Doc, words: frozenset) -> bool:
+    low = doc.text.lower()
+    if doc.lang == "zh":
+        return any(w in low for w in words)
+    toks = {t.lower for t in doc.tokens} | {k for t in doc.tokens for k in t.lemmas[:1]}
+    return any((w in low) if " " in w else (w in toks) for w in words)
 
 
 def _is_request(doc: Doc, pack: Pack) -> bool:
