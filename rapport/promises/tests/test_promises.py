@@ -4,15 +4,19 @@ and only to those who may see the ticket."""
 
 from __future__ import annotations
 
+import threading
+import unittest
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
+from django.test import TransactionTestCase
 from django.urls import reverse
 from freezegun import freeze_time
 
 from rapport.notify.models import Kind, Notification
 from rapport.promises import actions
 from rapport.promises.models import Promise, PromiseKind, PromiseState
-from rapport.test import BaseTestCase, receive
+from rapport.test import BaseTestCase, Personas, receive
 from rapport.tickets import actions as ticket_actions
 from rapport.tickets.models import Note
 
@@ -306,3 +310,38 @@ class KeptRateTest(PromiseTestCase):
 
     def test_nothing_due_has_no_rate(self):
         self.assertIsNone(actions.kept_rate(Promise.objects.all())["rate"])
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "real concurrency needs PostgreSQL")
+class ReminderRaceTest(TransactionTestCase):
+    def test_scans_racing_remind_each_promise_once(self):
+        Personas.create_personas()
+        with freeze_time(T0):
+            for i in range(5):
+                actions.check_add_promise(
+                    Personas.carol_ticket,
+                    actor=Personas.alice,
+                    text=f"Promise {i}",
+                    kind="answer",
+                    due_at=T0 + timedelta(minutes=1),
+                )
+        barrier = threading.Barrier(4)
+        results, errors = [], []
+
+        def scan():
+            try:
+                barrier.wait()
+                results.append(actions.do_remind(now=T0 + timedelta(minutes=5)))
+            except Exception as exc:  # noqa: BLE001 — asserted below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=scan) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        self.assertEqual(errors, [])
+        self.assertEqual(sum(overdue for _reminded, overdue in results), 5)
+        self.assertEqual(Notification.objects.filter(kind=Kind.PROMISE).count(), 5)
