@@ -180,3 +180,60 @@ class TestReplyPhrasings:
     def test_would_that_help_checks_satisfaction(self):
         r = report("Why did my bill go up?", "I can move you to a cheaper plan. Would that help?")
         assert "satisfaction_check" in r.present
+
+
+class TestMildProfanityAndDemands:
+    @pytest.mark.parametrize(
+        "text", ["Damn, the charger stopped working again.", "Блин, опять смс не приходят."]
+    )
+    def test_venting_is_unhappy_not_angry(self, text):
+        assert mood(text) == "negative"
+
+    def test_strong_profanity_is_still_angry(self):
+        assert mood("What the fuck, the charger stopped working again.") == "angry"
+
+    @pytest.mark.parametrize(
+        "text", ["Позовите начальника смены.", "Get me your manager.", "我要找你们经理。"]
+    )
+    def test_a_bare_demand_for_a_manager_is_angry(self, text):
+        a = analyze_message(text)
+        assert a.signals == ["supervisor_request"]
+        assert a.mood == "angry"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Можно ли поговорить с руководителем отдела?",
+            "Соедините меня, пожалуйста, со старшим специалистом.",
+            "Can I speak to a supervisor about my bill?",
+            "I'd like to speak to a supervisor, please.",
+            "可以帮我转接一下经理吗？",
+            "麻烦您帮我转接一下经理。",
+        ],
+    )
+    def test_a_polite_request_for_a_manager_is_neutral(self, text):
+        a = analyze_message(text)
+        assert "supervisor_request" in a.signals
+        assert a.mood == "neutral"
+
+    @pytest.mark.parametrize("text", ["Вы когда-нибудь мне ответите?", "Will you ever answer?"])
+    def test_will_you_ever_is_a_reproach_not_a_vague_time(self, text):
+        a = analyze_message(text)
+        assert a.mood == "angry"
+        assert "vague_time" not in a.signals
+
+
+class TestChineseReviewWords:
+    @pytest.mark.parametrize("text", ["汤都洒完了，餐具也没给。", "分量越来越少了。", "打不通。"])
+    def test_delivery_complaints(self, text):
+        assert mood(text) == "negative"
+
+    def test_praise(self):
+        assert mood("味道棒棒哒，送得也很快！") == "positive"
+
+    def test_asking_about_a_refund_is_no_complaint(self):
+        assert mood("想咨询一下怎么申请退款。") == "neutral"
+
+    def test_mafan_as_a_request_formula_is_no_trouble(self):
+        assert mood("麻烦您帮我查一下订单。") == "neutral"
+        assert mood("真麻烦，又要重新填。") == "negative"
