@@ -38,7 +38,7 @@ _EN_VERBS = {
     "callback": r"(?:call|ring|phone|give\s+you\s+a\s+(?:call|ring))",
     "answer": r"(?:get\s+back|come\s+back|reply|respond|answer|write|e-?mail|let\s+you\s+know|"
     r"update|inform|notify|follow\s+up|contact|be\s+in\s+touch|get\s+in\s+touch|"
-    r"send\s+you\s+an?\s+(?:update|answer|reply))",
+    r"send\s+you\s+an?\s+(?:update|answer|reply)|keep\s+you\s+(?:posted|updated|informed))",
     "other": r"(?:check|find\s+out|look\s+into|investigate|confirm|send|fix|resolve|arrange|"
     r"refund|ship|process|escalate|sort)",
 }
@@ -57,7 +57,8 @@ _RU_VERBS = {
     "callback": r"(?:пере)?звон(?:ю|им)|позвон(?:ю|им)|набер(?:у|ём|ем)",
     "answer": r"свяж(?:усь|емся|ёмся)|сообщ(?:у|им)|отвеч(?:у)|ответ(?:им)|напиш(?:у|ем)|"
     r"верн(?:усь|ёмся|емся)\s+с\s+ответом|дам\s+знать|дадим\s+знать|"
-    r"проинформиру(?:ю|ем)|уведом(?:лю|им)|отпиш(?:усь|емся)",
+    r"проинформиру(?:ю|ем)|уведом(?:лю|им)|отпиш(?:усь|емся)|"
+    r"(?:буду|будем)\s+держать\s+(?:вас\s+)?в\s+курсе",
     "other": r"провер(?:ю|им)|уточн(?:ю|им)|выясн(?:ю|им)|пришл(?:ю|ём|ем)|отправ(?:лю|им)|"
     r"исправ(?:лю|им)|разбер(?:усь|ёмся|емся)|оформ(?:лю|им)|вышл(?:ю|ем)",
 }

@@ -57,6 +57,8 @@ def due(text, tz=MOSCOW, now=NOW):
         ("I will check and get back to you soon.", "answer", "Thu 18:00"),
         ("我们会尽快回复您。", "answer", "Thu 18:00"),
         ("Уточню у коллег и вернусь с ответом.", "answer", "Thu 18:00"),
+        ("We'll keep you posted.", "answer", "Thu 18:00"),
+        ("Будем держать вас в курсе до конца дня.", "answer", "Wed 18:00"),
     ],
 )
 def test_it_finds_the_promise_and_its_due_time(text, kind, when):
