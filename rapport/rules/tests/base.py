@@ -3,6 +3,9 @@ test is about them."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from rapport.rules.actions import check_save_rule
@@ -10,6 +13,13 @@ from rapport.rules.models import Rule, Trigger
 from rapport.test import BaseTestCase
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def ensure_shipped_rules() -> None:
+    """The shipped rules, as their data migrations create them (a TransactionTestCase's flush
+    empties every table, so a test that needs them does not rely on the migration alone)."""
+    for name in ("0002_default_rules", "0003_escalation_rules"):
+        import_module(f"rapport.rules.migrations.{name}").add_rules(django_apps, None)
 
 
 class RulesTestCase(BaseTestCase):

@@ -15,8 +15,6 @@ from rapport.tickets.models import EventKind, Note
 
 
 class ConcurrentEvaluationTest(TransactionTestCase):
-    serialized_rollback = True  # the shipped rules (a data migration) are there afterwards
-
     def setUp(self):
         Team.objects.create(name="Support", is_default=True)
         Rule.objects.update(enabled=False)

@@ -19,12 +19,17 @@ from rapport.rules.timer import run_tick
 from rapport.test import make_agent
 from rapport.tickets.models import Note, Ticket
 
-from .base import IMMEDIATE, RulesTestCase
+from .base import IMMEDIATE, RulesTestCase, ensure_shipped_rules
 
 
 @override_settings(TASKS=IMMEDIATE)
 class ShippedRulesTest(RulesTestCase):
     keep_shipped_rules = True
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        ensure_shipped_rules()
+        super().setUpTestData()
 
     def setUp(self) -> None:
         super().setUp()
