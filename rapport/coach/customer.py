@@ -87,6 +87,7 @@ def analyze_message(text: str) -> MessageAnalysis:
     doc = Doc(text, pack.lang)
     found = pack.find(doc)
     _mark(doc, pack, found)
+    doc.found = found  # kept for a reply check against this message (no second matching)
 
     signals, evidence = _signals(doc, pack, found)
     questions = find_questions(doc, pack, found)

@@ -541,11 +541,30 @@ def _sentence_keys(c: _Ctx) -> list[set]:
     return keys
 
 
-def _overlap(a: set, b: set, lang: str) -> int:
+def _overlap(a: set, b: set, lang: str, joined: str | None = None) -> int:
+    """How many words of ``a`` the words ``b`` share; in Chinese a word inside another counts
+    ("退款" and "退款单")."""
     if lang == "zh":
-        return sum(1 for k in a if k in b or any(k in x or x in k for x in b if len(x) >= 2))
+        # "k inside some word of b" is one substring search in b joined; "a word of b
+        # (two characters or more) inside k" is a set lookup of k's few substrings
+        if joined is None:
+            joined = _joined(b)
+        n = 0
+        for k in a:
+            if k in b or k in joined or not b.isdisjoint(_subwords(k)):
+                n += 1
+        return n
     stems_b = {x[:5] for x in b}
     return sum(1 for k in a if k in b or k[:5] in stems_b)
+
+
+def _joined(words: set) -> str:
+    return "\x00".join(x for x in words if len(x) >= 2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _subwords(k: str) -> frozenset:
+    return frozenset(k[i:j] for i in range(len(k) - 1) for j in range(i + 2, len(k) + 1))
 
 
 # -- CQ4 --------------------------------------------------------------------------------
@@ -657,19 +676,21 @@ def _questions(c: _Ctx, lang: str) -> list[dict]:
     cust_doc = c.cust.doc
     angry_spans = []
     if cust_doc is not None:
-        found = pack_for(cust_doc.lang).find(cust_doc)
+        found = getattr(cust_doc, "found", None) or pack_for(cust_doc.lang).find(cust_doc)
         angry_spans = [(m.start, m.end) for m in found.get("angry", ())]
     doc = c.doc
     sents = doc.sentences
     skeys = _sentence_keys(c)
+    sjoined = [_joined(k) for k in skeys] if doc.lang == "zh" else None
     yes_no = re.compile(_YES_NO.get(doc.lang, _YES_NO["en"]), re.I)
     results = []
     positions = []
     for n, q in enumerate(qs, 1):
         rhetorical = any(q.start <= a < q.end for a, _ in angry_spans) and len(q.keys) <= 2
         best, best_i = 0, None
+        qkeys = set(q.keys)
         for i in range(len(sents)):
-            ov = _overlap(set(q.keys), skeys[i], doc.lang)
+            ov = _overlap(qkeys, skeys[i], doc.lang, sjoined[i] if sjoined else None)
             if ov > best:
                 best, best_i = ov, i
         answered = best >= 1
