@@ -202,6 +202,14 @@ RAPPORT_INBOX_PAGE_SIZE = 25
 RAPPORT_COUNT_CAP = 1000  # live counts are exact up to this many, then shown as "1000+"
 
 # --- System e-mail to agents (rule notifications; customers' mail goes through mailboxes) ---
+# Without EMAIL_HOST (the one-machine default) such mail is written to files in the data
+# directory instead of failing against a mail server that is not there.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if envstr("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "agent-mail"
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
