@@ -10,6 +10,7 @@ the breach scan read them from partial indexes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable
@@ -215,7 +216,6 @@ class _Work:
 
     ticket: Ticket
     rows: list[SlaClock]
-    cal: clock.Calendar
     policy: SlaPolicy | None
     now: datetime
     dirty: set
@@ -225,7 +225,12 @@ class _Work:
         now = max(timezone.now(), at) if at else timezone.now()
         rows = list(SlaClock.objects.filter(ticket=ticket, status__in=LIVE).select_for_update())
         policy = ticket.sla_policy if ticket.sla_policy_id else None
-        return cls(ticket, rows, Calendars(now)(ticket.team_id), policy, now, set())
+        return cls(ticket, rows, policy, now, set())
+
+    @functools.cached_property
+    def cal(self) -> clock.Calendar:
+        """The team's calendar, looked up only when a clock is started or re-evaluated."""
+        return Calendars(self.now)(self.ticket.team_id)
 
     def live(self, *kinds: str) -> list[SlaClock]:
         return [r for r in self.rows if r.kind in kinds]
@@ -264,10 +269,12 @@ class _Work:
                     row.stopped_at = self.now
                 row.save()
         fields = _state_fields(self.ticket, self.rows, self.now)
-        fields["sla_policy"] = self.policy
-        for name, value in fields.items():
+        fields["sla_policy_id"] = self.policy.pk if self.policy else None
+        changed = {k: v for k, v in fields.items() if getattr(self.ticket, k) != v}
+        for name, value in changed.items():
             setattr(self.ticket, name, value)
-        Ticket.objects.filter(pk=self.ticket.pk).update(**fields)
+        if changed:  # a desk without SLA policies writes nothing here
+            Ticket.objects.filter(pk=self.ticket.pk).update(**changed)
 
 
 def _reset_policy(w: _Work, at: datetime) -> None:
@@ -301,7 +308,7 @@ def on_ticket_created(ticket: Ticket, at: datetime) -> None:
     policy = match_policy(ticket)
     if policy is None:
         return
-    w = _Work(ticket, [], Calendars(at)(ticket.team_id), policy, max(timezone.now(), at), set())
+    w = _Work(ticket, [], policy, max(timezone.now(), at), set())
     w.start(ClockKind.FIRST_RESPONSE, at)
     w.start(ClockKind.RESOLUTION, at)
     w.save()
@@ -329,8 +336,7 @@ def on_customer_message(ticket: Ticket, at: datetime) -> None:
 @transaction.atomic
 def on_agent_reply(ticket: Ticket, at: datetime) -> None:
     """An agent answered: every response clock waiting on the customer's messages stops."""
-    if not ticket.sla_policy_id:
-        return
+    # No early return without a policy: a deleted policy leaves its tickets' clocks running.
     w = _Work.load(ticket, at)
     for row in w.live(*RESPONSE_KINDS):
         w.event(row, clock.EventKind.STOP, at)
@@ -341,8 +347,6 @@ def on_agent_reply(ticket: Ticket, at: datetime) -> None:
 def on_status_changed(ticket: Ticket, before: str, after: str, at: datetime) -> None:
     """Pending pauses every clock (waiting for the customer); leaving pending resumes them;
     solved/closed stops them; reopening continues the resolution clock from where it was."""
-    if not ticket.sla_policy_id:
-        return
     w = _Work.load(ticket, at)
     if after == Status.PENDING:
         for row in w.rows:

@@ -207,6 +207,17 @@ class LifecycleTest(SlaCase):
         self.assertEqual(ticket.resolution_due, datetime(2025, 3, 4, 16, 0, tzinfo=MSK))
         self.assertEqual(ticket.next_response_due, datetime(2025, 3, 4, 11, 0, tzinfo=MSK))
 
+    def test_a_deleted_policy_leaves_clocks_that_still_stop_when_solved(self):
+        from rapport.sla.actions import do_delete_policy
+
+        ticket = self.new_ticket(datetime(2025, 3, 3, 10, 0, tzinfo=MSK))
+        do_delete_policy(SlaPolicy.objects.get())
+        ticket.refresh_from_db()
+        self.assertIsNone(ticket.sla_policy)
+        self.reply(ticket, datetime(2025, 3, 3, 11, 0, tzinfo=MSK), status_after=Status.SOLVED)
+        self.assertEqual(ticket.sla_state, SlaState.NONE)
+        self.assertFalse(SlaClock.objects.exclude(status=ClockStatus.STOPPED).exists())
+
     def test_a_move_to_another_team_measures_on_its_calendar(self):
         BusinessCalendar.objects.create(
             name="Shanghai", team=self.billing, time_zone="Asia/Shanghai", week=WEEKDAYS
