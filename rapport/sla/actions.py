@@ -696,7 +696,6 @@ def do_recompute(
 PROMISE_WINDOW = timedelta(days=28)
 PROMISE_MIN_SAMPLES = 5
 PROMISE_PERCENTILE = 0.9
-DEFAULT_PROMISE = timedelta(hours=8)  # no policy, no history: one business day
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -718,9 +717,10 @@ def round_up(duration: timedelta) -> timedelta:
     return timedelta(seconds=max(1, math.ceil(seconds / unit)) * unit)
 
 
-def expected_first_response(ticket: Ticket, now: datetime) -> timedelta:
+def expected_first_response(ticket: Ticket, now: datetime) -> timedelta | None:
     """The 90th percentile of the team's recent first-response times (business time) at this
-    hour of the week; the whole week's if that hour has too few; else the policy's target."""
+    hour of the week; the whole week's if that hour has too few; else the policy's target;
+    None without any of them (nothing to base a promise on)."""
     cal = calendar_for_team(ticket.team_id)
     recent = SlaClock.objects.filter(
         team_id=ticket.team_id,
@@ -739,21 +739,24 @@ def expected_first_response(ticket: Ticket, now: datetime) -> timedelta:
     if len(samples) >= PROMISE_MIN_SAMPLES:
         return timedelta(seconds=percentile(samples, PROMISE_PERCENTILE))
     policy = ticket.sla_policy if ticket.sla_policy_id else None
-    target = policy.target(ClockKind.FIRST_RESPONSE) if policy else None
-    return target or DEFAULT_PROMISE
+    return policy.target(ClockKind.FIRST_RESPONSE) if policy else None
 
 
-def do_promise_response(ticket: Ticket, now: datetime | None = None) -> datetime:
+def do_promise_response(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     """The answer time to tell the customer (RS3): stored once on the ticket, then reused.
 
     Business time from now by the expected first-response time, rounded up to a sensible unit,
-    then up to the next quarter hour of the team's clock.
+    then up to the next quarter hour of the team's clock. None when there is nothing to base
+    it on (no SLA policy and no history): the acknowledgement then keeps its fixed wording.
     """
     if ticket.promised_response_at is not None:
         return ticket.promised_response_at
     now = now or timezone.now()
+    expected = expected_first_response(ticket, now)
+    if expected is None:
+        return None
     cal = calendar_for_team(ticket.team_id)
-    promised = clock.add_business_time(now, round_up(expected_first_response(ticket, now)), cal)
+    promised = clock.add_business_time(now, round_up(expected), cal)
     local = promised.astimezone(cal.zone)
     extra = (-local.minute) % 15
     if extra or local.second or local.microsecond:

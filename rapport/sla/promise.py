@@ -29,8 +29,11 @@ def utc_offset(dt) -> str:
 
 
 def promise_phrase(ticket, language: str) -> str:
-    """ "by 10 March 2025, 13:00 (UTC+03:00)" — computing and storing the promise if needed."""
+    """ "by 10 March 2025, 13:00 (UTC+03:00)" — computing and storing the promise if needed;
+    "" when there is no basis for one (the acknowledgement's fixed wording is used)."""
     promised = do_promise_response(ticket)
+    if promised is None:
+        return ""
     lang = (language or "en").split("-")[0].lower()
     django_lang, fmt, phrase = PHRASES.get(lang, PHRASES["en"])
     local = promised.astimezone(calendar_for_team(ticket.team_id).zone)

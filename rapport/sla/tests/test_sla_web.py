@@ -219,6 +219,15 @@ class PromiseTest(SlaCase):
         self.assertEqual(ticket.promised_response_at, datetime(2025, 3, 10, 11, 0, tzinfo=MSK))
         self.assertIn("We will answer by 10 March 2025, 11:00 (UTC+03:00).", ack.body_text)
 
+    def test_without_policy_or_history_the_text_keeps_its_fixed_wording(self):
+        SlaPolicy.objects.all().delete()
+        ticket = self.new_ticket(MONDAY_10)
+        with freeze_time(MONDAY_10):
+            ack = acknowledge(ticket.messages.get(), self.mailbox)
+        ticket.refresh_from_db()
+        self.assertIsNone(ticket.promised_response_at)
+        self.assertIn("We will answer within one business day.", ack.body_text)
+
     def test_the_promise_follows_recent_first_responses_at_that_hour(self):
         # Six tickets on the last three Mondays at 10:00, answered within 10-50 minutes: the
         # 90th percentile is 50 min, promised as 1 hour, then up to the quarter hour.
