@@ -33,6 +33,7 @@ from rapport.customers.models import Anniversary, Customer, CustomerKind, FlagKi
 from rapport.intake.actions import InboundMessage, do_receive
 from rapport.lib.channels import CONVERSATIONAL, Channel, IdentityKind
 from rapport.lib.identities import normalise_identity
+from rapport.sla.models import BusinessCalendar, SlaPolicy
 from rapport.tickets.actions import (
     do_add_note,
     do_assign,
@@ -183,6 +184,7 @@ class DemoBuilder:
     def make_teams_and_agents(self) -> None:
         for key, name, is_default in TEAMS:
             self.teams[key] = Team.objects.create(name=name, is_default=is_default)
+        self.make_service_levels()
         # One hash for the one published demo password: hashing it eight times only costs time.
         password = make_password(DEMO_PASSWORD)
         for spec in AGENTS:
@@ -194,6 +196,34 @@ class DemoBuilder:
             for key in teams:
                 self.teams[key].members.add(user)
             self.users[user.username] = user
+
+    def make_service_levels(self) -> None:
+        """Business hours and SLA targets (RS1) before any ticket, so every demo ticket runs
+        its clocks: Moscow hours with Russian holidays for the desk, the Billing team on
+        Shanghai hours with Chinese holidays; faster targets for urgent tickets and VIPs."""
+        BusinessCalendar.objects.create(
+            name="Moscow office", is_default=True, time_zone="Europe/Moscow",
+            holiday_country="RU", shorten_pre_holiday_minutes=60,
+        )
+        BusinessCalendar.objects.create(
+            name="Shanghai office", team=self.teams["billing"], time_zone="Asia/Shanghai",
+            holiday_country="CN",
+        )
+        hour = 60
+        for spec in [
+            dict(name="VIP customers", order=10, customer_flag=FlagKind.VIP,
+                 first_response_minutes=hour, next_response_minutes=2 * hour,
+                 resolution_minutes=8 * hour),
+            dict(name="Urgent", order=20, priority=Priority.URGENT,
+                 first_response_minutes=hour, next_response_minutes=2 * hour,
+                 resolution_minutes=8 * hour),
+            dict(name="High", order=30, priority=Priority.HIGH,
+                 first_response_minutes=2 * hour, next_response_minutes=4 * hour,
+                 resolution_minutes=16 * hour),
+            dict(name="Everyone else", order=100, first_response_minutes=8 * hour,
+                 next_response_minutes=8 * hour, resolution_minutes=27 * hour),
+        ]:
+            SlaPolicy.objects.create(**spec)
 
     # --- customers -----------------------------------------------------------------------------
 
