@@ -378,6 +378,12 @@ def evaluate(
     facts = facts or Facts(ticket, message, now)
     key = f"m{message.pk}" if trigger == Trigger.MESSAGE else facts.state_key()
     version, done_before = _preload(facts, key)
+    if trigger == Trigger.MESSAGE and done_before:
+        # This message was evaluated before (a retried or duplicated task): its firings were
+        # committed together, so that evaluation was complete. Evaluating again could fire a
+        # rule that only matches because of the first run's own actions (an insult flags the
+        # customer; "angry and flagged abusive" would then escalate on the re-run).
+        return []
     rules = [
         c
         for c in active_rules(version)

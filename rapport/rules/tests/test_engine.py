@@ -72,6 +72,17 @@ class EngineTest(RulesTestCase):
             {f"m{message.pk}", f"m{other.pk}"},
         )
 
+    def test_a_second_evaluation_of_a_message_does_not_react_to_the_first_ones_actions(self):
+        self.rule(
+            [{"field": "ticket.tags", "op": "contains", "value": "a"}],
+            [{"type": "add_tag", "tag": "b"}],
+            name="B",
+        )
+        self.rule(ALWAYS, [{"type": "add_tag", "tag": "a"}], name="A")
+        self.assertEqual([f.rule.name for f in self.fire()], ["A"])  # B was before A
+        self.assertEqual(self.fire(), [])  # a retried task: B does not fire now
+        self.assertEqual(set(self.carol_ticket.tags.values_list("name", flat=True)), {"a"})
+
     def test_an_edited_rule_applies_at_once(self):
         rule = self.rule(
             [{"field": "ticket.priority", "op": "is", "value": 4}],
