@@ -36,7 +36,9 @@ from .timeline import ticket_timeline
 
 def access_ticket(user, pk: int, *, for_update: bool = False) -> Ticket:
     """The ticket if `user` may see it; 404 otherwise (outsiders learn nothing)."""
-    qs = Ticket.objects.visible_to(user).select_related("customer", "team", "assignee")
+    qs = Ticket.objects.visible_to(user).select_related(
+        "customer", "team", "assignee", "sla_policy"
+    )
     if for_update:
         qs = qs.select_for_update(of=("self",))
     return get_object_or_404(qs, pk=pk)

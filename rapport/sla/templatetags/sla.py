@@ -61,3 +61,33 @@ def minutes(value) -> str:
         if value % 60
         else _("%(n)s h") % {"n": value // 60}
     )
+
+
+@register.inclusion_tag("sla/_ticket_sla.html")
+def ticket_sla(ticket, now=None) -> dict:
+    """The ticket's SLA card (RS1, RS3): each target's latest clock — running with its due
+    time, paused, met or breached — the policy, and what the customer was promised."""
+    from rapport.sla.models import ClockStatus, SlaClock
+
+    now = now or timezone.now()
+    latest = {}
+    for row in SlaClock.objects.filter(ticket=ticket).order_by("started_at", "id"):
+        latest[row.kind] = row  # later clocks of a kind (next response) replace earlier ones
+    clocks = []
+    for row in latest.values():
+        if row.status == ClockStatus.STOPPED:
+            late = row.breached_at is not None
+            text = _("missed") if late else _("met")
+        elif row.status == ClockStatus.PAUSED:
+            late, text = row.breached_at is not None, _("paused")
+        elif row.due is not None and row.due < now:
+            late, text = True, _("overdue %(t)s") % {"t": short_duration(now - row.due)}
+        else:
+            late = False
+            text = _("due in %(t)s") % {"t": short_duration(row.due - now)} if row.due else ""
+        clocks.append({"row": row, "late": late, "text": text})
+    return {
+        "ticket": ticket,
+        "clocks": clocks,
+        "promised": getattr(ticket, "promised_response_at", None),
+    }

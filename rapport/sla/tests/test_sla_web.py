@@ -64,6 +64,18 @@ class InboxTest(SlaCase):
             page = self.client.get(reverse("inbox"), {"view": "open"})
         self.assertContains(page, "sla-paused")
 
+    def test_the_ticket_page_shows_each_clock_and_the_policy(self):
+        self.login(self.alice)
+        with freeze_time(MONDAY_10 + timedelta(minutes=70)):
+            late = self.client.get(reverse("ticket", args=[self.late.pk]))
+            paused = self.client.get(reverse("ticket", args=[self.paused.pk]))
+        self.assertContains(late, "Response times")
+        self.assertContains(late, "First response: <strong>overdue 10 min</strong>", html=False)
+        self.assertContains(late, "Resolution: <strong>due in 6 h</strong>", html=False)
+        self.assertContains(late, "sla-breached")
+        self.assertContains(paused, "First response: <strong>met</strong>", html=False)
+        self.assertContains(paused, "Resolution: <strong>paused</strong>", html=False)
+
     def test_charlie_sees_nothing_of_support(self):
         page = self.rows(self.charlie)
         self.assertEqual([t.pk for t in page.context["page"].rows], [self.billing_ticket.pk])
