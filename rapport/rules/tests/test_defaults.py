@@ -3,7 +3,8 @@ analysis, then the rules (ES3, ES4, ES5, TR4); the SLA breach rule on the timer 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core import mail
 from django.test import override_settings
@@ -16,7 +17,7 @@ from rapport.intake.actions import InboundMessage, do_receive
 from rapport.notify.models import Kind, Notification
 from rapport.rules.models import Rule, RuleFiring
 from rapport.rules.timer import run_tick
-from rapport.test import make_agent
+from rapport.test import make_agent, receive
 from rapport.tickets.models import Note, Ticket
 
 from .base import IMMEDIATE, RulesTestCase, ensure_shipped_rules
@@ -146,3 +147,57 @@ class ShippedRulesTest(RulesTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             self.assertEqual(run_tick(now + timedelta(minutes=1)), 0)  # once per ticket state
         self.assertEqual(len(mail.outbox), 1)
+
+
+@override_settings(TASKS=IMMEDIATE)
+class SlaBreachThroughTheScannerTest(RulesTestCase):
+    """The SLA rule on top of the real SLA clock and breach scan (rapport.sla)."""
+
+    keep_shipped_rules = True
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        ensure_shipped_rules()
+        super().setUpTestData()
+
+    def test_a_breach_raised_by_the_scanner_emails_the_team_lead_once(self):
+        from freezegun import freeze_time
+
+        from rapport.sla.actions import do_scan
+        from rapport.sla.models import BusinessCalendar, SlaPolicy
+
+        BusinessCalendar.objects.create(
+            name="Moscow",
+            team=self.support,
+            time_zone="Europe/Moscow",
+            week=["09:00-18:00"] * 5 + ["", ""],
+        )
+        SlaPolicy.objects.create(
+            name="Fast",
+            order=1,
+            first_response_minutes=60,
+            next_response_minutes=60,
+            resolution_minutes=600,
+        )
+        opened = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))  # a Monday
+        with freeze_time(opened):
+            message = receive(
+                sender="dave@example.com",
+                subject="Help",
+                external_id="<sla-rule@x>",
+                body_text="Where is my parcel?",
+            )
+        ticket = Ticket.objects.get(pk=message.ticket_id)
+        run_tick(opened)  # the timer's first tick: watches open tickets
+        later = opened + timedelta(minutes=61)
+        with freeze_time(later):
+            do_scan()
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.sla_state, "breached")
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(run_tick(later + timedelta(minutes=1)), 1)
+        self.assertEqual([m.to for m in mail.outbox], [["sam@rapport.test"]])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(run_tick(later + timedelta(minutes=2)), 0)
+        self.assertEqual(RuleFiring.objects.get().ticket, ticket)
