@@ -185,6 +185,8 @@ def compile_condition(condition: dict):
 
         return any_of
     name, op, value = condition["field"], condition["op"], condition.get("value")
+    if name == "ticket.tags" and isinstance(value, str):
+        value = value.strip().lower()  # tags are stored lower-case (tickets.actions.do_set_tags)
     window = isinstance(value, dict)
     key = (name, value["days"]) if window else name
     limit = value["count"] if window else value

@@ -63,6 +63,7 @@ class ConditionsTest(RulesTestCase):
         self.assertTrue(self.holds(c("ticket.team", "is", "Support")))
         self.assertTrue(self.holds(c("ticket.team", "not_in", ["Billing"])))
         self.assertTrue(self.holds(c("ticket.tags", "contains", "refund")))
+        self.assertTrue(self.holds(c("ticket.tags", "contains", "Refund ")))
         self.assertTrue(self.holds(c("ticket.tags", "not_contains", "vip")))
         self.assertTrue(self.holds(c("ticket.assignee", "is_not_set")))
         actions.do_assign(t, team=None, assignee=self.alice, actor=self.alice)
