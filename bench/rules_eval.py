@@ -145,12 +145,90 @@ def evaluation_only(message) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def ms(samples: list[float]) -> str:
+    q = statistics.quantiles(samples, n=20) if len(samples) > 1 else samples * 19
+    return f"p50 {statistics.median(samples):.1f} ms, p95 {q[18]:.1f} ms, max {max(samples):.1f} ms"
+
+
+def timer_bench(args) -> None:
+    """The timer on a seeded desk: the first tick (watches every open ticket once), ticks with
+    new messages, idle ticks, and the tick at which the waiting tickets come due."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.rules.models import RuleWatch, TimerState
+    from rapport.rules.timer import run_tick
+    from rapport.tickets.models import Ticket
+
+    Rule.objects.filter(key="").delete()
+    TimerState.objects.all().delete()
+    RuleWatch.objects.all().delete()
+    Rule.objects.create(
+        name="Bench: waiting an hour",
+        trigger=Trigger.TIMER,
+        order=5,
+        conditions=[{"field": "time.customer_waiting", "op": "gte", "value": 60}],
+        actions=[{"type": "add_tag", "tag": "waited"}],
+    )
+    now = timezone.now()
+    print(
+        f"{Ticket.objects.count()} tickets, {Ticket.objects.open().count()} open, "
+        f"database {connection.vendor}"
+    )
+    start = time.perf_counter()
+    fired = run_tick(now)
+    print(
+        f"first tick (watches and evaluates every open ticket once): "
+        f"{time.perf_counter() - start:.1f} s, {fired} firings, "
+        f"{RuleWatch.objects.count()} tickets watched afterwards"
+    )
+    busy, idle = [], []
+    run = int(time.time())
+    for k in range(1, args.ticks + 1):
+        for n in range(args.per_tick):
+            do_receive(
+                InboundMessage(
+                    channel="email",
+                    sender=f"timer-{run}-{k}-{n}@example.com",
+                    external_id=f"<timer-{run}-{k}-{n}@bench>",
+                    subject="Timer bench",
+                    body_text="Hello?",
+                )
+            )
+        start = time.perf_counter()
+        run_tick(now + timedelta(minutes=k))
+        busy.append((time.perf_counter() - start) * 1000)
+    for k in range(args.ticks + 1, 2 * args.ticks + 1):
+        start = time.perf_counter()
+        run_tick(now + timedelta(minutes=k))
+        idle.append((time.perf_counter() - start) * 1000)
+    print(f"ticks with {args.per_tick} new messages each: {ms(busy)}")
+    print(f"idle ticks (nothing new, nothing due): {ms(idle)}")
+    start = time.perf_counter()
+    fired = run_tick(timezone.now() + timedelta(minutes=61))
+    print(
+        f"the tick at which the {args.ticks * args.per_tick} new tickets have waited an "
+        f"hour: {(time.perf_counter() - start) * 1000:.0f} ms, {fired} firings"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--rules", type=int, default=200)
+    parser.add_argument(
+        "--timer",
+        action="store_true",
+        help="measure the timer instead (on a desk seeded by bench/seed.py)",
+    )
+    parser.add_argument("--ticks", type=int, default=30)
+    parser.add_argument("--per-tick", type=int, default=20)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    if args.timer:
+        timer_bench(args)
+        return
     team = Team.objects.filter(is_default=True).first() or Team.objects.first()
     if team is None:
         team = Team.objects.create(name="Support", is_default=True)
