@@ -11,6 +11,7 @@ SQLite the IMMEDIATE write transaction serialises the same way.
 from __future__ import annotations
 
 from django.db import transaction
+from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -103,6 +104,29 @@ def do_auto_assign(ticket: Ticket, *, now=None) -> User | None:
             dedupe_key=f"assigned:{fresh.pk}:{agent.pk}",
         )
     return agent
+
+
+# Which teams assign automatically, cached: every new ticket asks, modes change rarely. Saving
+# a TeamAssignment forgets it in this process; other processes (with the in-process cache)
+# see a change within ASSIGNING_TEAMS_SECONDS.
+ASSIGNING_TEAMS_KEY = "rapport:agents:assigning-teams"
+ASSIGNING_TEAMS_SECONDS = 30
+
+
+def assigning_team_ids() -> frozenset[int]:
+    ids = cache.get(ASSIGNING_TEAMS_KEY)
+    if ids is None:
+        ids = frozenset(
+            TeamAssignment.objects.exclude(mode=AssignmentMode.NONE).values_list(
+                "team_id", flat=True
+            )
+        )
+        cache.set(ASSIGNING_TEAMS_KEY, ids, ASSIGNING_TEAMS_SECONDS)
+    return ids
+
+
+def forget_assigning_teams() -> None:
+    cache.delete(ASSIGNING_TEAMS_KEY)
 
 
 def do_set_team_mode(team: Team, mode: str) -> TeamAssignment:

@@ -96,3 +96,9 @@ class TeamAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: {self.get_mode_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from .assignment import forget_assigning_teams
+
+        forget_assigning_teams()

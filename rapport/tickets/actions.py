@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Team, User
 from rapport.agents.guard import closing_needs_confirmation
+from rapport.agents.assignment import assigning_team_ids
 from rapport.agents.tasks import auto_assign_task
 from rapport.jobs.enqueue import enqueue_on_commit
 from rapport.lib.text import clean_text, html_to_text, sanitise_html, truncate
@@ -76,7 +77,8 @@ def do_create_ticket(
         EventKind.TICKET_CREATED, ticket=ticket, actor=actor, after={"channel": channel}, at=at
     )
     sla.on_ticket_created(ticket, at)  # RS1: its SLA clocks start
-    enqueue_on_commit(auto_assign_task, ticket.pk)  # by the team's mode (rapport.agents)
+    if ticket.team_id in assigning_team_ids():  # by the team's mode (rapport.agents)
+        enqueue_on_commit(auto_assign_task, ticket.pk)
     return ticket
 
 

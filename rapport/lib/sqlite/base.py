@@ -5,8 +5,8 @@ busy handler, which sleeps 1, 2, 5, 10, … up to 100 ms between tries: with two
 and a worker writing at once, requests spent most of their time asleep (the e-mail endpoint
 through two uvicorn workers fell from 74 to 34 messages/s). Here every write transaction
 first takes an exclusive `flock` on ``<database>.writelock``, polled every half millisecond,
-so the next writer starts within a fraction of a millisecond of the previous commit. Readers
-never touch the lock (WAL lets them read during a write). After ``timeout`` seconds without
+so the next writer starts within a fraction of a millisecond of the previous commit. A single write outside a transaction (autocommit) takes the lock
+for that statement. Readers never touch the lock (WAL lets them read during a write). After ``timeout`` seconds without
 the lock the transaction begins anyway and SQLite's own busy timeout decides, as before.
 """
 
@@ -21,9 +21,29 @@ from django.db.backends.sqlite3 import base
 POLL_SECONDS = 0.0005
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock_fd: int | None = None
     _write_lock_held = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.execute_wrappers.append(self._queue_autocommit_write)
+
+    def _queue_autocommit_write(self, execute, sql, params, many, context):
+        """A write outside a transaction (an autocommit INSERT, such as a task enqueued after
+        the commit) queues on the lock too, instead of meeting SQLite's sleeping busy handler."""
+        if self._write_lock_held or not self.get_autocommit() or self.in_atomic_block:
+            return execute(sql, params, many, context)
+        if not sql.lstrip()[:7].upper().startswith(_WRITES):
+            return execute(sql, params, many, context)
+        self._acquire_write_lock()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self._release_write_lock()
 
     def _write_lock_path(self) -> str | None:
         if self.is_in_memory_db():
