@@ -10,8 +10,8 @@ SQLite the IMMEDIATE write transaction serialises the same way.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Team, User
-from rapport.agents.guard import closing_needs_confirmation
 from rapport.agents.assignment import assigning_team_ids
+from rapport.agents.guard import closing_needs_confirmation
 from rapport.agents.tasks import auto_assign_task
 from rapport.jobs.enqueue import enqueue_on_commit
 from rapport.lib.text import clean_text, html_to_text, sanitise_html, truncate

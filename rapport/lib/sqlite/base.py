@@ -2,12 +2,12 @@
 
 SQLite allows one writer at a time. A writer that finds the database locked waits in SQLite's
 busy handler, which sleeps 1, 2, 5, 10, … up to 100 ms between tries: with two app processes
-and a worker writing at once, requests spent most of their time asleep (the e-mail endpoint
-through two uvicorn workers fell from 74 to 34 messages/s). Here every write transaction
-first takes an exclusive `flock` on ``<database>.writelock``, polled every half millisecond,
-so the next writer starts within a fraction of a millisecond of the previous commit. A single write outside a transaction (autocommit) takes the lock
-for that statement. Readers never touch the lock (WAL lets them read during a write). After ``timeout`` seconds without
-the lock the transaction begins anyway and SQLite's own busy timeout decides, as before.
+and a worker writing at once, requests spent much of their time asleep. Here every write
+transaction first takes an exclusive `flock` on ``<database>.writelock``, polled every half
+millisecond, so the next writer starts within a fraction of a millisecond of the previous
+commit; a single write outside a transaction (autocommit) takes the lock for that statement.
+Readers never touch the lock (WAL lets them read during a write). After ``timeout`` seconds
+without the lock the transaction begins anyway and SQLite's own busy timeout decides.
 """
 
 from __future__ import annotations
