@@ -32,16 +32,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SENTENCES = {
-    "ru": ["Здравствуйте! Мой заказ до сих пор не пришёл.",
-           "Подскажите, пожалуйста, когда будет доставка?",
-           "Я оплатил картой, но деньги списались дважды.",
-           "Пылесос перестал включаться после обновления.",
-           "Спасибо за быструю помощь, всё работает."],
-    "zh": ["您好，我的订单还没有到。", "请问什么时候可以发货？", "我付了两次钱，请帮我退款。",
-           "吸尘器更新以后不能开机了。", "谢谢你们的帮助，现在一切正常。"],
-    "en": ["Hello, my order still has not arrived.", "Could you tell me when it will ship?",
-           "I was charged twice for the same order.", "The vacuum stopped turning on.",
-           "Thanks for the quick help, everything works now."],
+    "ru": [
+        "Здравствуйте! Мой заказ до сих пор не пришёл.",
+        "Подскажите, пожалуйста, когда будет доставка?",
+        "Я оплатил картой, но деньги списались дважды.",
+        "Пылесос перестал включаться после обновления.",
+        "Спасибо за быструю помощь, всё работает.",
+    ],
+    "zh": [
+        "您好，我的订单还没有到。",
+        "请问什么时候可以发货？",
+        "我付了两次钱，请帮我退款。",
+        "吸尘器更新以后不能开机了。",
+        "谢谢你们的帮助，现在一切正常。",
+    ],
+    "en": [
+        "Hello, my order still has not arrived.",
+        "Could you tell me when it will ship?",
+        "I was charged twice for the same order.",
+        "The vacuum stopped turning on.",
+        "Thanks for the quick help, everything works now.",
+    ],
 }
 
 
@@ -75,8 +86,10 @@ def make_messages(n: int, seed: int = 7) -> list[bytes]:
                 f"Content-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--{boundary}--\r\n"
             )
         else:
-            raw = (head + "Content-Type: text/plain; charset=utf-8\r\n"
-                   "Content-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n")
+            raw = (
+                head + "Content-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n"
+            )
         out.append(raw.replace("\r\n", "\n").replace("\n", "\r\n").encode())
     return out
 
@@ -100,8 +113,9 @@ def endpoint_path(messages: list[bytes]) -> None:
     from rapport.mail.models import Mailbox
 
     team = Team.objects.create(name="Bench", is_default=True)
-    box = Mailbox.objects.create(name="Bench", address="help@shop.test", team=team,
-                                 ack_enabled=True, smtp_host="")
+    box = Mailbox.objects.create(
+        name="Bench", address="help@shop.test", team=team, ack_enabled=True, smtp_host=""
+    )
     client = Client()
     url = f"/mail/inbound/{box.pk}/"
     auth = f"Bearer {box.inbound_token}"
@@ -114,10 +128,12 @@ def endpoint_path(messages: list[bytes]) -> None:
         assert response.status_code == 202, response.content
     total = time.perf_counter() - started
     stored = InboundRaw.objects.count()
-    print(f"endpoint path: {len(messages)} messages in {total:.1f} s = "
-          f"{len(messages) / total:.0f} messages/s; per message p50 "
-          f"{statistics.median(times) * 1000:.1f} ms, p95 "
-          f"{statistics.quantiles(times, n=20)[18] * 1000:.1f} ms; stored {stored}")
+    print(
+        f"endpoint path: {len(messages)} messages in {total:.1f} s = "
+        f"{len(messages) / total:.0f} messages/s; per message p50 "
+        f"{statistics.median(times) * 1000:.1f} ms, p95 "
+        f"{statistics.quantiles(times, n=20)[18] * 1000:.1f} ms; stored {stored}"
+    )
 
 
 def http_path(messages: list[bytes], data_dir: str, workers: int, clients: int) -> None:
@@ -131,19 +147,32 @@ def http_path(messages: list[bytes], data_dir: str, workers: int, clients: int) 
     from rapport.mail.tests.servers import _wait_for_port, free_port
 
     team = Team.objects.create(name="Bench", is_default=True)
-    box = Mailbox.objects.create(name="Bench", address="help@shop.test", team=team,
-                                 ack_enabled=True, smtp_host="")
+    box = Mailbox.objects.create(
+        name="Bench", address="help@shop.test", team=team, ack_enabled=True, smtp_host=""
+    )
     port = free_port()
     env = {**os.environ, "RAPPORT_DATA_DIR": data_dir}
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "uvicorn", "rapport.asgi:application", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "rapport.asgi:application",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     try:
         _wait_for_port(port, 30)
         time.sleep(1.0)
-        headers = {"Authorization": f"Bearer {box.inbound_token}",
-                   "Content-Type": "message/rfc822"}
+        headers = {"Authorization": f"Bearer {box.inbound_token}", "Content-Type": "message/rfc822"}
         local = __import__("threading").local()
 
         def post(raw: bytes) -> float:
@@ -160,11 +189,13 @@ def http_path(messages: list[bytes], data_dir: str, workers: int, clients: int) 
         with ThreadPoolExecutor(clients) as pool:
             times = list(pool.map(post, messages))
         total = time.perf_counter() - started
-        print(f"http path (uvicorn x{workers}, {clients} clients): {len(messages)} messages in "
-              f"{total:.1f} s = {len(messages) / total:.0f} messages/s; per request p50 "
-              f"{statistics.median(times) * 1000:.1f} ms, p95 "
-              f"{statistics.quantiles(times, n=20)[18] * 1000:.1f} ms; stored "
-              f"{InboundRaw.objects.count()}")
+        print(
+            f"http path (uvicorn x{workers}, {clients} clients): {len(messages)} messages in "
+            f"{total:.1f} s = {len(messages) / total:.0f} messages/s; per request p50 "
+            f"{statistics.median(times) * 1000:.1f} ms, p95 "
+            f"{statistics.quantiles(times, n=20)[18] * 1000:.1f} ms; stored "
+            f"{InboundRaw.objects.count()}"
+        )
     finally:
         server.terminate()
         server.wait()
@@ -186,12 +217,21 @@ def imap_path(messages: list[bytes], data_dir: str) -> None:
         for raw in messages:
             client.append("INBOX", None, None, raw)
         client.logout()
-        print(f"imap: appended {len(messages)} messages to Dovecot in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"imap: appended {len(messages)} messages to Dovecot in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         team = Team.objects.get_or_create(name="Bench IMAP")[0]
-        box = Mailbox(name="IMAP", address="imap@shop.test", team=team, ack_enabled=False,
-                      imap_host="127.0.0.1", imap_port=dovecot.port,
-                      imap_security=Security.NONE, imap_username=user)
+        box = Mailbox(
+            name="IMAP",
+            address="imap@shop.test",
+            team=team,
+            ack_enabled=False,
+            imap_host="127.0.0.1",
+            imap_port=dovecot.port,
+            imap_security=Security.NONE,
+            imap_username=user,
+        )
         box.imap_password = "secret"
         box.save()
         before_raw = InboundRaw.objects.count()
@@ -214,9 +254,11 @@ def imap_path(messages: list[bytes], data_dir: str) -> None:
         stored = InboundRaw.objects.count() - before_raw
         distinct = len(set(InboundRaw.objects.values_list("external_id", flat=True)))
         messages_in = Message.objects.filter(direction="in").count()
-        print(f"imap path: {stored} messages in {total:.1f} s including the kill and restart "
-              f"= {stored / total:.0f} messages/s; lost {len(messages) - distinct}, "
-              f"stored twice {stored - distinct}; inbound messages on tickets {messages_in}")
+        print(
+            f"imap path: {stored} messages in {total:.1f} s including the kill and restart "
+            f"= {stored / total:.0f} messages/s; lost {len(messages) - distinct}, "
+            f"stored twice {stored - distinct}; inbound messages on tickets {messages_in}"
+        )
     finally:
         dovecot.stop()
 
@@ -225,8 +267,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--imap", action="store_true")
-    parser.add_argument("--http", action="store_true",
-                        help="through uvicorn with --workers processes and --clients threads")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="through uvicorn with --workers processes and --clients threads",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
@@ -234,8 +279,10 @@ def main() -> None:
     setup_django(data_dir)
     messages = make_messages(args.messages)
     sizes = sorted(len(m) for m in messages)
-    print(f"{len(messages)} messages, {sum(sizes) / 1e6:.0f} MB, median "
-          f"{sizes[len(sizes) // 2] / 1000:.0f} KB")
+    print(
+        f"{len(messages)} messages, {sum(sizes) / 1e6:.0f} MB, median "
+        f"{sizes[len(sizes) // 2] / 1000:.0f} KB"
+    )
     if args.imap:
         imap_path(messages, data_dir)
     elif args.http:

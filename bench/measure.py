@@ -72,11 +72,20 @@ class Bench:
             self.get(client, url)
             times.append((time.perf_counter() - t0) * 1000)
         q = statistics.quantiles(times, n=100, method="inclusive")
-        row = {"page": name, "p50": statistics.median(times), "p95": q[94], "max": max(times),
-               "queries": queries, "kb": len(response.content) / 1024}
+        row = {
+            "page": name,
+            "p50": statistics.median(times),
+            "p95": q[94],
+            "max": max(times),
+            "queries": queries,
+            "kb": len(response.content) / 1024,
+        }
         self.results.append(row)
-        print(f"  {name:<34} p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
-              f"max {row['max']:6.1f} ms  {queries:2d} queries  {row['kb']:5.1f} KB", flush=True)
+        print(
+            f"  {name:<34} p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
+            f"max {row['max']:6.1f} ms  {queries:2d} queries  {row['kb']:5.1f} KB",
+            flush=True,
+        )
 
 
 def page_50_url(client: Client, bench: Bench, first: str) -> str:
@@ -107,28 +116,42 @@ def main() -> None:
     n_tickets = Ticket.objects.count()
     n_customers = Customer.objects.count()
     vendor = connection.vendor
-    print(f"{vendor}: {n_tickets:,} tickets, {Message.objects.count():,} messages, "
-          f"{n_customers:,} customers; agent in teams {agent.team_ids}", flush=True)
+    print(
+        f"{vendor}: {n_tickets:,} tickets, {Message.objects.count():,} messages, "
+        f"{n_customers:,} customers; agent in teams {agent.team_ids}",
+        flush=True,
+    )
 
     # Tickets and customers the agent may open, picked at random over the whole table.
     max_id = Ticket.objects.aggregate(m=Max("id"))["m"]
     want = bench.warmup + bench.n
     probe = rng.sample(range(1, max_id + 1), min(max_id, want * 4))
-    ticket_ids = list(Ticket.objects.filter(pk__in=probe, team_id__in=agent.team_ids)
-                      .values_list("pk", flat=True))
+    ticket_ids = list(
+        Ticket.objects.filter(pk__in=probe, team_id__in=agent.team_ids).values_list("pk", flat=True)
+    )
     rng.shuffle(ticket_ids)
     max_cid = Customer.objects.aggregate(m=Max("id"))["m"]
     probe = rng.sample(range(1, max_cid + 1), min(max_cid, want * 6))
-    customer_ids = list(Ticket.objects.filter(customer_id__in=probe, team_id__in=agent.team_ids)
-                        .values_list("customer_id", flat=True).distinct())
+    customer_ids = list(
+        Ticket.objects.filter(customer_id__in=probe, team_id__in=agent.team_ids)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
     rng.shuffle(customer_ids)
     # The busiest customers among those who wrote lately (no full-table GROUP BY: that would
     # inflate this process's peak RSS with work no request does).
-    recent = set(Ticket.objects.filter(team_id__in=agent.team_ids).order_by("-updated_at")
-                 .values_list("customer_id", flat=True)[:2000])
-    heavy_ids = list(Ticket.objects.filter(customer_id__in=recent, team_id__in=agent.team_ids)
-                     .values("customer_id").annotate(n=Count("id")).order_by("-n")
-                     .values_list("customer_id", flat=True)[:20])
+    recent = set(
+        Ticket.objects.filter(team_id__in=agent.team_ids)
+        .order_by("-updated_at")
+        .values_list("customer_id", flat=True)[:2000]
+    )
+    heavy_ids = list(
+        Ticket.objects.filter(customer_id__in=recent, team_id__in=agent.team_ids)
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("customer_id", flat=True)[:20]
+    )
     t_client = Client()
     t_client.force_login(agent)
     s_client = Client()
@@ -136,18 +159,19 @@ def main() -> None:
 
     bench.run("inbox p1 (agent, my teams)", t_client, ["/"])
     bench.run("inbox p1 (supervisor, all open)", s_client, ["/?view=open"])
-    bench.run("inbox p50 (agent, keyset)", t_client,
-              [page_50_url(t_client, bench, "/?view=all")])
-    bench.run("inbox p50 (supervisor, keyset)", s_client,
-              [page_50_url(s_client, bench, "/?view=all")])
+    bench.run("inbox p50 (agent, keyset)", t_client, [page_50_url(t_client, bench, "/?view=all")])
+    bench.run(
+        "inbox p50 (supervisor, keyset)", s_client, [page_50_url(s_client, bench, "/?view=all")]
+    )
     bench.run("inbox counts (agent)", t_client, ["/inbox/counts/"])
     bench.run("inbox counts (supervisor)", s_client, ["/inbox/counts/"])
     urls = [f"/tickets/{pk}/" for pk in ticket_ids]
-    bench.run("ticket page", t_client, urls[bench.warmup:] + urls[: bench.warmup])
+    bench.run("ticket page", t_client, urls[bench.warmup :] + urls[: bench.warmup])
     urls = [f"/customers/{pk}/" for pk in customer_ids]
-    bench.run("customer page", t_client, urls[bench.warmup:] + urls[: bench.warmup])
-    bench.run("customer page (busiest customers)", t_client,
-              [f"/customers/{pk}/" for pk in heavy_ids])
+    bench.run("customer page", t_client, urls[bench.warmup :] + urls[: bench.warmup])
+    bench.run(
+        "customer page (busiest customers)", t_client, [f"/customers/{pk}/" for pk in heavy_ids]
+    )
 
     # What a fresh database connection costs (each request pays it with DB_CONN_MAX_AGE=0).
     connects = []
@@ -168,14 +192,26 @@ def main() -> None:
     print(f"| page ({vendor}, {n_tickets:,} tickets) | p50 ms | p95 ms | max ms | queries |")
     print("|---|--:|--:|--:|--:|")
     for r in bench.results:
-        print(f"| {r['page']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | "
-              f"{r['queries']} |")
+        print(
+            f"| {r['page']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | {r['queries']} |"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "label": args.label, "vendor": vendor, "tickets": n_tickets,
-            "customers": n_customers, "n": args.n, "peak_rss_mb": peak,
-            "connect_ms": connect_ms, "load_avg": load, "pages": bench.results,
-        }, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "label": args.label,
+                    "vendor": vendor,
+                    "tickets": n_tickets,
+                    "customers": n_customers,
+                    "n": args.n,
+                    "peak_rss_mb": peak,
+                    "connect_ms": connect_ms,
+                    "load_avg": load,
+                    "pages": bench.results,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

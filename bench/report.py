@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Combine bench/results/*.json (written by measure.py) into one table per database.
 
-    .venv/bin/python bench/report.py [bench/results]
+.venv/bin/python bench/report.py [bench/results]
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ def main() -> None:
         vr = sorted((r for r in runs if r["vendor"] == vendor), key=lambda r: r["tickets"])
         sizes = [size_label(r["tickets"]) for r in vr]
         print(f"\n### {vendor}\n")
-        print("| page | " + " | ".join(f"{s} p50 / p95 ms" for s in sizes)
-              + " | p95 growth | target |")
+        print(
+            "| page | "
+            + " | ".join(f"{s} p50 / p95 ms" for s in sizes)
+            + " | p95 growth | target |"
+        )
         print("|---|" + "--:|" * len(sizes) + "--:|:-:|")
         pages = [p["page"] for p in vr[-1]["pages"]]
         for page in pages:
@@ -46,18 +49,34 @@ def main() -> None:
                 p95s.append(row["p95"])
             growth = p95s[-1] / p95s[0] if len(p95s) > 1 else 1.0
             ok = p95s[-1] <= TARGET_P95_MS and growth <= TARGET_GROWTH
-            print(f"| {page} | " + " | ".join(cells) + f" | {growth:.2f}× | "
-                  f"{'ok' if ok else 'MISS'} |")
-        print("| peak RSS MB | " + " | ".join(f"{r['peak_rss_mb']:.0f}" for r in vr)
-              + f" | | {'ok' if max(r['peak_rss_mb'] for r in vr) <= TARGET_RSS_MB else 'MISS'} |")
-        print("| seed time s | " + " | ".join(
-            seeds.get(f"{vendor}-{r['tickets']}", "?") for r in vr) + " | | |")
-        print("| new DB connection ms | " + " | ".join(f"{r['connect_ms']:.1f}" for r in vr)
-              + " | | |")
-        print("| machine load (1 min avg) | " + " | ".join(
-            f"{r['load_avg']:.1f}" if "load_avg" in r else "?" for r in vr) + " | | |")
-    print(f"\ntarget: p95 ≤ {TARGET_P95_MS:.0f} ms at the largest size and p95 growth "
-          f"≤ {TARGET_GROWTH:.0f}× from the smallest; peak RSS ≤ {TARGET_RSS_MB:.0f} MB")
+            print(
+                f"| {page} | " + " | ".join(cells) + f" | {growth:.2f}× | "
+                f"{'ok' if ok else 'MISS'} |"
+            )
+        print(
+            "| peak RSS MB | "
+            + " | ".join(f"{r['peak_rss_mb']:.0f}" for r in vr)
+            + f" | | {'ok' if max(r['peak_rss_mb'] for r in vr) <= TARGET_RSS_MB else 'MISS'} |"
+        )
+        print(
+            "| seed time s | "
+            + " | ".join(seeds.get(f"{vendor}-{r['tickets']}", "?") for r in vr)
+            + " | | |"
+        )
+        print(
+            "| new DB connection ms | "
+            + " | ".join(f"{r['connect_ms']:.1f}" for r in vr)
+            + " | | |"
+        )
+        print(
+            "| machine load (1 min avg) | "
+            + " | ".join(f"{r['load_avg']:.1f}" if "load_avg" in r else "?" for r in vr)
+            + " | | |"
+        )
+    print(
+        f"\ntarget: p95 ≤ {TARGET_P95_MS:.0f} ms at the largest size and p95 growth "
+        f"≤ {TARGET_GROWTH:.0f}× from the smallest; peak RSS ≤ {TARGET_RSS_MB:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

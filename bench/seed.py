@@ -74,8 +74,10 @@ def columns(model, attnames: list[str]) -> list[str]:
     missing = set(fields) - set(attnames)
     unknown = set(attnames) - set(fields)
     if missing or unknown:
-        raise SystemExit(f"{model.__name__}: columns changed (missing {missing}, "
-                         f"unknown {unknown}); update bench/seed.py")
+        raise SystemExit(
+            f"{model.__name__}: columns changed (missing {missing}, "
+            f"unknown {unknown}); update bench/seed.py"
+        )
     return [fields[a].column for a in attnames]
 
 
@@ -96,13 +98,12 @@ class Writer:
         self.rows += len(rows)
         if self.vendor == "sqlite":
             marks = ",".join("?" * len(cols))
-            self.raw.executemany(
-                f'INSERT INTO "{table}" ({",".join(cols)}) VALUES ({marks})', rows
-            )
+            self.raw.executemany(f'INSERT INTO "{table}" ({",".join(cols)}) VALUES ({marks})', rows)
         else:
-            with self.raw.cursor() as cur, cur.copy(
-                f'COPY "{table}" ({",".join(cols)}) FROM STDIN'
-            ) as copy:
+            with (
+                self.raw.cursor() as cur,
+                cur.copy(f'COPY "{table}" ({",".join(cols)}) FROM STDIN') as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
 
@@ -121,14 +122,35 @@ def make_staff(rng: random.Random):
         lang = C.LANGUAGES[i % 3]
         first = C.FIRST_NAMES[lang][i % len(C.FIRST_NAMES[lang])][0]
         last = C.LAST_NAMES[lang][(i * 7) % len(C.LAST_NAMES[lang])][0]
-        users.append(User(username=f"agent{i:02d}", first_name=first, last_name=last,
-                          email=f"agent{i:02d}@rapport.example", password=password,
-                          language={"zh": "zh-hans"}.get(lang, lang)))
-    users.append(User(username=BENCH_AGENT, first_name="Bench", last_name="Agent",
-                      email="bench-agent@rapport.example", password=password))
-    users.append(User(username=BENCH_SUPERVISOR, first_name="Bench", last_name="Supervisor",
-                      email="bench-supervisor@rapport.example", password=password,
-                      role=Role.SUPERVISOR))
+        users.append(
+            User(
+                username=f"agent{i:02d}",
+                first_name=first,
+                last_name=last,
+                email=f"agent{i:02d}@rapport.example",
+                password=password,
+                language={"zh": "zh-hans"}.get(lang, lang),
+            )
+        )
+    users.append(
+        User(
+            username=BENCH_AGENT,
+            first_name="Bench",
+            last_name="Agent",
+            email="bench-agent@rapport.example",
+            password=password,
+        )
+    )
+    users.append(
+        User(
+            username=BENCH_SUPERVISOR,
+            first_name="Bench",
+            last_name="Supervisor",
+            email="bench-supervisor@rapport.example",
+            password=password,
+            role=Role.SUPERVISOR,
+        )
+    )
     User.objects.bulk_create(users)
     users = list(User.objects.order_by("id"))
     team_agents: dict[int, list[tuple[int, str]]] = {t.pk: [] for t in teams}
@@ -142,8 +164,11 @@ def make_staff(rng: random.Random):
             member_of = [teams[0], teams[1]]  # the two teams with the most tickets
         else:
             # Bigger teams get more agents; every team gets at least two.
-            member_of = [teams[i % len(teams)] if i < 2 * len(teams)
-                         else weighted(rng, teams, team_cum, 1)[0]]
+            member_of = [
+                teams[i % len(teams)]
+                if i < 2 * len(teams)
+                else weighted(rng, teams, team_cum, 1)[0]
+            ]
             if rng.random() < 0.3:
                 member_of.append(rng.choice(teams))
         for team in {t.pk: t for t in member_of}.values():
@@ -154,23 +179,56 @@ def make_staff(rng: random.Random):
     return teams, team_agents, [t.pk for t in tags], [u.pk for u in users]
 
 
-def seed_customers(w: Writer, rng: random.Random, n_customers: int, n_orgs: int, start: float,
-                   agent_ids: list[int], next_event_id) -> list[int]:
+def seed_customers(
+    w: Writer,
+    rng: random.Random,
+    n_customers: int,
+    n_orgs: int,
+    start: float,
+    agent_ids: list[int],
+    next_event_id,
+) -> list[int]:
     """Customers with an e-mail identity (some a phone too); returns each one's language."""
     orgs = Organisation.objects.bulk_create(
-        [Organisation(name=f"{C.ORG_WORDS[i % len(C.ORG_WORDS)]} {i + 1}")
-         for i in range(n_orgs)]
+        [Organisation(name=f"{C.ORG_WORDS[i % len(C.ORG_WORDS)]} {i + 1}") for i in range(n_orgs)]
     )
     org_ids = [o.pk for o in orgs]
     lang_cum = list(itertools.accumulate(C.LANGUAGE_WEIGHTS))
     langs = weighted(rng, [0, 1, 2], lang_cum, n_customers + 1)
-    cust_cols = ["id", "name", "kind", "organisation_id", "language", "preferred_channel",
-                 "birthday", "notes", "merged_into_id", "created_at", "updated_at"]
+    cust_cols = [
+        "id",
+        "name",
+        "kind",
+        "organisation_id",
+        "language",
+        "preferred_channel",
+        "birthday",
+        "notes",
+        "merged_into_id",
+        "created_at",
+        "updated_at",
+    ]
     ident_cols = ["id", "customer_id", "kind", "value", "created_at"]
-    event_cols = ["id", "ticket_id", "customer_id", "actor_id", "kind", "before", "after",
-                  "created_at"]
-    flag_cols = ["id", "customer_id", "kind", "reason", "set_by_id", "created_at", "cleared_at",
-                 "cleared_by_id"]
+    event_cols = [
+        "id",
+        "ticket_id",
+        "customer_id",
+        "actor_id",
+        "kind",
+        "before",
+        "after",
+        "created_at",
+    ]
+    flag_cols = [
+        "id",
+        "customer_id",
+        "kind",
+        "reason",
+        "set_by_id",
+        "created_at",
+        "cleared_at",
+        "cleared_by_id",
+    ]
     flag_kinds = list(C.FLAG_REASONS)
     phone_prefix = {"ru": "+79", "zh": "+861", "en": "+447"}
     ident_id = flag_id = 0
@@ -184,31 +242,73 @@ def seed_customers(w: Writer, rng: random.Random, n_customers: int, n_orgs: int,
             name = f"{last}{first}" if lang == "zh" else f"{first} {last}"
             email = f"{first_rom}.{last_rom}.{cid}@{rng.choice(C.EMAIL_DOMAINS[lang])}"
             created = ts_str(start - rng.random() * 365 * DAY)
-            birthday = (f"{rng.randint(1950, 2005)}-{rng.randint(1, 12):02d}-"
-                        f"{rng.randint(1, 28):02d}") if rng.random() < 0.2 else None
-            customers.append((
-                cid, name, "internal" if rng.random() < 0.01 else "external",
-                rng.choice(org_ids) if org_ids and rng.random() < 0.2 else None,
-                lang, rng.choice(CHANNELS) if rng.random() < 0.3 else "",
-                birthday, "", None, created, created,
-            ))
+            birthday = (
+                (f"{rng.randint(1950, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
+                if rng.random() < 0.2
+                else None
+            )
+            customers.append(
+                (
+                    cid,
+                    name,
+                    "internal" if rng.random() < 0.01 else "external",
+                    rng.choice(org_ids) if org_ids and rng.random() < 0.2 else None,
+                    lang,
+                    rng.choice(CHANNELS) if rng.random() < 0.3 else "",
+                    birthday,
+                    "",
+                    None,
+                    created,
+                    created,
+                )
+            )
             ident_id += 1
             identities.append((ident_id, cid, "email", email, created))
             if rng.random() < 0.3:
                 ident_id += 1
                 phone = f"{phone_prefix[lang]}{cid:09d}"
                 identities.append((ident_id, cid, "phone", phone, created))
-            events.append((next_event_id(), None, cid, None, "customer.created", None,
-                           json.dumps({"identity": f"email:{email}"}), created))
+            events.append(
+                (
+                    next_event_id(),
+                    None,
+                    cid,
+                    None,
+                    "customer.created",
+                    None,
+                    json.dumps({"identity": f"email:{email}"}),
+                    created,
+                )
+            )
             r = rng.random()
             if r < 0.004:  # 0.3 % flagged now, 0.1 % flagged once and cleared
                 kind = rng.choice(flag_kinds)
                 flag_id += 1
                 cleared = created if r >= 0.003 else None
-                flags.append((flag_id, cid, kind, C.FLAG_REASONS[kind], rng.choice(agent_ids),
-                              created, cleared, rng.choice(agent_ids) if cleared else None))
-                events.append((next_event_id(), None, cid, flags[-1][4], "customer.flagged",
-                               None, json.dumps(kind), created))
+                flags.append(
+                    (
+                        flag_id,
+                        cid,
+                        kind,
+                        C.FLAG_REASONS[kind],
+                        rng.choice(agent_ids),
+                        created,
+                        cleared,
+                        rng.choice(agent_ids) if cleared else None,
+                    )
+                )
+                events.append(
+                    (
+                        next_event_id(),
+                        None,
+                        cid,
+                        flags[-1][4],
+                        "customer.flagged",
+                        None,
+                        json.dumps(kind),
+                        created,
+                    )
+                )
         w.write(Customer, cust_cols, customers)
         w.write(Identity, ident_cols, identities)
         w.write(Event, event_cols, events)
@@ -216,8 +316,19 @@ def seed_customers(w: Writer, rng: random.Random, n_customers: int, n_orgs: int,
     return langs
 
 
-def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs: list[int],
-                 now: float, teams, team_agents, tag_ids, next_event_id, full_events: bool):
+def seed_tickets(
+    w: Writer,
+    rng: random.Random,
+    n: int,
+    n_customers: int,
+    langs: list[int],
+    now: float,
+    teams,
+    team_agents,
+    tag_ids,
+    next_event_id,
+    full_events: bool,
+):
     span = 730 * DAY
     start = now - span
     step = span / n
@@ -225,18 +336,59 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
     heavy = max(1, n_customers // 100)  # 1 % of customers write a fifth of the tickets
     team_ids = [t.pk for t in teams]
     team_cum = list(itertools.accumulate(C.TEAM_WEIGHTS))
-    ticket_cols = ["id", "subject", "customer_id", "channel", "status", "priority", "team_id",
-                   "assignee_id", "summary", "merged_into_id", "created_at", "updated_at",
-                   "first_response_at", "solved_at", "closed_at",
-                   # SLA (rapport.sla): no policy when seeded; bench/sla_scan.py sets clocks.
-                   "sla_policy_id", "first_response_due", "next_response_due",
-                   "resolution_due", "sla_due", "sla_check_at", "sla_state",
-                   "promised_response_at"]
-    msg_cols = ["id", "ticket_id", "direction", "channel", "customer_id", "author_id", "subject",
-                "body_text", "body_html", "body_quoted", "auto", "external_id", "split_from_id",
-                "created_at", "analysis"]
-    event_cols = ["id", "ticket_id", "customer_id", "actor_id", "kind", "before", "after",
-                  "created_at"]
+    ticket_cols = [
+        "id",
+        "subject",
+        "customer_id",
+        "channel",
+        "status",
+        "priority",
+        "team_id",
+        "assignee_id",
+        "summary",
+        "merged_into_id",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "solved_at",
+        "closed_at",
+        # SLA (rapport.sla): no policy when seeded; bench/sla_scan.py sets clocks.
+        "sla_policy_id",
+        "first_response_due",
+        "next_response_due",
+        "resolution_due",
+        "sla_due",
+        "sla_check_at",
+        "sla_state",
+        "promised_response_at",
+    ]
+    msg_cols = [
+        "id",
+        "ticket_id",
+        "direction",
+        "channel",
+        "customer_id",
+        "author_id",
+        "subject",
+        "body_text",
+        "body_html",
+        "body_quoted",
+        "auto",
+        "external_id",
+        "split_from_id",
+        "created_at",
+        "analysis",
+    ]
+    event_cols = [
+        "id",
+        "ticket_id",
+        "customer_id",
+        "actor_id",
+        "kind",
+        "before",
+        "after",
+        "created_at",
+    ]
     note_cols = ["id", "ticket_id", "author_id", "body", "created_at"]
     tag_table = Ticket.tags.through._meta.db_table
     note_id = 0
@@ -253,8 +405,7 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
         for j, tid in enumerate(range(lo, hi)):
             created = start + (tid - 1 + rand()) * step
             age = now - created
-            cid = (rng.randrange(heavy) * 100 + 1 if rand() < 0.2
-                   else rng.randrange(n_customers) + 1)
+            cid = rng.randrange(heavy) * 100 + 1 if rand() < 0.2 else rng.randrange(n_customers) + 1
             lang = C.LANGUAGES[langs[cid]]
             channel = chan[j]
             team_id = team[j]
@@ -296,73 +447,291 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
             s_updated = ts_str(updated)
             s_solved = ts_str(solved_at) if solved_at else None
             s_closed = ts_str(closed_at) if closed_at else None
-            tickets.append((
-                tid, subject, cid, channel, status, prio[j], team_id, assignee,
-                C.SUMMARIES[lang] if rand() < 0.05 else "", None, s_created, s_updated,
-                None if status == "new" else s2, s_solved, s_closed,
-                None, None, None, None, None, None, "", None,
-            ))
+            tickets.append(
+                (
+                    tid,
+                    subject,
+                    cid,
+                    channel,
+                    status,
+                    prio[j],
+                    team_id,
+                    assignee,
+                    C.SUMMARIES[lang] if rand() < 0.05 else "",
+                    None,
+                    s_created,
+                    s_updated,
+                    None if status == "new" else s2,
+                    s_solved,
+                    s_closed,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "",
+                    None,
+                )
+            )
             m = 3 * tid - 2
             pool = cust_pool[lang]
             reply = "Re: " + subject if channel == "email" else ""
             ext = f"<m{m}.{tid}@{'mail' if channel == 'email' else channel}.example>"
             first_body = pool[rng.randrange(len(pool))]
-            messages.append((m, tid, "in", channel, cid, None, subject, first_body, "", "", "",
-                             ext, None, s1, None))
+            messages.append(
+                (
+                    m,
+                    tid,
+                    "in",
+                    channel,
+                    cid,
+                    None,
+                    subject,
+                    first_body,
+                    "",
+                    "",
+                    "",
+                    ext,
+                    None,
+                    s1,
+                    None,
+                )
+            )
             if status == "new":  # nobody answered yet: the customer chased twice
                 previous = pool[rng.randrange(len(pool))]
-                messages.append((m + 1, tid, "in", channel, cid, None, reply, previous, "", "",
-                                 "", ext + "2", None, s2, None))
+                messages.append(
+                    (
+                        m + 1,
+                        tid,
+                        "in",
+                        channel,
+                        cid,
+                        None,
+                        reply,
+                        previous,
+                        "",
+                        "",
+                        "",
+                        ext + "2",
+                        None,
+                        s2,
+                        None,
+                    )
+                )
             else:
                 apool = agent_pool[lang]
                 previous = apool[rng.randrange(len(apool))].replace("{agent}", agent_name)
-                messages.append((m + 1, tid, "out", channel, cid, agent_id, reply, previous, "",
-                                 "", "", "", None, s2, None))
+                messages.append(
+                    (
+                        m + 1,
+                        tid,
+                        "out",
+                        channel,
+                        cid,
+                        agent_id,
+                        reply,
+                        previous,
+                        "",
+                        "",
+                        "",
+                        "",
+                        None,
+                        s2,
+                        None,
+                    )
+                )
             # An e-mail reply carries the previous message quoted (kept out of the body).
             quoted = "> " + previous.replace("\n", "\n> ") if channel == "email" else ""
-            messages.append((m + 2, tid, "in", channel, cid, None, reply,
-                             pool[rng.randrange(len(pool))], "", quoted, "", ext + "3", None, s3,
-                             None))
+            messages.append(
+                (
+                    m + 2,
+                    tid,
+                    "in",
+                    channel,
+                    cid,
+                    None,
+                    reply,
+                    pool[rng.randrange(len(pool))],
+                    "",
+                    quoted,
+                    "",
+                    ext + "3",
+                    None,
+                    s3,
+                    None,
+                )
+            )
             ev = events.append
-            ev((next_event_id(), tid, cid, None, "ticket.created", None,
-                json.dumps({"channel": channel}), s_created))
+            ev(
+                (
+                    next_event_id(),
+                    tid,
+                    cid,
+                    None,
+                    "ticket.created",
+                    None,
+                    json.dumps({"channel": channel}),
+                    s_created,
+                )
+            )
             if full_events:
-                ev((next_event_id(), tid, cid, None, "message.received", None,
-                    f'{{"message": {m}}}', s1))
+                ev(
+                    (
+                        next_event_id(),
+                        tid,
+                        cid,
+                        None,
+                        "message.received",
+                        None,
+                        f'{{"message": {m}}}',
+                        s1,
+                    )
+                )
                 if status == "new":
-                    ev((next_event_id(), tid, cid, None, "message.received", None,
-                        f'{{"message": {m + 1}}}', s2))
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            None,
+                            "message.received",
+                            None,
+                            f'{{"message": {m + 1}}}',
+                            s2,
+                        )
+                    )
                     if assignee:
-                        ev((next_event_id(), tid, cid, None, "ticket.assignee", None,
-                            json.dumps(agent_name), s1))
+                        ev(
+                            (
+                                next_event_id(),
+                                tid,
+                                cid,
+                                None,
+                                "ticket.assignee",
+                                None,
+                                json.dumps(agent_name),
+                                s1,
+                            )
+                        )
                 else:
-                    ev((next_event_id(), tid, cid, agent_id, "message.sent", None,
-                        f'{{"message": {m + 1}}}', s2))
-                    ev((next_event_id(), tid, cid, agent_id, "ticket.assignee", None,
-                        json.dumps(agent_name), s2))
-                    ev((next_event_id(), tid, cid, agent_id, "ticket.status", '"new"',
-                        '"open"', s2))
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            agent_id,
+                            "message.sent",
+                            None,
+                            f'{{"message": {m + 1}}}',
+                            s2,
+                        )
+                    )
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            agent_id,
+                            "ticket.assignee",
+                            None,
+                            json.dumps(agent_name),
+                            s2,
+                        )
+                    )
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            agent_id,
+                            "ticket.status",
+                            '"new"',
+                            '"open"',
+                            s2,
+                        )
+                    )
                     if assignee is None:
-                        ev((next_event_id(), tid, cid, agent_id, "ticket.assignee",
-                            json.dumps(agent_name), None, s2))
-                ev((next_event_id(), tid, cid, None, "message.received", None,
-                    f'{{"message": {m + 2}}}', s3))
+                        ev(
+                            (
+                                next_event_id(),
+                                tid,
+                                cid,
+                                agent_id,
+                                "ticket.assignee",
+                                json.dumps(agent_name),
+                                None,
+                                s2,
+                            )
+                        )
+                ev(
+                    (
+                        next_event_id(),
+                        tid,
+                        cid,
+                        None,
+                        "message.received",
+                        None,
+                        f'{{"message": {m + 2}}}',
+                        s3,
+                    )
+                )
                 if status == "pending":
-                    ev((next_event_id(), tid, cid, agent_id, "ticket.status", '"open"',
-                        '"pending"', s_updated))
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            agent_id,
+                            "ticket.status",
+                            '"open"',
+                            '"pending"',
+                            s_updated,
+                        )
+                    )
                 elif solved_at:
-                    ev((next_event_id(), tid, cid, agent_id, "ticket.status", '"open"',
-                        '"solved"', s_solved))
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            agent_id,
+                            "ticket.status",
+                            '"open"',
+                            '"solved"',
+                            s_solved,
+                        )
+                    )
                     if closed_at:
-                        ev((next_event_id(), tid, cid, None, "ticket.status", '"solved"',
-                            '"closed"', s_closed))
+                        ev(
+                            (
+                                next_event_id(),
+                                tid,
+                                cid,
+                                None,
+                                "ticket.status",
+                                '"solved"',
+                                '"closed"',
+                                s_closed,
+                            )
+                        )
             if rand() < 0.1:
                 note_id += 1
                 at = ts_str(t1 + (t2 - t1) / 2)
                 notes.append((note_id, tid, agent_id, rng.choice(C.NOTES[lang]), at))
                 if full_events:
-                    ev((next_event_id(), tid, cid, agent_id, "note.added", None,
-                        f'{{"note": {note_id}}}', at))
+                    ev(
+                        (
+                            next_event_id(),
+                            tid,
+                            cid,
+                            agent_id,
+                            "note.added",
+                            None,
+                            f'{{"note": {note_id}}}',
+                            at,
+                        )
+                    )
             r = rand()
             if r < 0.35:
                 for tag in rng.sample(tag_ids, 2 if r < 0.05 else 1):
@@ -379,8 +748,16 @@ def seed_tickets(w: Writer, rng: random.Random, n: int, n_customers: int, langs:
 def check_foreign_keys() -> None:
     """Every seeded foreign key points at a row (the load ran with FK checks off)."""
     with connection.cursor() as cur:
-        for model in (Customer, Identity, CustomerFlag, Ticket, Ticket.tags.through, Message,
-                      Note, Event):
+        for model in (
+            Customer,
+            Identity,
+            CustomerFlag,
+            Ticket,
+            Ticket.tags.through,
+            Message,
+            Note,
+            Event,
+        ):
             for f in model._meta.concrete_fields:
                 if not f.is_relation:
                     continue
@@ -401,12 +778,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, required=True)
     parser.add_argument("--customers", type=int, help="default: tickets / 5")
-    parser.add_argument("--organisations", type=int, default=50,
-                        help="default 50, at every size: the customer page renders each one "
-                        "as an <option> (see bench/README.md)")
-    parser.add_argument("--events", choices=["full", "created"], default="full",
-                        help="full: every event the actions would record; created: only "
-                        "ticket.created")
+    parser.add_argument(
+        "--organisations",
+        type=int,
+        default=50,
+        help="default 50, at every size: the customer page renders each one "
+        "as an <option> (see bench/README.md)",
+    )
+    parser.add_argument(
+        "--events",
+        choices=["full", "created"],
+        default="full",
+        help="full: every event the actions would record; created: only ticket.created",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--check", action="store_true", help="verify foreign keys afterwards")
     args = parser.parse_args()
@@ -416,8 +800,10 @@ def main() -> None:
     db = connection.settings_dict
     if connection.vendor == "postgresql" and db["NAME"] in ("test", "postgres"):
         raise SystemExit(f"refusing to seed the {db['NAME']!r} database")
-    print(f"seeding {n:,} tickets, {n_customers:,} customers into {connection.vendor} "
-          f"{db['NAME']}", flush=True)
+    print(
+        f"seeding {n:,} tickets, {n_customers:,} customers into {connection.vendor} {db['NAME']}",
+        flush=True,
+    )
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
@@ -443,17 +829,41 @@ def main() -> None:
                 cur.execute("SET LOCAL session_replication_role = replica")
         teams, team_agents, tag_ids, user_ids = make_staff(rng)
         agent_ids = [uid for members in team_agents.values() for uid, _ in members]
-        langs = seed_customers(w, rng, n_customers, n_orgs, now - 730 * DAY, agent_ids,
-                               next_event_id)
+        langs = seed_customers(
+            w, rng, n_customers, n_orgs, now - 730 * DAY, agent_ids, next_event_id
+        )
         print(f"  customers done ({w.rows:,} rows)", flush=True)
-        seed_tickets(w, rng, n, n_customers, langs, now, teams, team_agents, tag_ids,
-                     next_event_id, args.events == "full")
+        seed_tickets(
+            w,
+            rng,
+            n,
+            n_customers,
+            langs,
+            now,
+            teams,
+            team_agents,
+            tag_ids,
+            next_event_id,
+            args.events == "full",
+        )
     t_load = time.perf_counter() - t0 - t_migrate
 
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            models = [Customer, Identity, CustomerFlag, Ticket, Ticket.tags.through, Message,
-                      Note, Event, Organisation, Team, User, Tag]
+            models = [
+                Customer,
+                Identity,
+                CustomerFlag,
+                Ticket,
+                Ticket.tags.through,
+                Message,
+                Note,
+                Event,
+                Organisation,
+                Team,
+                User,
+                Tag,
+            ]
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cur.execute(sql)
             # What autovacuum would have done on a desk that grew to this size: statistics,
@@ -466,8 +876,10 @@ def main() -> None:
     t_total = time.perf_counter() - t0
     if args.check:
         check_foreign_keys()
-    print(f"seeded {w.rows:,} rows: migrate {t_migrate:.1f}s, load {t_load:.1f}s, "
-          f"analyze/vacuum {t_total - t_migrate - t_load:.1f}s, total {t_total:.1f}s")
+    print(
+        f"seeded {w.rows:,} rows: migrate {t_migrate:.1f}s, load {t_load:.1f}s, "
+        f"analyze/vacuum {t_total - t_migrate - t_load:.1f}s, total {t_total:.1f}s"
+    )
     print(f"SEED_SECONDS={t_total:.1f}")
 
 

@@ -29,11 +29,15 @@ def _configure(engine: str, path: str) -> None:
     from django.conf import settings
 
     settings.configure(
-        DATABASES={"default": {
-            "ENGINE": engine, "NAME": path,
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": INIT},
-        }},
-        INSTALLED_APPS=[], USE_TZ=True,
+        DATABASES={
+            "default": {
+                "ENGINE": engine,
+                "NAME": path,
+                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": INIT},
+            }
+        },
+        INSTALLED_APPS=[],
+        USE_TZ=True,
     )
     import django
 
@@ -68,9 +72,11 @@ def run(engine: str, processes: int, n: int) -> tuple[float, float, float]:
 
     path = str(Path(tempfile.mkdtemp(prefix="rapport-bench-sqlite-")) / "db.sqlite3")
     db = sqlite3.connect(path)
-    db.executescript(INIT + ";CREATE TABLE item (id INTEGER PRIMARY KEY, worker INT, body TEXT);"
-                     "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INT);"
-                     "INSERT INTO counter VALUES (1, 0);")
+    db.executescript(
+        INIT + ";CREATE TABLE item (id INTEGER PRIMARY KEY, worker INT, body TEXT);"
+        "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INT);"
+        "INSERT INTO counter VALUES (1, 0);"
+    )
     db.close()
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
@@ -93,11 +99,15 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--transactions", type=int, default=1000)
     args = parser.parse_args()
-    for label, engine in [("django.db.backends.sqlite3", "django.db.backends.sqlite3"),
-                          ("rapport.lib.sqlite (queued)", "rapport.lib.sqlite")]:
+    for label, engine in [
+        ("django.db.backends.sqlite3", "django.db.backends.sqlite3"),
+        ("rapport.lib.sqlite (queued)", "rapport.lib.sqlite"),
+    ]:
         rate, p50, p95 = run(engine, args.processes, args.transactions)
-        print(f"{label:30} {args.processes} processes: {rate:7.0f} transactions/s, "
-              f"p50 {p50 * 1000:6.2f} ms, p95 {p95 * 1000:7.2f} ms")
+        print(
+            f"{label:30} {args.processes} processes: {rate:7.0f} transactions/s, "
+            f"p50 {p50 * 1000:6.2f} ms, p95 {p95 * 1000:7.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,13 @@ from rapport.intake.actions import InboundMessage, do_receive
 
 
 def make_agent(username: str, *, teams=(), role: str = Role.AGENT, **extra) -> User:
-    user = User.objects.create_user(username=username, password="password", role=role,  # noqa: S106
-                                    email=f"{username}@rapport.test", **extra)
+    user = User.objects.create_user(
+        username=username,
+        password="password",  # noqa: S106 — test personas
+        role=role,
+        email=f"{username}@rapport.test",
+        **extra,
+    )
     for team in teams:
         team.members.add(user)
     return user
@@ -38,8 +43,9 @@ class Personas:
         cls.bob = make_agent("bob", teams=[cls.support], first_name="Bob")
         cls.sam = make_agent("sam", role=Role.SUPERVISOR, first_name="Sam")
         cls.charlie = make_agent("charlie", teams=[cls.billing], first_name="Charlie")
-        first = receive(external_id="<carol-1@example.com>", subject="Where is my order?",
-                        sender_name="Carol")
+        first = receive(
+            external_id="<carol-1@example.com>", subject="Where is my order?", sender_name="Carol"
+        )
         cls.carol = first.customer
         cls.carol_ticket = first.ticket
 

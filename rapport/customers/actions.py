@@ -38,8 +38,9 @@ def do_resolve_customer(
     except IntegrityError:
         winner = Identity.objects.select_related("customer").get(kind=kind, value=value)
         return winner.customer, False
-    record_event(EventKind.CUSTOMER_CREATED, customer=customer,
-                 after={"identity": f"{kind}:{value}"})
+    record_event(
+        EventKind.CUSTOMER_CREATED, customer=customer, after={"identity": f"{kind}:{value}"}
+    )
     return customer, True
 
 
@@ -55,8 +56,12 @@ def do_add_identity(customer: Customer, kind: str, value: str, *, actor=None) ->
     if existing:
         return existing
     identity = Identity.objects.create(customer=customer, kind=kind, value=value)
-    record_event(EventKind.CUSTOMER_UPDATED, customer=customer, actor=actor,
-                 after={"identity": f"{kind}:{value}"})
+    record_event(
+        EventKind.CUSTOMER_UPDATED,
+        customer=customer,
+        actor=actor,
+        after={"identity": f"{kind}:{value}"},
+    )
     return identity
 
 
@@ -73,14 +78,16 @@ def do_update_customer(customer: Customer, *, actor, **fields) -> Customer:
     for name, value in fields.items():
         old = getattr(customer, name)
         if old != value:
-            before[name], after[name] = str(old) if old is not None else None, (
-                str(value) if value is not None else None
+            before[name], after[name] = (
+                str(old) if old is not None else None,
+                (str(value) if value is not None else None),
             )
             setattr(customer, name, value)
     if after:
         customer.save()
-        record_event(EventKind.CUSTOMER_UPDATED, customer=customer, actor=actor,
-                     before=before, after=after)
+        record_event(
+            EventKind.CUSTOMER_UPDATED, customer=customer, actor=actor, before=before, after=after
+        )
     return customer
 
 
@@ -91,8 +98,12 @@ def do_flag_customer(customer: Customer, *, kind: str, reason: str, actor) -> Cu
     if existing:
         return existing
     flag = CustomerFlag.objects.create(customer=customer, kind=kind, reason=reason, set_by=actor)
-    record_event(EventKind.CUSTOMER_FLAGGED, customer=customer, actor=actor,
-                 after={"kind": kind, "reason": reason})
+    record_event(
+        EventKind.CUSTOMER_FLAGGED,
+        customer=customer,
+        actor=actor,
+        after={"kind": kind, "reason": reason},
+    )
     return flag
 
 
@@ -108,8 +119,12 @@ def do_clear_flag(flag: CustomerFlag, *, actor) -> None:
     flag.cleared_at = timezone.now()
     flag.cleared_by = actor
     flag.save(update_fields=["cleared_at", "cleared_by"])
-    record_event(EventKind.CUSTOMER_UNFLAGGED, customer=flag.customer, actor=actor,
-                 before={"kind": flag.kind, "reason": flag.reason})
+    record_event(
+        EventKind.CUSTOMER_UNFLAGGED,
+        customer=flag.customer,
+        actor=actor,
+        before={"kind": flag.kind, "reason": flag.reason},
+    )
 
 
 @transaction.atomic
@@ -146,8 +161,12 @@ def do_merge_customers(source: Customer, target: Customer, *, actor) -> Customer
         target.save()
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
-    record_event(EventKind.CUSTOMER_MERGED, customer=target, actor=actor,
-                 after={"from": source.pk, "name": source.name, **moved})
+    record_event(
+        EventKind.CUSTOMER_MERGED,
+        customer=target,
+        actor=actor,
+        after={"from": source.pk, "name": source.name, **moved},
+    )
     return target
 
 

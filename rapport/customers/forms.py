@@ -18,8 +18,15 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "kind", "organisation_name", "language", "preferred_channel",
-                  "birthday", "notes"]
+        fields = [
+            "name",
+            "kind",
+            "organisation_name",
+            "language",
+            "preferred_channel",
+            "birthday",
+            "notes",
+        ]
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.Textarea(attrs={"rows": 3}),

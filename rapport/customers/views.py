@@ -56,11 +56,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         phone = "".join(ch for ch in q if ch.isdigit() or ch == "+")
         match = Q(name__icontains=q) | Q(pk__in=by_identity)
         if len(phone) >= 3:
-            match |= Q(pk__in=Identity.objects.filter(kind="phone", value__contains=phone)
-                       .values("customer_id"))
+            match |= Q(
+                pk__in=Identity.objects.filter(kind="phone", value__contains=phone).values(
+                    "customer_id"
+                )
+            )
         qs = qs.filter(match)
-    page = paginate(qs.select_related("organisation"), "created_at", True,
-                    request.GET.get("after"), size=50)
+    page = paginate(
+        qs.select_related("organisation"), "created_at", True, request.GET.get("after"), size=50
+    )
     flagged = set(
         CustomerFlag.objects.filter(
             cleared_at=None, customer_id__in=[c.pk for c in page.rows]
@@ -70,22 +74,32 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     query.pop("after", None)
     if page.next_cursor:
         query["after"] = page.next_cursor
-    return render(request, "customers/list.html", {
-        "form": form, "page": page, "q": q, "flagged": flagged,
-        "next_query": query.urlencode() if page.next_cursor else None,
-    })
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "form": form,
+            "page": page,
+            "q": q,
+            "flagged": flagged,
+            "next_query": query.urlencode() if page.next_cursor else None,
+        },
+    )
 
 
 def _customer_context(request, customer: Customer, **forms) -> dict:
     visible = Ticket.objects.visible_to(request.user).filter(customer=customer)
-    tickets = list(visible.order_by("-updated_at")[:TICKETS_SHOWN + 1])
+    tickets = list(visible.order_by("-updated_at")[: TICKETS_SHOWN + 1])
     # Every contact on every ticket this agent may see, newest first, a page at a time.
     contacts = paginate(
         Message.objects.filter(customer=customer, ticket__in=visible.values("pk"))
         .select_related("author")
         .defer("body_text", "body_html", "body_quoted")
         .annotate(preview=Substr("body_text", 1, 400)),
-        "created_at", True, request.GET.get("before"), size=TIMELINE_LIMIT,
+        "created_at",
+        True,
+        request.GET.get("before"),
+        size=TIMELINE_LIMIT,
     )
     history = list(
         Event.objects.filter(customer=customer, ticket=None)
@@ -105,10 +119,13 @@ def _customer_context(request, customer: Customer, **forms) -> dict:
         "contacts": contacts.rows,
         "older_contacts": contacts.next_cursor,
         "history": history,
-        "form": forms.get("form") or CustomerForm(
+        "form": forms.get("form")
+        or CustomerForm(
             instance=customer,
-            initial={"organisation_name": customer.organisation.name
-                     if customer.organisation else ""}),
+            initial={
+                "organisation_name": customer.organisation.name if customer.organisation else ""
+            },
+        ),
         "flag_form": forms.get("flag_form") or FlagForm(),
         "identity_form": forms.get("identity_form") or IdentityForm(),
         "merge_form": forms.get("merge_form") or CustomerMergeForm(),
@@ -125,14 +142,21 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = access_customer(request.user, pk)
-    form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk),
-                        initial={"organisation_name": customer.organisation.name
-                                 if customer.organisation else ""})
+    form = CustomerForm(
+        request.POST,
+        instance=Customer.objects.get(pk=customer.pk),
+        initial={"organisation_name": customer.organisation.name if customer.organisation else ""},
+    )
     if not form.is_valid():
-        return render(request, "customers/detail.html",
-                      _customer_context(request, customer, form=form), status=400)
-    changed = {name: form.cleaned_data[name] for name in form.changed_data
-               if name != "organisation_name"}
+        return render(
+            request,
+            "customers/detail.html",
+            _customer_context(request, customer, form=form),
+            status=400,
+        )
+    changed = {
+        name: form.cleaned_data[name] for name in form.changed_data if name != "organisation_name"
+    }
     if "organisation_name" in form.changed_data:
         changed["organisation"] = actions.organisation_named(form.cleaned_data["organisation_name"])
     actions.do_update_customer(customer, actor=request.user, **changed)
@@ -151,8 +175,12 @@ def customer_flag(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("reason", exc)
     if form.errors:
-        return render(request, "customers/detail.html",
-                      _customer_context(request, customer, flag_form=form), status=400)
+        return render(
+            request,
+            "customers/detail.html",
+            _customer_context(request, customer, flag_form=form),
+            status=400,
+        )
     messages.success(request, _("Flag set. Every agent will see it."))
     return _back(request, customer)
 
@@ -174,13 +202,18 @@ def customer_add_identity(request: HttpRequest, pk: int) -> HttpResponse:
     form = IdentityForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_add_identity(customer, form.cleaned_data["kind"],
-                                    form.cleaned_data["value"], actor=request.user)
+            actions.do_add_identity(
+                customer, form.cleaned_data["kind"], form.cleaned_data["value"], actor=request.user
+            )
         except ValidationError as exc:
             form.add_error("value", exc)
     if form.errors:
-        return render(request, "customers/detail.html",
-                      _customer_context(request, customer, identity_form=form), status=400)
+        return render(
+            request,
+            "customers/detail.html",
+            _customer_context(request, customer, identity_form=form),
+            status=400,
+        )
     messages.success(request, _("Address added."))
     return redirect("customer", pk=customer.pk)
 
@@ -201,7 +234,11 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error("source", exc)
     if form.errors:
-        return render(request, "customers/detail.html",
-                      _customer_context(request, target, merge_form=form), status=400)
+        return render(
+            request,
+            "customers/detail.html",
+            _customer_context(request, target, merge_form=form),
+            status=400,
+        )
     messages.success(request, _("Profiles merged."))
     return redirect("customer", pk=target.pk)

@@ -58,26 +58,87 @@ DAYS = 60
 MERGED_TICKETS = 4  # a customer wrote twice about one problem
 MERGED_CUSTOMERS = 2  # a customer wrote from Telegram before anyone linked it to their profile
 
-TEAMS = [("support", "Support", True), ("billing", "Billing", False),
-         ("escalations", "Escalations", False)]
+TEAMS = [
+    ("support", "Support", True),
+    ("billing", "Billing", False),
+    ("escalations", "Escalations", False),
+]
 
 AGENTS = [
-    dict(username="admin", first_name="Alex", last_name="Morgan", role=Role.ADMIN, language=EN,
-         time_zone="UTC", teams=(), is_staff=True, is_superuser=True),
-    dict(username="anna", first_name="Анна", last_name="Ковалёва", role=Role.AGENT,
-         language=RU, time_zone="Europe/Moscow", teams=("support",)),
-    dict(username="li.wei", first_name="李伟", last_name="", role=Role.AGENT, language=ZH,
-         time_zone="Asia/Shanghai", teams=("support", "escalations")),
-    dict(username="emma", first_name="Emma", last_name="Whitfield", role=Role.AGENT,
-         language=EN, time_zone="Europe/Dublin", teams=("support", "billing")),
-    dict(username="dmitry", first_name="Дмитрий", last_name="Лазарев", role=Role.AGENT,
-         language=RU, time_zone="Asia/Yekaterinburg", teams=("billing",)),
-    dict(username="zhang.min", first_name="张敏", last_name="", role=Role.AGENT, language=ZH,
-         time_zone="Asia/Shanghai", teams=("billing", "support")),
-    dict(username="olga", first_name="Ольга", last_name="Миронова", role=Role.SUPERVISOR,
-         language=RU, time_zone="Europe/Moscow", teams=("escalations",)),
-    dict(username="james", first_name="James", last_name="Carter", role=Role.LEGAL,
-         language=EN, time_zone="Europe/London", teams=("escalations",)),
+    dict(
+        username="admin",
+        first_name="Alex",
+        last_name="Morgan",
+        role=Role.ADMIN,
+        language=EN,
+        time_zone="UTC",
+        teams=(),
+        is_staff=True,
+        is_superuser=True,
+    ),
+    dict(
+        username="anna",
+        first_name="Анна",
+        last_name="Ковалёва",
+        role=Role.AGENT,
+        language=RU,
+        time_zone="Europe/Moscow",
+        teams=("support",),
+    ),
+    dict(
+        username="li.wei",
+        first_name="李伟",
+        last_name="",
+        role=Role.AGENT,
+        language=ZH,
+        time_zone="Asia/Shanghai",
+        teams=("support", "escalations"),
+    ),
+    dict(
+        username="emma",
+        first_name="Emma",
+        last_name="Whitfield",
+        role=Role.AGENT,
+        language=EN,
+        time_zone="Europe/Dublin",
+        teams=("support", "billing"),
+    ),
+    dict(
+        username="dmitry",
+        first_name="Дмитрий",
+        last_name="Лазарев",
+        role=Role.AGENT,
+        language=RU,
+        time_zone="Asia/Yekaterinburg",
+        teams=("billing",),
+    ),
+    dict(
+        username="zhang.min",
+        first_name="张敏",
+        last_name="",
+        role=Role.AGENT,
+        language=ZH,
+        time_zone="Asia/Shanghai",
+        teams=("billing", "support"),
+    ),
+    dict(
+        username="olga",
+        first_name="Ольга",
+        last_name="Миронова",
+        role=Role.SUPERVISOR,
+        language=RU,
+        time_zone="Europe/Moscow",
+        teams=("escalations",),
+    ),
+    dict(
+        username="james",
+        first_name="James",
+        last_name="Carter",
+        role=Role.LEGAL,
+        language=EN,
+        time_zone="Europe/London",
+        teams=("escalations",),
+    ),
 ]
 # Who answers a ticket of a team in a language (the first is the usual one).
 ANSWERS = {
@@ -86,15 +147,31 @@ ANSWERS = {
     "escalations": {RU: ["olga"], ZH: ["li.wei"], EN: ["olga"]},
 }
 CHANNEL_WEIGHTS = {
-    Channel.EMAIL: 18, Channel.WEBFORM: 6, Channel.WEBCHAT: 22, Channel.TELEGRAM: 18,
-    Channel.PHONE: 10, Channel.DESK: 5, Channel.API: 14, Channel.REVIEW: 1,
+    Channel.EMAIL: 18,
+    Channel.WEBFORM: 6,
+    Channel.WEBCHAT: 22,
+    Channel.TELEGRAM: 18,
+    Channel.PHONE: 10,
+    Channel.DESK: 5,
+    Channel.API: 14,
+    Channel.REVIEW: 1,
 }
-STATUS_WEIGHTS = {Status.NEW: 9, Status.OPEN: 20, Status.PENDING: 13, Status.SOLVED: 22,
-                  Status.CLOSED: 36}
+STATUS_WEIGHTS = {
+    Status.NEW: 9,
+    Status.OPEN: 20,
+    Status.PENDING: 13,
+    Status.SOLVED: 22,
+    Status.CLOSED: 36,
+}
 # How long ago a ticket in each final state was opened (hours): new ones are recent, closed
 # ones old.
-AGE_HOURS = {Status.NEW: (0.2, 36), Status.OPEN: (1, 12 * 24), Status.PENDING: (3, 20 * 24),
-             Status.SOLVED: (24, 30 * 24), Status.CLOSED: (6 * 24, DAYS * 24)}
+AGE_HOURS = {
+    Status.NEW: (0.2, 36),
+    Status.OPEN: (1, 12 * 24),
+    Status.PENDING: (3, 20 * 24),
+    Status.SOLVED: (24, 30 * 24),
+    Status.CLOSED: (6 * 24, DAYS * 24),
+}
 CHAT = (Channel.WEBCHAT, Channel.TELEGRAM)
 VOICE = (Channel.PHONE, Channel.DESK)
 SPECIALS = {"angry": 8, "legal_threat": 5, "manager_request": 6}
@@ -202,26 +279,51 @@ class DemoBuilder:
         its clocks: Moscow hours with Russian holidays for the desk, the Billing team on
         Shanghai hours with Chinese holidays; faster targets for urgent tickets and VIPs."""
         BusinessCalendar.objects.create(
-            name="Moscow office", is_default=True, time_zone="Europe/Moscow",
-            holiday_country="RU", shorten_pre_holiday_minutes=60,
+            name="Moscow office",
+            is_default=True,
+            time_zone="Europe/Moscow",
+            holiday_country="RU",
+            shorten_pre_holiday_minutes=60,
         )
         BusinessCalendar.objects.create(
-            name="Shanghai office", team=self.teams["billing"], time_zone="Asia/Shanghai",
+            name="Shanghai office",
+            team=self.teams["billing"],
+            time_zone="Asia/Shanghai",
             holiday_country="CN",
         )
         hour = 60
         for spec in [
-            dict(name="VIP customers", order=10, customer_flag=FlagKind.VIP,
-                 first_response_minutes=hour, next_response_minutes=2 * hour,
-                 resolution_minutes=8 * hour),
-            dict(name="Urgent", order=20, priority=Priority.URGENT,
-                 first_response_minutes=hour, next_response_minutes=2 * hour,
-                 resolution_minutes=8 * hour),
-            dict(name="High", order=30, priority=Priority.HIGH,
-                 first_response_minutes=2 * hour, next_response_minutes=4 * hour,
-                 resolution_minutes=16 * hour),
-            dict(name="Everyone else", order=100, first_response_minutes=8 * hour,
-                 next_response_minutes=8 * hour, resolution_minutes=27 * hour),
+            dict(
+                name="VIP customers",
+                order=10,
+                customer_flag=FlagKind.VIP,
+                first_response_minutes=hour,
+                next_response_minutes=2 * hour,
+                resolution_minutes=8 * hour,
+            ),
+            dict(
+                name="Urgent",
+                order=20,
+                priority=Priority.URGENT,
+                first_response_minutes=hour,
+                next_response_minutes=2 * hour,
+                resolution_minutes=8 * hour,
+            ),
+            dict(
+                name="High",
+                order=30,
+                priority=Priority.HIGH,
+                first_response_minutes=2 * hour,
+                next_response_minutes=4 * hour,
+                resolution_minutes=16 * hour,
+            ),
+            dict(
+                name="Everyone else",
+                order=100,
+                first_response_minutes=8 * hour,
+                next_response_minutes=8 * hour,
+                resolution_minutes=27 * hour,
+            ),
         ]:
             SlaPolicy.objects.create(**spec)
 
@@ -249,10 +351,17 @@ class DemoBuilder:
             latin = f"{first_latin}.{last_latin}{'a' if female else ''}"
             return f"{first} {fem if female else male}", first, latin
         if lang == ZH:
-            (family, family_py), (given, given_py) = (rng.choice(T.ZH_SURNAMES),
-                                                      rng.choice(T.ZH_GIVEN))
-            latin = rng.choice([f"{family_py}{given_py}", f"{given_py}.{family_py}",
-                                f"{family_py}.{given_py}{rng.randint(80, 99)}"])
+            (family, family_py), (given, given_py) = (
+                rng.choice(T.ZH_SURNAMES),
+                rng.choice(T.ZH_GIVEN),
+            )
+            latin = rng.choice(
+                [
+                    f"{family_py}{given_py}",
+                    f"{given_py}.{family_py}",
+                    f"{family_py}.{given_py}{rng.randint(80, 99)}",
+                ]
+            )
             return family + given, family + given, latin
         first, last = rng.choice(T.EN_FIRST), rng.choice(T.EN_LAST)
         latin = rng.choice([f"{first}.{last}", f"{first[0]}{last}", f"{first}{rng.randint(1, 99)}"])
@@ -261,11 +370,15 @@ class DemoBuilder:
     def phone(self, lang: str) -> str:
         rng = self.rng
         if lang == RU:
-            number = (f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-"
-                      f"{rng.randint(10, 99)}-{rng.randint(10, 99)}")
+            number = (
+                f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-"
+                f"{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+            )
         elif lang == ZH:
-            number = (f"+86 1{rng.choice('3589')}{rng.randint(0, 9)} {rng.randint(1000, 9999)} "
-                      f"{rng.randint(1000, 9999)}")
+            number = (
+                f"+86 1{rng.choice('3589')}{rng.randint(0, 9)} {rng.randint(1000, 9999)} "
+                f"{rng.randint(1000, 9999)}"
+            )
         else:  # Ofcom's range reserved for drama: never a real subscriber
             number = f"+44 7700 900{rng.randint(0, 999):03d}"
         return self.unique(IdentityKind.PHONE, number)
@@ -280,8 +393,9 @@ class DemoBuilder:
                 soon = today + timedelta(days=rng.randint(0, 14))
                 persona.birthday = _same_day(soon, rng.randint(1960, 2002))
             else:
-                persona.birthday = date(rng.randint(1955, 2004), rng.randint(1, 12),
-                                        rng.randint(1, 28))
+                persona.birthday = date(
+                    rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28)
+                )
         if rng.random() < anniversary:
             label = rng.choice(T.ANNIVERSARY_LABELS[persona.lang])
             when = today + timedelta(days=rng.randint(-120, 30))
@@ -291,21 +405,37 @@ class DemoBuilder:
         rng = self.rng
         personas: list[Persona] = []
         for name, local, lang, department in T.DEPARTMENTS:
-            persona = Persona(name=name, first=name, lang=lang, group="department",
-                              kind=CustomerKind.INTERNAL, org=T.STAFF_ORGANISATION,
-                              department=department, notes=T.DEPARTMENT_NOTES[lang], weight=4)
+            persona = Persona(
+                name=name,
+                first=name,
+                lang=lang,
+                group="department",
+                kind=CustomerKind.INTERNAL,
+                org=T.STAFF_ORGANISATION,
+                department=department,
+                notes=T.DEPARTMENT_NOTES[lang],
+                weight=4,
+            )
             persona.identities[IdentityKind.EMAIL] = self.unique(
-                IdentityKind.EMAIL, f"{local}@{STAFF_DOMAIN}")
+                IdentityKind.EMAIL, f"{local}@{STAFF_DOMAIN}"
+            )
             if department == "warehouse":
                 persona.identities[IdentityKind.PHONE] = self.phone(lang)
             personas.append(persona)
         for lang, count in ((RU, 5), (ZH, 5), (EN, 4)):
             for _ in range(count):
                 name, first, latin = self.person(lang)
-                persona = Persona(name=name, first=first, lang=lang, group="staff",
-                                  kind=CustomerKind.INTERNAL, org=T.STAFF_ORGANISATION)
+                persona = Persona(
+                    name=name,
+                    first=first,
+                    lang=lang,
+                    group="staff",
+                    kind=CustomerKind.INTERNAL,
+                    org=T.STAFF_ORGANISATION,
+                )
                 persona.identities[IdentityKind.EMAIL] = self.unique(
-                    IdentityKind.EMAIL, f"{latin}@{STAFF_DOMAIN}")
+                    IdentityKind.EMAIL, f"{latin}@{STAFF_DOMAIN}"
+                )
                 if rng.random() < 0.5:
                     persona.identities[IdentityKind.TELEGRAM] = self.telegram()
                 if rng.random() < 0.3:
@@ -316,16 +446,19 @@ class DemoBuilder:
             name, first, latin = self.person(lang)
             persona = Persona(name=name, first=first, lang=lang, group="reviewer", weight=0.3)
             persona.identities[IdentityKind.REVIEW] = self.unique(
-                IdentityKind.REVIEW, f"market-review:{latin}")
+                IdentityKind.REVIEW, f"market-review:{latin}"
+            )
             personas.append(persona)
         for lang in (RU, ZH, EN):
             for (org, slug), count in zip(T.ORGANISATIONS[lang], (3, 3, 2), strict=True):
                 for _ in range(count):
                     name, first, latin = self.person(lang)
-                    persona = Persona(name=name, first=first, lang=lang, group="org", org=org,
-                                      weight=2)
+                    persona = Persona(
+                        name=name, first=first, lang=lang, group="org", org=org, weight=2
+                    )
                     persona.identities[IdentityKind.EMAIL] = self.unique(
-                        IdentityKind.EMAIL, f"{latin}@{slug}.example")
+                        IdentityKind.EMAIL, f"{latin}@{slug}.example"
+                    )
                     if rng.random() < 0.6:
                         persona.identities[IdentityKind.PHONE] = self.phone(lang)
                     self.dates_for(persona, birthday=0.4, anniversary=0.2)
@@ -336,10 +469,16 @@ class DemoBuilder:
         for n in range(consumers):
             lang = languages[n]
             name, first, latin = self.person(lang)
-            persona = Persona(name=name, first=first, lang=lang, group="consumer",
-                              weight=rng.choice([1, 1, 1, 1, 2, 2, 3, 5]))
+            persona = Persona(
+                name=name,
+                first=first,
+                lang=lang,
+                group="consumer",
+                weight=rng.choice([1, 1, 1, 1, 2, 2, 3, 5]),
+            )
             persona.identities[IdentityKind.EMAIL] = self.unique(
-                IdentityKind.EMAIL, f"{latin}@{rng.choice(MAIL_DOMAINS)}")
+                IdentityKind.EMAIL, f"{latin}@{rng.choice(MAIL_DOMAINS)}"
+            )
             every_way = n < 24  # reachable by e-mail, phone and Telegram
             if every_way or rng.random() < 0.55:
                 persona.identities[IdentityKind.PHONE] = self.phone(lang)
@@ -347,21 +486,34 @@ class DemoBuilder:
                 persona.identities[IdentityKind.TELEGRAM] = self.telegram()
             if rng.random() < 0.45:
                 persona.identities[IdentityKind.WEBCHAT] = self.unique(
-                    IdentityKind.WEBCHAT, f"visitor-{rng.getrandbits(40):010x}")
+                    IdentityKind.WEBCHAT, f"visitor-{rng.getrandbits(40):010x}"
+                )
             if rng.random() < 0.25:
                 persona.identities[IdentityKind.API] = self.unique(
-                    IdentityKind.API, f"app-user-{rng.randint(100000, 999999)}")
+                    IdentityKind.API, f"app-user-{rng.randint(100000, 999999)}"
+                )
             if rng.random() < 0.2:
                 persona.notes = rng.choice(T.CUSTOMER_NOTES[lang])
             self.dates_for(persona, birthday=0.6, anniversary=0.2)
             personas.append(persona)
         # Two people first wrote from Telegram before anyone linked it to their profile.
-        singles = [p for p in personas if p.group == "consumer"
-                   and IdentityKind.TELEGRAM not in p.identities]
-        for twin in (next(p for p in singles if p.lang == RU),
-                     next(p for p in singles if p.lang == ZH)):
-            duplicate = Persona(name=twin.first if twin.lang == RU else twin.name, first=twin.first,
-                                lang=twin.lang, group="duplicate", weight=0, twin=twin)
+        singles = [
+            p
+            for p in personas
+            if p.group == "consumer" and IdentityKind.TELEGRAM not in p.identities
+        ]
+        for twin in (
+            next(p for p in singles if p.lang == RU),
+            next(p for p in singles if p.lang == ZH),
+        ):
+            duplicate = Persona(
+                name=twin.first if twin.lang == RU else twin.name,
+                first=twin.first,
+                lang=twin.lang,
+                group="duplicate",
+                weight=0,
+                twin=twin,
+            )
             duplicate.identities[IdentityKind.TELEGRAM] = self.telegram()
             personas.append(duplicate)
         # Key customers: two business contacts and the two most loyal consumers.
@@ -395,8 +547,9 @@ class DemoBuilder:
 
     def organisation(self, persona: Persona) -> Organisation:
         if persona.org not in self.orgs:
-            notes = ("" if persona.org == T.STAFF_ORGANISATION
-                     else T.ORGANISATION_NOTES[persona.lang])
+            notes = (
+                "" if persona.org == T.STAFF_ORGANISATION else T.ORGANISATION_NOTES[persona.lang]
+            )
             self.orgs[persona.org] = Organisation.objects.create(name=persona.org, notes=notes)
         return self.orgs[persona.org]
 
@@ -406,12 +559,19 @@ class DemoBuilder:
         rng = self.rng
         primaries = TICKETS - 1 - MERGED_TICKETS  # one is split off, some arrive twice
         regulars = [p for p in personas if p.weight > 0]
-        chosen = personas + rng.choices(regulars, weights=[p.weight for p in regulars],
-                                        k=primaries - len(personas))
+        chosen = personas + rng.choices(
+            regulars, weights=[p.weight for p in regulars], k=primaries - len(personas)
+        )
         plans = [Plan(persona=p, scenario=self.pick_scenario(p)) for p in chosen]
         # The special cases, spread over the three languages.
-        eligible = {lang: [plan for plan in plans if plan.persona.group in ("consumer", "org")
-                           and plan.persona.lang == lang] for lang in (RU, ZH, EN)}
+        eligible = {
+            lang: [
+                plan
+                for plan in plans
+                if plan.persona.group in ("consumer", "org") and plan.persona.lang == lang
+            ]
+            for lang in (RU, ZH, EN)
+        }
         for pool in eligible.values():
             rng.shuffle(pool)
         for key, count in SPECIALS.items():
@@ -422,26 +582,48 @@ class DemoBuilder:
             plan.status = self.pick_status(plan)
             low, high = AGE_HOURS[plan.status]
             plan.t0 = (self.now - timedelta(hours=rng.uniform(low, high))).replace(microsecond=0)
-        ordinary = [plan for plan in plans if plan.persona.group in ("consumer", "org")
-                    and plan.scenario.key in SPLIT_FROM + ("refund", "promo_code", "cancel_order")
-                    and IdentityKind.EMAIL in plan.persona.identities]
-        targets = [plan for plan in ordinary if plan.status in (Status.OPEN, Status.PENDING)
-                   and plan.channel in (Channel.EMAIL, Channel.WEBFORM)]
+        ordinary = [
+            plan
+            for plan in plans
+            if plan.persona.group in ("consumer", "org")
+            and plan.scenario.key in SPLIT_FROM + ("refund", "promo_code", "cancel_order")
+            and IdentityKind.EMAIL in plan.persona.identities
+        ]
+        targets = [
+            plan
+            for plan in ordinary
+            if plan.status in (Status.OPEN, Status.PENDING)
+            and plan.channel in (Channel.EMAIL, Channel.WEBFORM)
+        ]
         for plan in rng.sample(targets, MERGED_TICKETS):
             plan.role = "merge"
-        splittable = [plan for plan in ordinary if plan.status == Status.OPEN and not plan.role
-                      and plan.channel == Channel.EMAIL and plan.scenario.key in SPLIT_FROM]
+        splittable = [
+            plan
+            for plan in ordinary
+            if plan.status == Status.OPEN
+            and not plan.role
+            and plan.channel == Channel.EMAIL
+            and plan.scenario.key in SPLIT_FROM
+        ]
         rng.choice(splittable).role = "split"
         # A conversational channel continues the person's open conversation there: a second
         # problem while one is open on the same channel comes by e-mail instead.
         open_chats: set[tuple[int, str]] = set()
         for plan in sorted(plans, key=lambda p: p.t0):
             if plan.channel in CONVERSATIONAL and (id(plan.persona), plan.channel) in open_chats:
-                plan.channel = self.pick_channel(plan, avoid={
-                    channel for persona_id, channel in open_chats if persona_id == id(plan.persona)
-                })
-            if plan.channel in CONVERSATIONAL and plan.status in (Status.NEW, Status.OPEN,
-                                                                  Status.PENDING):
+                plan.channel = self.pick_channel(
+                    plan,
+                    avoid={
+                        channel
+                        for persona_id, channel in open_chats
+                        if persona_id == id(plan.persona)
+                    },
+                )
+            if plan.channel in CONVERSATIONAL and plan.status in (
+                Status.NEW,
+                Status.OPEN,
+                Status.PENDING,
+            ):
                 open_chats.add((id(plan.persona), plan.channel))
         return plans
 
@@ -513,16 +695,25 @@ class DemoBuilder:
             steps.append((rng.uniform(60 * 3, 60 * 20), "duplicate", {}))
         if status == Status.NEW:
             if chance() < 0.35:
-                steps.append((self.gap("customer", channel), "in",
-                              {"text": rng.choice(T.CHASE[plan.persona.lang])}))
+                steps.append(
+                    (
+                        self.gap("customer", channel),
+                        "in",
+                        {"text": rng.choice(T.CHASE[plan.persona.lang])},
+                    )
+                )
             if chance() < 0.5:
-                steps.append((self.gap("triage", channel), "triage",
-                              {"assign": chance() < 0.4}))
+                steps.append((self.gap("triage", channel), "triage", {"assign": chance() < 0.4}))
             return steps
         steps.append((self.gap("triage", channel), "triage", {"assign": True}))
         if plan.scenario.short:
-            steps.append((self.gap("agent", channel), "reply",
-                          {"text": texts["resolve"][0], "status": Status.SOLVED}))
+            steps.append(
+                (
+                    self.gap("agent", channel),
+                    "reply",
+                    {"text": texts["resolve"][0], "status": Status.SOLVED},
+                )
+            )
             if chance() < 0.3:
                 steps.append((self.gap("note", channel), "note", {}))
         elif status == Status.OPEN:
@@ -532,8 +723,9 @@ class DemoBuilder:
             else:
                 shape = chance()
                 if shape < 0.7:
-                    steps.append((self.gap("customer", channel), "in",
-                                  {"text": rng.choice(texts["follow"])}))
+                    steps.append(
+                        (self.gap("customer", channel), "in", {"text": rng.choice(texts["follow"])})
+                    )
                 if shape >= 0.45:
                     steps.append((self.gap("note", channel), "note", {}))
             if chance() < 0.6:
@@ -543,43 +735,71 @@ class DemoBuilder:
             if chance() < 0.55:
                 if chance() < 0.3:
                     steps.append((self.gap("note", channel), "note", {}))
-                steps.append((self.gap("agent", channel), "reply",
-                              {"text": texts["ask"][0], "status": Status.PENDING}))
+                steps.append(
+                    (
+                        self.gap("agent", channel),
+                        "reply",
+                        {"text": texts["ask"][0], "status": Status.PENDING},
+                    )
+                )
                 stage = "waiting"
             else:
                 steps.append((self.gap("agent", channel), "reply", {"text": texts["ask"][0]}))
-                steps.append((self.gap("customer", channel), "in",
-                              {"text": rng.choice(texts["follow"])}))
+                steps.append(
+                    (self.gap("customer", channel), "in", {"text": rng.choice(texts["follow"])})
+                )
                 if chance() < 0.5:
                     steps.append((self.gap("note", channel), "note", {}))
-                steps.append((self.gap("agent", channel), "reply",
-                              {"text": texts["resolve"][0], "status": Status.PENDING}))
+                steps.append(
+                    (
+                        self.gap("agent", channel),
+                        "reply",
+                        {"text": texts["resolve"][0], "status": Status.PENDING},
+                    )
+                )
                 stage = "done"
             if chance() < 0.5:
                 steps.append((self.gap("note", channel), "summary", {"stage": stage}))
         else:  # solved or closed
             if chance() < 0.25 and plan.scenario.key not in SPECIALS:  # answered in one go
-                steps.append((self.gap("agent", channel), "reply",
-                              {"text": texts["resolve"][0], "status": Status.SOLVED}))
+                steps.append(
+                    (
+                        self.gap("agent", channel),
+                        "reply",
+                        {"text": texts["resolve"][0], "status": Status.SOLVED},
+                    )
+                )
             else:
                 steps.append((self.gap("agent", channel), "reply", {"text": texts["ask"][0]}))
-                steps.append((self.gap("customer", channel), "in",
-                              {"text": rng.choice(texts["follow"])}))
+                steps.append(
+                    (self.gap("customer", channel), "in", {"text": rng.choice(texts["follow"])})
+                )
                 if chance() < 0.5:
                     steps.append((self.gap("note", channel), "note", {}))
                 if chance() < 0.5:
                     steps.append((self.gap("note", channel), "summary", {"stage": "done"}))
-                steps.append((self.gap("agent", channel), "reply",
-                              {"text": texts["resolve"][0], "status": Status.SOLVED}))
+                steps.append(
+                    (
+                        self.gap("agent", channel),
+                        "reply",
+                        {"text": texts["resolve"][0], "status": Status.SOLVED},
+                    )
+                )
             if chance() < 0.3:  # a thank-you reopens the ticket; the agent solves it again
-                steps.append((self.gap("customer", channel), "in",
-                              {"text": rng.choice(T.THANKS[plan.persona.lang])}))
+                steps.append(
+                    (
+                        self.gap("customer", channel),
+                        "in",
+                        {"text": rng.choice(T.THANKS[plan.persona.lang])},
+                    )
+                )
                 steps.append((self.gap("note", channel), "status", {"status": Status.SOLVED}))
         if plan.scenario.key == "legal_threat" and status != Status.NEW:
             steps.insert(2, (self.gap("note", channel), "legal_note", {}))
         if status == Status.CLOSED:
-            steps.append((self.gap("close", channel), "status",
-                          {"status": Status.CLOSED, "system": True}))
+            steps.append(
+                (self.gap("close", channel), "status", {"status": Status.CLOSED, "system": True})
+            )
         return steps
 
     def play(self, plan: Plan) -> None:
@@ -609,18 +829,25 @@ class DemoBuilder:
             elif action == "triage":
                 self.triage(plan, agent, at, assign=details["assign"])
             elif action == "reply":
-                do_reply(plan.ticket, author=agent,
-                         body_text=self.reply_text(plan, agent, details["text"].format(**ctx)),
-                         status_after=details.get("status"), at=at,
-                         deliver=False)  # history: these replies went out long ago
+                do_reply(
+                    plan.ticket,
+                    author=agent,
+                    body_text=self.reply_text(plan, agent, details["text"].format(**ctx)),
+                    status_after=details.get("status"),
+                    at=at,
+                    deliver=False,
+                )  # history: these replies went out long ago
             elif action == "note":
                 do_add_note(plan.ticket, author=agent, body=texts["note"][0].format(**ctx), at=at)
             elif action == "legal_note":
                 note = SCENARIOS["legal_threat"].texts[EN]["note"][0]
                 do_add_note(plan.ticket, author=self.users["james"], body=note, at=at)
             elif action == "summary":
-                summary = {"done": texts["summary"][0], "waiting": T.SUMMARY_WAITING[lang],
-                           "ours": T.SUMMARY_OUR_TURN[lang]}[details["stage"]]
+                summary = {
+                    "done": texts["summary"][0],
+                    "waiting": T.SUMMARY_WAITING[lang],
+                    "ours": T.SUMMARY_OUR_TURN[lang],
+                }[details["stage"]]
                 do_set_summary(plan.ticket, summary.format(**ctx), actor=agent, at=at)
             elif action == "status":
                 actor = None if details.get("system") else agent
@@ -629,9 +856,11 @@ class DemoBuilder:
 
     def context(self, plan: Plan) -> dict[str, str]:
         rng, lang = self.rng, plan.persona.lang
-        track = {RU: f"RP{rng.randint(10**8, 10**9 - 1)}RU",
-                 ZH: f"SF{rng.randint(10**11, 10**12 - 1)}",
-                 EN: f"JJD{rng.randint(10**13, 10**14 - 1)}"}[lang]
+        track = {
+            RU: f"RP{rng.randint(10**8, 10**9 - 1)}RU",
+            ZH: f"SF{rng.randint(10**11, 10**12 - 1)}",
+            EN: f"JJD{rng.randint(10**13, 10**14 - 1)}",
+        }[lang]
         thanked = self.users[ANSWERS["support"][lang][0]]
         return {
             "order": f"LH-{rng.randint(100000, 999999)}",
@@ -650,10 +879,16 @@ class DemoBuilder:
         first = plan.ticket is None
         if fresh:  # the duplicate: a new e-mail (or web form) with no reference to the ticket
             channel = Channel.WEBFORM if channel == Channel.EMAIL else Channel.EMAIL
-        kind = {Channel.EMAIL: IdentityKind.EMAIL, Channel.WEBFORM: IdentityKind.EMAIL,
-                Channel.PHONE: IdentityKind.PHONE, Channel.DESK: IdentityKind.PHONE,
-                Channel.WEBCHAT: IdentityKind.WEBCHAT, Channel.TELEGRAM: IdentityKind.TELEGRAM,
-                Channel.REVIEW: IdentityKind.REVIEW, Channel.API: IdentityKind.API}[channel]
+        kind = {
+            Channel.EMAIL: IdentityKind.EMAIL,
+            Channel.WEBFORM: IdentityKind.EMAIL,
+            Channel.PHONE: IdentityKind.PHONE,
+            Channel.DESK: IdentityKind.PHONE,
+            Channel.WEBCHAT: IdentityKind.WEBCHAT,
+            Channel.TELEGRAM: IdentityKind.TELEGRAM,
+            Channel.REVIEW: IdentityKind.REVIEW,
+            Channel.API: IdentityKind.API,
+        }[channel]
         sender = persona.identities[kind]
         if channel in (Channel.EMAIL, Channel.WEBFORM) and persona.group != "department":
             sign = self.rng.choice(T.CUSTOMER_SIGNOFF[lang])
@@ -662,8 +897,11 @@ class DemoBuilder:
             body = f"{body}\n\n{persona.name}"
         body = T.CHANNEL_PREFIX.get(channel, {}).get(lang, "") + body
         n = next(self.serial)
-        external_id = (f"<demo.{n}@{sender.split('@')[-1]}>" if channel == Channel.EMAIL
-                       else f"demo-{channel}-{n}")
+        external_id = (
+            f"<demo.{n}@{sender.split('@')[-1]}>"
+            if channel == Channel.EMAIL
+            else f"demo-{channel}-{n}"
+        )
         subject, refs, ticket_id = "", [], None
         if first or fresh:
             if channel not in CHAT:
@@ -675,11 +913,20 @@ class DemoBuilder:
             if channel == Channel.EMAIL:
                 subject = f"Re: [#{plan.ticket.pk}] {plan.extra.get('subject', '')}".strip()
                 refs = [plan.first_external_id]
-        receipt = do_receive(InboundMessage(
-            channel=channel, sender=sender, external_id=external_id, subject=subject,
-            body_text=body, sender_name=persona.name, language=lang, in_reply_to=refs,
-            ticket_id=ticket_id, received_at=at,
-        ))
+        receipt = do_receive(
+            InboundMessage(
+                channel=channel,
+                sender=sender,
+                external_id=external_id,
+                subject=subject,
+                body_text=body,
+                sender_name=persona.name,
+                language=lang,
+                in_reply_to=refs,
+                ticket_id=ticket_id,
+                received_at=at,
+            )
+        )
         if receipt.quarantined or receipt.duplicate:
             raise RuntimeError(f"demo message {external_id} was not taken in: {receipt.raw.error}")
         message = receipt.message
@@ -732,10 +979,16 @@ class DemoBuilder:
         if scenario.team != "support":
             if self.rng.random() < 0.5:
                 first_line = self.users[ANSWERS["support"][lang][0]]
-                do_add_note(ticket, author=first_line, body=T.HANDOFF_NOTE[scenario.team][lang],
-                            at=at)
-            do_assign(ticket, team=self.teams[scenario.team],
-                      assignee=agent if assign else None, actor=supervisor, at=at)
+                do_add_note(
+                    ticket, author=first_line, body=T.HANDOFF_NOTE[scenario.team][lang], at=at
+                )
+            do_assign(
+                ticket,
+                team=self.teams[scenario.team],
+                assignee=agent if assign else None,
+                actor=supervisor,
+                at=at,
+            )
         elif assign:
             do_assign(ticket, team=None, assignee=agent, actor=agent, at=at)
 
@@ -749,8 +1002,12 @@ class DemoBuilder:
             if len(flagged) < 3 and plan.persona not in flagged:
                 flagged.append(plan.persona)
                 actor = agent if key == "angry" else self.users["james"]
-                do_flag_customer(customer, kind=kind, actor=actor,
-                                 reason=T.FLAG_REASONS[kind][lang].format(**ctx))
+                do_flag_customer(
+                    customer,
+                    kind=kind,
+                    actor=actor,
+                    reason=T.FLAG_REASONS[kind][lang].format(**ctx),
+                )
         if plan.role == "merge":
             duplicate = plan.extra["duplicate"].ticket
             do_merge_tickets(duplicate, plan.ticket, actor=agent)
@@ -767,15 +1024,17 @@ class DemoBuilder:
     def merge_customers(self, personas: list[Persona]) -> None:
         for persona in personas:
             if persona.group == "duplicate":
-                do_merge_customers(persona.customer, persona.twin.customer,
-                                   actor=self.users["admin"])
+                do_merge_customers(
+                    persona.customer, persona.twin.customer, actor=self.users["admin"]
+                )
 
     def flag_vips(self, personas: list[Persona]) -> None:
         for persona in personas:
             if persona.vip:
                 reason = T.FLAG_REASONS["vip"][persona.lang].format(reason=persona.vip)
-                do_flag_customer(persona.customer, kind=FlagKind.VIP, reason=reason,
-                                 actor=self.users["olga"])
+                do_flag_customer(
+                    persona.customer, kind=FlagKind.VIP, reason=reason, actor=self.users["olga"]
+                )
 
 
 def _without_greeting(text: str) -> str:
@@ -784,8 +1043,10 @@ def _without_greeting(text: str) -> str:
     return rest[:1].upper() + rest[1:] if rest else text
 
 
-_GREETING = re.compile(r"^(Здравствуйте|Добрый день|Привет|您好|你好|Hi|Hello|Good morning)"
-                       r"[^.!?。！，,]*[.!?。！，,]\s*")
+_GREETING = re.compile(
+    r"^(Здравствуйте|Добрый день|Привет|您好|你好|Hi|Hello|Good morning)"
+    r"[^.!?。！，,]*[.!?。！，,]\s*"
+)
 
 
 def _same_day(day: date, year: int) -> date:

@@ -118,8 +118,14 @@ def _payload(inbound: InboundMessage, raw_id: int) -> dict:
     for n, att in enumerate(inbound.attachments):
         name = (att.filename or f"attachment-{n + 1}").replace("/", "_")[:200]
         path = default_storage.save(f"inbound/{raw_id}/{n}-{name}", ContentFile(att.content))
-        stored.append({"filename": name, "content_type": att.content_type[:100],
-                       "path": path, "size": len(att.content)})
+        stored.append(
+            {
+                "filename": name,
+                "content_type": att.content_type[:100],
+                "path": path,
+                "size": len(att.content),
+            }
+        )
     data["attachments"] = stored
     return data
 
@@ -149,8 +155,15 @@ def register_parser(channel: str, parser: Callable[[bytes, dict], InboundMessage
     PARSERS[channel] = parser
 
 
-def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | None = None,
-                   sender: str = "", preloaded: dict | None = None) -> Receipt:
+def do_receive_raw(
+    channel: str,
+    raw: bytes,
+    *,
+    external_id: str,
+    hints: dict | None = None,
+    sender: str = "",
+    preloaded: dict | None = None,
+) -> Receipt:
     """Store the bytes durably first, then parse and process them. A parser error quarantines
     the stored message with its reason; `do_retry` parses it again (after a parser fix).
 
@@ -161,14 +174,16 @@ def do_receive_raw(channel: str, raw: bytes, *, external_id: str, hints: dict | 
         # under concurrency the loser waits for the winner's commit, then sees the row.
         with transaction.atomic():
             stored = InboundRaw.objects.create(
-                channel=channel, external_id=external_id[:255], raw=bytes(raw),
-                sender=sender[:500], payload={"hints": hints or {}, "parsed": False},
+                channel=channel,
+                external_id=external_id[:255],
+                raw=bytes(raw),
+                sender=sender[:500],
+                payload={"hints": hints or {}, "parsed": False},
             )
     except IntegrityError:
         existing = InboundRaw.objects.get(channel=channel, external_id=external_id[:255])
         return Receipt(raw=_finish_interrupted(existing), duplicate=True)
-    return Receipt(raw=do_process(stored.pk, stored=stored, preloaded=preloaded),
-                   duplicate=False)
+    return Receipt(raw=do_process(stored.pk, stored=stored, preloaded=preloaded), duplicate=False)
 
 
 def do_receive(inbound: InboundMessage) -> Receipt:
@@ -207,9 +222,11 @@ def _finish_interrupted(raw: InboundRaw) -> InboundRaw:
 def do_process_stalled(older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:
     """Process messages stored but left unprocessed by a crash (the workers' sweep)."""
     ids = list(
-        InboundRaw.objects.filter(state=RawState.RECEIVED,
-                                  received_at__lt=timezone.now() - older_than)
-        .order_by("received_at").values_list("pk", flat=True)[:limit]
+        InboundRaw.objects.filter(
+            state=RawState.RECEIVED, received_at__lt=timezone.now() - older_than
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
     )
     for raw_id in ids:
         do_process(raw_id)
@@ -221,8 +238,9 @@ def do_retry(raw_id: int) -> InboundRaw:
     return do_process(raw_id)
 
 
-def do_process(raw_id: int, *, stored: InboundRaw | None = None,
-               preloaded: dict | None = None) -> InboundRaw:
+def do_process(
+    raw_id: int, *, stored: InboundRaw | None = None, preloaded: dict | None = None
+) -> InboundRaw:
     """Parse (outside any transaction: the database's write lock is not held while bytes are
     decoded) and process one stored message, exactly once. `stored` is the row just inserted,
     when the caller has it."""
@@ -242,8 +260,10 @@ def do_process(raw_id: int, *, stored: InboundRaw | None = None,
             # The row lock makes concurrent processing of one raw message wait, then see it
             # done (on SQLite, the IMMEDIATE transaction already serialises writers).
             state = (
-                InboundRaw.objects.select_for_update().filter(pk=raw_id)
-                .values_list("state", flat=True).first()
+                InboundRaw.objects.select_for_update()
+                .filter(pk=raw_id)
+                .values_list("state", flat=True)
+                .first()
             )
             if state is None:
                 raise ValidationError(f"Inbound message {raw_id} no longer exists.")
@@ -263,8 +283,18 @@ def do_process(raw_id: int, *, stored: InboundRaw | None = None,
             raw.attempts += 1
             raw.processed_at = timezone.now()
             raw.payload = _kept_payload(raw.payload)
-            raw.save(update_fields=["message", "state", "error", "attempts", "processed_at",
-                                    "opened_ticket", "sender", "payload"])
+            raw.save(
+                update_fields=[
+                    "message",
+                    "state",
+                    "error",
+                    "attempts",
+                    "processed_at",
+                    "opened_ticket",
+                    "sender",
+                    "payload",
+                ]
+            )
             # After the commit: the coach reads it (mood, signals, questions) in the background.
             transaction.on_commit(lambda: _enqueue_analysis(message.pk))
             return raw
@@ -397,9 +427,9 @@ def _live(ticket: Ticket | None) -> Ticket | None:
 
 
 def _belongs(ticket: Ticket, customer) -> bool:
-    return ticket.customer_id == customer.pk or ticket.participants.filter(
-        customer=customer
-    ).exists()
+    return (
+        ticket.customer_id == customer.pk or ticket.participants.filter(customer=customer).exists()
+    )
 
 
 def _thread(raw: InboundRaw, data: dict, customer) -> Ticket | None:
@@ -429,7 +459,9 @@ def _thread(raw: InboundRaw, data: dict, customer) -> Ticket | None:
     if raw.channel in CONVERSATIONAL:
         return (
             Ticket.objects.filter(
-                customer=customer, channel=raw.channel, status__in=OPEN_STATUSES,
+                customer=customer,
+                channel=raw.channel,
+                status__in=OPEN_STATUSES,
                 merged_into=None,
             )
             .order_by("-updated_at")

@@ -12,8 +12,18 @@ class InboundRawAdmin(admin.ModelAdmin):
     list_display = ("received_at", "channel", "sender", "state", "attempts", "short_error")
     list_filter = ("state", "channel")
     search_fields = ("external_id", "sender", "error")
-    readonly_fields = ("channel", "external_id", "sender", "received_at", "state", "error",
-                       "attempts", "processed_at", "message", "raw_preview")
+    readonly_fields = (
+        "channel",
+        "external_id",
+        "sender",
+        "received_at",
+        "state",
+        "error",
+        "attempts",
+        "processed_at",
+        "message",
+        "raw_preview",
+    )
     fields = (*readonly_fields, "payload")
     actions = ["retry"]
 
@@ -33,9 +43,12 @@ class InboundRawAdmin(admin.ModelAdmin):
                 done += 1
             else:
                 failed += 1
-        self.message_user(request, _("%(done)d processed, %(failed)d still quarantined.")
-                          % {"done": done, "failed": failed},
-                          messages.SUCCESS if not failed else messages.WARNING)
+        self.message_user(
+            request,
+            _("%(done)d processed, %(failed)d still quarantined.")
+            % {"done": done, "failed": failed},
+            messages.SUCCESS if not failed else messages.WARNING,
+        )
 
     def has_add_permission(self, request):
         return False

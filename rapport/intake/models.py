@@ -26,9 +26,7 @@ class InboundRaw(models.Model):
     # The original bytes on the wire (MIME, JSON, ...), exactly as received.
     raw = models.BinaryField(blank=True, default=b"")
     received_at = models.DateTimeField(default=timezone.now)
-    state = models.CharField(
-        max_length=12, choices=RawState.choices, default=RawState.RECEIVED
-    )
+    state = models.CharField(max_length=12, choices=RawState.choices, default=RawState.RECEIVED)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)

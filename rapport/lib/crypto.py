@@ -19,8 +19,9 @@ from django.conf import settings
 
 @lru_cache(maxsize=4)
 def _fernet(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"rapport-secrets-v1",
-               info=b"fernet").derive(secret.encode())
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"rapport-secrets-v1", info=b"fernet"
+    ).derive(secret.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -22,8 +22,9 @@ def normalise_identity(kind: str, value: str) -> str:
     if not value:
         raise ValidationError(_("The sender has no address or id."), code="identity_missing")
     if len(value) > 255:
-        raise ValidationError(_("The address or id is longer than 255 characters."),
-                              code="identity_too_long")
+        raise ValidationError(
+            _("The address or id is longer than 255 characters."), code="identity_too_long"
+        )
     if kind == "email":
         value = value.lower()
         validate_email(value)

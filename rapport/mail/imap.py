@@ -21,9 +21,13 @@ TIMEOUT = 60
 
 def connect(mailbox: Mailbox) -> IMAPClient:
     context = ssl.create_default_context()
-    client = IMAPClient(mailbox.imap_host, port=mailbox.imap_port,
-                        ssl=mailbox.imap_security == Security.SSL, ssl_context=context,
-                        timeout=TIMEOUT)
+    client = IMAPClient(
+        mailbox.imap_host,
+        port=mailbox.imap_port,
+        ssl=mailbox.imap_security == Security.SSL,
+        ssl_context=context,
+        timeout=TIMEOUT,
+    )
     if mailbox.imap_security == Security.STARTTLS:
         client.starttls(context)
     client.login(mailbox.imap_username, mailbox.imap_password)
@@ -41,11 +45,12 @@ def poll(mailbox: Mailbox, client: IMAPClient | None = None) -> int:
             # The folder was recreated: UIDs mean something else now. Start over; intake's
             # idempotency keeps already-stored messages from being stored again.
             mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
-        uids = sorted(u for u in client.search(["UID", f"{mailbox.last_uid + 1}:*"])
-                      if u > mailbox.last_uid)
+        uids = sorted(
+            u for u in client.search(["UID", f"{mailbox.last_uid + 1}:*"]) if u > mailbox.last_uid
+        )
         new = 0
         for start in range(0, len(uids), BATCH):
-            batch = uids[start:start + BATCH]
+            batch = uids[start : start + BATCH]
             fetched = client.fetch(batch, ["BODY.PEEK[]"])
             for uid in batch:
                 raw = fetched.get(uid, {}).get(b"BODY[]")
@@ -60,14 +65,19 @@ def poll(mailbox: Mailbox, client: IMAPClient | None = None) -> int:
                     client.add_flags([uid], [b"\\Seen"])
                 mailbox.last_uid = uid
                 Mailbox.objects.filter(pk=mailbox.pk).update(
-                    last_uid=uid, uidvalidity=mailbox.uidvalidity)
+                    last_uid=uid, uidvalidity=mailbox.uidvalidity
+                )
         Mailbox.objects.filter(pk=mailbox.pk).update(
-            last_polled_at=timezone.now(), last_error="", uidvalidity=mailbox.uidvalidity,
-            last_uid=mailbox.last_uid)
+            last_polled_at=timezone.now(),
+            last_error="",
+            uidvalidity=mailbox.uidvalidity,
+            last_uid=mailbox.last_uid,
+        )
         return new
     except Exception as exc:
         Mailbox.objects.filter(pk=mailbox.pk).update(
-            last_polled_at=timezone.now(), last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            last_polled_at=timezone.now(), last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         raise
     finally:
         if own:

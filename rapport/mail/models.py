@@ -35,8 +35,11 @@ DEFAULT_ACKS = {
 
 
 # {promised} without a computed promise (rapport.sla, RS3): the old fixed wording.
-DEFAULT_PROMISES = {"en": "within one business day", "ru": "в течение одного рабочего дня",
-                    "zh": "在一个工作日内"}
+DEFAULT_PROMISES = {
+    "en": "within one business day",
+    "ru": "в течение одного рабочего дня",
+    "zh": "在一个工作日内",
+}
 
 
 ADDRESSES_CACHE_KEY = "mail:our-addresses"
@@ -50,38 +53,51 @@ class Mailbox(models.Model):
     name = models.CharField(_("name"), max_length=100)
     address = models.EmailField(_("address customers write to"), unique=True)
     from_name = models.CharField(_("sender name"), max_length=100, blank=True)
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT,
-                             related_name="mailboxes", verbose_name=_("team"))
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="mailboxes", verbose_name=_("team")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
-    imap_security = models.CharField(_("IMAP security"), max_length=10,
-                                     choices=Security.choices, default=Security.SSL)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL
+    )
     imap_username = models.CharField(_("IMAP user"), max_length=255, blank=True)
     imap_password_encrypted = models.TextField(blank=True, editable=False)
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
     imap_archive_folder = models.CharField(
-        _("move fetched mail to"), max_length=255, blank=True,
-        help_text=_("Leave empty to only mark fetched mail as read."))
+        _("move fetched mail to"),
+        max_length=255,
+        blank=True,
+        help_text=_("Leave empty to only mark fetched mail as read."),
+    )
 
     smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True)
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
-    smtp_security = models.CharField(_("SMTP security"), max_length=10,
-                                     choices=Security.choices, default=Security.STARTTLS)
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
     smtp_username = models.CharField(_("SMTP user"), max_length=255, blank=True)
     smtp_password_encrypted = models.TextField(blank=True, editable=False)
 
     signature = models.TextField(_("signature"), blank=True)
     ack_enabled = models.BooleanField(_("acknowledge new tickets"), default=True)
     ack_templates = models.JSONField(
-        _("acknowledgement per language"), default=dict, blank=True,
-        help_text=_('{"ru": "...", "zh": "...", "en": "..."}; {ticket} and {signature} are '
-                    "filled in. Empty: the built-in texts."))
+        _("acknowledgement per language"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            '{"ru": "...", "zh": "...", "en": "..."}; {ticket} and {signature} are '
+            "filled in. Empty: the built-in texts."
+        ),
+    )
     max_attachment_bytes = models.PositiveIntegerField(
-        _("largest attachment kept (bytes)"), default=25 * 1024 * 1024)
-    inbound_token = models.CharField(_("token for the raw-MIME endpoint"), max_length=64,
-                                     default=_token, editable=False)
+        _("largest attachment kept (bytes)"), default=25 * 1024 * 1024
+    )
+    inbound_token = models.CharField(
+        _("token for the raw-MIME endpoint"), max_length=64, default=_token, editable=False
+    )
 
     # IMAP position: only messages after last_uid are fetched, while uidvalidity holds.
     uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
@@ -125,5 +141,9 @@ class Mailbox(models.Model):
         templates = {**DEFAULT_ACKS, **(self.ack_templates or {})}
         template = templates.get(lang) or templates["en"]
         promised = promised or DEFAULT_PROMISES.get(lang, DEFAULT_PROMISES["en"])
-        return template.replace("{ticket}", ticket_ref).replace("{promised}", promised).replace(
-            "{signature}", self.signature or self.from_name or self.name).strip()
+        return (
+            template.replace("{ticket}", ticket_ref)
+            .replace("{promised}", promised)
+            .replace("{signature}", self.signature or self.from_name or self.name)
+            .strip()
+        )

@@ -26,10 +26,16 @@ SMTP_TIMEOUT = 30
 def _thread(ticket: Ticket, exclude_pk: int) -> list[dict]:
     """The ticket's e-mail messages, oldest first: one query for recipients and references."""
     return list(
-        Message.objects.filter(ticket=ticket, channel=Channel.EMAIL).exclude(pk=exclude_pk)
+        Message.objects.filter(ticket=ticket, channel=Channel.EMAIL)
+        .exclude(pk=exclude_pk)
         .order_by("created_at", "id")
-        .values("direction", "external_id", "customer_id", "inbound_raw__sender",
-                "inbound_raw__payload__hints__mailbox")
+        .values(
+            "direction",
+            "external_id",
+            "customer_id",
+            "inbound_raw__sender",
+            "inbound_raw__payload__hints__mailbox",
+        )
     )
 
 
@@ -49,19 +55,25 @@ def mailbox_for(ticket: Ticket, thread: list[dict] | None = None) -> Mailbox | N
 def _recipient(ticket: Ticket, thread: list[dict]) -> str | None:
     """Where the customer last wrote from, else their first e-mail address."""
     for row in reversed(thread):
-        if (row["direction"] == Direction.IN and row["customer_id"] == ticket.customer_id
-                and row["inbound_raw__sender"]):
+        if (
+            row["direction"] == Direction.IN
+            and row["customer_id"] == ticket.customer_id
+            and row["inbound_raw__sender"]
+        ):
             return row["inbound_raw__sender"]
     return (
-        ticket.customer.identities.filter(kind="email").order_by("id")
-        .values_list("value", flat=True).first()
+        ticket.customer.identities.filter(kind="email")
+        .order_by("id")
+        .values_list("value", flat=True)
+        .first()
     )
 
 
 def _copies(ticket: Ticket, exclude: set[str]) -> list[str]:
     addresses = (
         Identity.objects.filter(customer__participations__ticket=ticket, kind="email")
-        .order_by("customer_id", "id").values_list("customer_id", "value")
+        .order_by("customer_id", "id")
+        .values_list("customer_id", "value")
     )
     copies, seen = [], set()
     for customer_id, address in addresses:
@@ -89,8 +101,14 @@ def compose(message: Message, *, mailbox: Mailbox | None = None, ack: bool = Fal
     ours = {mailbox.address.lower()}
     cc = [] if ack else _copies(ticket, exclude={to, *ours})
     refs = [m["external_id"] for m in thread if m["external_id"].startswith("<")][-20:]
-    last_in = next((m["external_id"] for m in reversed(thread)
-                    if m["direction"] == Direction.IN and m["external_id"]), None)
+    last_in = next(
+        (
+            m["external_id"]
+            for m in reversed(thread)
+            if m["direction"] == Direction.IN and m["external_id"]
+        ),
+        None,
+    )
     # Short enough never to be folded onto a second header line (some clients mangle that).
     message_id = f"<rapport.{ticket.pk}.{message.pk}.{secrets.token_hex(6)}@{mailbox.domain}>"
 
@@ -122,14 +140,18 @@ def compose(message: Message, *, mailbox: Mailbox | None = None, ack: bool = Fal
     paragraphs = "".join(
         f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n")
     )
-    email.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>",
-                          subtype="html", charset="utf-8")
+    email.add_alternative(
+        f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html", charset="utf-8"
+    )
     for attachment in message.attachments.all():
         with attachment.file.open("rb") as fh:
             maintype, _, subtype = attachment.content_type.partition("/")
-            email.add_attachment(fh.read(), maintype=maintype or "application",
-                                 subtype=subtype or "octet-stream",
-                                 filename=attachment.filename)
+            email.add_attachment(
+                fh.read(),
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=attachment.filename,
+            )
     return Composed(
         payload={"mailbox": mailbox.pk, "from": mailbox.address, "to": [to, *cc]},
         raw=email.as_bytes(policy=SMTP),  # CRLF line ends, as SMTP requires
@@ -150,8 +172,11 @@ def send(delivery: Delivery) -> str | None:
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(f"Every recipient was refused: {exc.recipients}") from exc
     except smtplib.SMTPResponseException as exc:
-        detail = exc.smtp_error.decode("utf-8", "replace") if isinstance(
-            exc.smtp_error, bytes) else str(exc.smtp_error)
+        detail = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         if 500 <= exc.smtp_code < 600:
             raise PermanentFailure(f"{exc.smtp_code} {detail}") from exc
         raise TemporaryFailure(f"{exc.smtp_code} {detail}") from exc
@@ -165,8 +190,9 @@ def send(delivery: Delivery) -> str | None:
 def _connect(mailbox: Mailbox) -> smtplib.SMTP:
     context = ssl.create_default_context()
     if mailbox.smtp_security == Security.SSL:
-        smtp = smtplib.SMTP_SSL(mailbox.smtp_host, mailbox.smtp_port, timeout=SMTP_TIMEOUT,
-                                context=context)
+        smtp = smtplib.SMTP_SSL(
+            mailbox.smtp_host, mailbox.smtp_port, timeout=SMTP_TIMEOUT, context=context
+        )
     else:
         smtp = smtplib.SMTP(mailbox.smtp_host, mailbox.smtp_port, timeout=SMTP_TIMEOUT)
         if mailbox.smtp_security == Security.STARTTLS:

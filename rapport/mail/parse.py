@@ -153,8 +153,18 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8")
     best = charset_normalizer.from_bytes(
-        data, cp_isolation=["gb18030", "cp1251", "koi8_r", "big5hkscs", "cp1252", "shift_jis",
-                            "euc_kr", "iso8859_5", "cp866"]
+        data,
+        cp_isolation=[
+            "gb18030",
+            "cp1251",
+            "koi8_r",
+            "big5hkscs",
+            "cp1252",
+            "shift_jis",
+            "euc_kr",
+            "iso8859_5",
+            "cp866",
+        ],
     ).best()
     if best is not None:
         return str(best)
@@ -245,8 +255,9 @@ def _part_bytes(part: Message) -> bytes:
 def _filename(part: Message, fallback_charset: str | None) -> str:
     name = None
     try:
-        value = part.get_param("filename", None, "content-disposition") or \
-            part.get_param("name", None, "content-type")
+        value = part.get_param("filename", None, "content-disposition") or part.get_param(
+            "name", None, "content-type"
+        )
         if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded bytes as text)
             charset, _language, text = value
             name = decode_bytes(text.encode("raw-unicode-escape"), charset or fallback_charset)
@@ -345,8 +356,11 @@ def _leaves(part: Message, depth: int = 0):
     """The parts to look at, depth first. An attached message (a forward) and a delivery
     report stay whole; nesting deeper than 30 levels is not followed (a hostile message)."""
     ctype = (part.get_content_type() or "text/plain").lower()
-    if part.is_multipart() and ctype not in ("message/rfc822", "message/delivery-status") \
-            and depth < 30:
+    if (
+        part.is_multipart()
+        and ctype not in ("message/rfc822", "message/delivery-status")
+        and depth < 30
+    ):
         yield part  # the container itself, so signed/encrypted can be noticed
         payload = part.get_payload()
         for child in payload if isinstance(payload, list) else []:
@@ -375,17 +389,18 @@ def _walk(msg: Message, mail: ParsedMail, body_charset: str | None, limit: int) 
         if is_body_text and ctype == "text/html" and not mail.html:
             mail.html = decode_bytes(_part_bytes(part), part.get_content_charset() or body_charset)
             continue
-        if ctype in ("application/pkcs7-signature", "application/x-pkcs7-signature",
-                     "application/pgp-signature"):
+        if ctype in (
+            "application/pkcs7-signature",
+            "application/x-pkcs7-signature",
+            "application/pgp-signature",
+        ):
             mail.signed = True
             continue
         if ctype == "message/delivery-status":
             _read_dsn(part, mail)
             continue
         content = _attachment_bytes(part, ctype)
-        if ctype == "text/rfc822-headers" or (
-            ctype == "message/rfc822" and mail.auto == "bounce"
-        ):
+        if ctype == "text/rfc822-headers" or (ctype == "message/rfc822" and mail.auto == "bounce"):
             _read_returned_headers(content, mail)
         name = filename or f"attachment-{len(mail.attachments) + 1}{_extension(ctype)}"
         if len(content) > limit:
@@ -394,13 +409,15 @@ def _walk(msg: Message, mail: ParsedMail, body_charset: str | None, limit: int) 
                 " it is kept in the original message only."
             )
             continue
-        mail.attachments.append(ParsedAttachment(
-            filename=name,
-            content_type=ctype,
-            content=content,
-            inline=disposition == "inline" or bool(part.get("Content-ID")),
-            content_id=str(part.get("Content-ID", "")).strip("<> ")[:200],
-        ))
+        mail.attachments.append(
+            ParsedAttachment(
+                filename=name,
+                content_type=ctype,
+                content=content,
+                inline=disposition == "inline" or bool(part.get("Content-ID")),
+                content_id=str(part.get("Content-ID", "")).strip("<> ")[:200],
+            )
+        )
 
 
 def _attachment_bytes(part: Message, ctype: str) -> bytes:
@@ -425,11 +442,16 @@ def _read_dsn(part: Message, mail: ParsedMail) -> None:
     status = re.search(r"(?im)^Status:\s*(\S+)", text)
     diagnostic = re.search(r"(?im)^Diagnostic-Code:\s*(.+(?:\n[ \t].+)*)", text)
     recipient = re.search(r"(?im)^Final-Recipient:\s*(?:rfc822;)?\s*(\S+)", text)
-    reason = " ".join(filter(None, [
-        recipient.group(1) if recipient else "",
-        status.group(1) if status else "",
-        re.sub(r"\s+", " ", diagnostic.group(1)) if diagnostic else "",
-    ]))
+    reason = " ".join(
+        filter(
+            None,
+            [
+                recipient.group(1) if recipient else "",
+                status.group(1) if status else "",
+                re.sub(r"\s+", " ", diagnostic.group(1)) if diagnostic else "",
+            ],
+        )
+    )
     mail.bounce_reason = reason[:1000]
 
 
@@ -455,14 +477,15 @@ def _classify(msg: Message, mail: ParsedMail) -> None:
     precedence = str(msg.get("Precedence", "")).strip().lower()
     if (
         (auto_submitted and auto_submitted != "no")
-        or msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Reply")
+        or msg.get("X-Autoreply")
+        or msg.get("X-Autorespond")
+        or msg.get("X-Auto-Reply")
         or precedence == "auto_reply"
         or _AUTO_SUBJECT.match(mail.subject)
     ):
         mail.auto = "auto-reply"
         return
-    if msg.get("List-Id") or msg.get("List-Unsubscribe") or precedence in ("bulk", "list",
-                                                                            "junk"):
+    if msg.get("List-Id") or msg.get("List-Unsubscribe") or precedence in ("bulk", "list", "junk"):
         mail.auto = "list"
 
 

@@ -13,8 +13,10 @@ import re
 
 _ATTRIBUTION = [
     re.compile(r"^\s*On\b.{4,300}\bwrote:\s*$", re.IGNORECASE),
-    re.compile(r"^(?=.*[\d@]).{0,300}\b(написал|написала|написал\(а\)|пишет|писал\(а\))\s*:\s*$",
-               re.IGNORECASE),
+    re.compile(
+        r"^(?=.*[\d@]).{0,300}\b(написал|написала|написал\(а\)|пишет|писал\(а\))\s*:\s*$",
+        re.IGNORECASE,
+    ),
     re.compile(r"^.{0,300}(写道|寫道|來信|来信)\s*[:：]\s*$"),
     # Gmail in Russian and others: "пн, 3 июн. 2024 г. в 10:00, Ann <ann@x.com>:"
     re.compile(r"^.{0,300}\d.{0,300}<[^<>\s@]{1,200}+@[^<>\s@]{1,255}+>.{0,40}[:：]\s*$"),
@@ -32,8 +34,9 @@ _SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 _UNDERSCORE_RULE = re.compile(r"^\s*_{20,}\s*$")
-_HEADER_FROM = re.compile(r"^\s*\**(From|От|Отправитель|发件人|寄件者|寄件人)\**\s*[:：]",
-                          re.IGNORECASE)
+_HEADER_FROM = re.compile(
+    r"^\s*\**(From|От|Отправитель|发件人|寄件者|寄件人)\**\s*[:：]", re.IGNORECASE
+)
 _HEADER_OTHER = re.compile(
     r"^\s*\**(Sent|Date|To|Subject|Cc|Отправлено|Дата|Кому|Тема|Копия|发送时间|日期|收件人|"
     r"主题|抄送|時間|收件者|主旨)\**\s*[:：]",
@@ -123,5 +126,5 @@ def split_reply(text: str) -> tuple[str, str]:
     reply = "\n".join(reply_lines).strip()
     if not reply:
         return text.strip(), ""
-    quoted = text[len("\n".join(reply_lines)):].strip()
+    quoted = text[len("\n".join(reply_lines)) :].strip()
     return reply, quoted

@@ -44,7 +44,8 @@ class Handler:
             raw = raw.encode("utf-8", "surrogateescape")
         try:
             await sync_to_async(_store, thread_sensitive=False)(
-                raw, envelope.__dict__.get("mailbox_ids", []))
+                raw, envelope.__dict__.get("mailbox_ids", [])
+            )
         except Exception:
             log.exception("smtpd: could not store a message")
             return "451 4.3.0 Could not store the message; try again later"
@@ -53,5 +54,6 @@ class Handler:
 
 def make_controller(host: str, port: int) -> Controller:
     # 50 MiB: the mailbox's own attachment limit applies after storing.
-    return Controller(Handler(), hostname=host, port=port, data_size_limit=50 * 1024 * 1024,
-                      decode_data=False)
+    return Controller(
+        Handler(), hostname=host, port=port, data_size_limit=50 * 1024 * 1024, decode_data=False
+    )

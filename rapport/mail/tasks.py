@@ -10,8 +10,9 @@ def acknowledge_task(message_id: int, mailbox_id: int | None) -> bool:
     from .models import Mailbox
     from .transport import acknowledge
 
-    message = Message.objects.select_related("ticket", "ticket__customer").filter(
-        pk=message_id).first()
+    message = (
+        Message.objects.select_related("ticket", "ticket__customer").filter(pk=message_id).first()
+    )
     if message is None:
         return False
     mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None

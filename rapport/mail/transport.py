@@ -50,7 +50,7 @@ _MESSAGE_ID_HEADER = re.compile(rb"(?im)^message-id:\s*(<[^<>\s\x00-\x1f\x7f]{1,
 
 
 def normalise_subject(subject: str) -> str:
-    """"Re: Ответ: 回复: Order [Ticket#12]" → "order": for the conservative subject fallback."""
+    """ "Re: Ответ: 回复: Order [Ticket#12]" → "order": for the conservative subject fallback."""
     subject = TICKET_TOKEN.sub("", subject or "")
     previous = None
     while previous != subject:
@@ -71,8 +71,13 @@ def external_id_of(raw: bytes) -> str:
 def receive_mail(raw: bytes, mailbox: Mailbox | None, *, source: str) -> Receipt:
     """Store, then parse and process, one raw message; acknowledge a new ticket (RS3)."""
     hints = {"mailbox": mailbox.pk if mailbox else None, "source": source}
-    receipt = do_receive_raw(Channel.EMAIL, raw, external_id=external_id_of(raw), hints=hints,
-                             preloaded={"mailbox_obj": mailbox} if mailbox else None)
+    receipt = do_receive_raw(
+        Channel.EMAIL,
+        raw,
+        external_id=external_id_of(raw),
+        hints=hints,
+        preloaded={"mailbox_obj": mailbox} if mailbox else None,
+    )
     if not receipt.duplicate and receipt.raw.opened_ticket and receipt.message is not None:
         # After the commit, in the background: intake stays fast, and the ack is a courtesy
         # that must never cost a message.
@@ -115,7 +120,8 @@ def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
     if mail.notes:
         reply = "\n\n".join([reply, *(f"[{note}]" for note in mail.notes)])
     participants = [
-        (addr, name) for name, addr in [*mail.to, *mail.cc]
+        (addr, name)
+        for name, addr in [*mail.to, *mail.cc]
         if addr not in ours and addr != mail.from_addr
     ]
     return InboundMessage(
@@ -140,24 +146,32 @@ def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
 def _subject_fallback(mail) -> int | None:
     """The conservative fallback when neither token nor references match: the same customer,
     the same subject once "Re:"/"Ответ:"/"回复:" are stripped, a ticket still open and recent."""
-    if mail.in_reply_to and Message.objects.filter(
-        channel=Channel.EMAIL, external_id__in=mail.thread_refs()[:50]
-    ).exists():
+    if (
+        mail.in_reply_to
+        and Message.objects.filter(
+            channel=Channel.EMAIL, external_id__in=mail.thread_refs()[:50]
+        ).exists()
+    ):
         return None  # the references will thread it
     subject = normalise_subject(mail.subject)
     if len(subject) < 4:
         return None
-    identity = Identity.objects.filter(kind="email", value=mail.from_addr).only(
-        "customer_id").first()
+    identity = (
+        Identity.objects.filter(kind="email", value=mail.from_addr).only("customer_id").first()
+    )
     if identity is None:
         return None
-    recent = Ticket.objects.filter(
-        customer_id=identity.customer_id,
-        channel=Channel.EMAIL,
-        status__in=OPEN_STATUSES,
-        merged_into=None,
-        updated_at__gte=timezone.now() - timedelta(days=SUBJECT_FALLBACK_DAYS),
-    ).order_by("-updated_at").values_list("pk", "subject")[:20]
+    recent = (
+        Ticket.objects.filter(
+            customer_id=identity.customer_id,
+            channel=Channel.EMAIL,
+            status__in=OPEN_STATUSES,
+            merged_into=None,
+            updated_at__gte=timezone.now() - timedelta(days=SUBJECT_FALLBACK_DAYS),
+        )
+        .order_by("-updated_at")
+        .values_list("pk", "subject")[:20]
+    )
     for pk, ticket_subject in recent:
         if normalise_subject(ticket_subject) == subject:
             return pk
@@ -167,17 +181,25 @@ def _subject_fallback(mail) -> int | None:
 def _record_bounce(mail) -> str:
     """A bounce marks the delivery of the message that bounced (and shows on its ticket)."""
     reason = mail.bounce_reason or "bounced"
-    bounced = Message.objects.filter(
-        channel=Channel.EMAIL, direction=Direction.OUT,
-        external_id__in=mail.bounced_message_ids[:20],
-    ).select_related("ticket").first()
+    bounced = (
+        Message.objects.filter(
+            channel=Channel.EMAIL,
+            direction=Direction.OUT,
+            external_id__in=mail.bounced_message_ids[:20],
+        )
+        .select_related("ticket")
+        .first()
+    )
     if bounced is None:
         return f"Bounce for a message Rapport did not send: {reason}"
     Delivery.objects.filter(message=bounced).update(
         state=DeliveryState.FAILED, last_error=f"Bounced: {reason}"[:5000]
     )
-    record_event(EventKind.DELIVERY_FAILED, ticket=bounced.ticket,
-                 after={"message": bounced.pk, "reason": reason[:500]})
+    record_event(
+        EventKind.DELIVERY_FAILED,
+        ticket=bounced.ticket,
+        after={"message": bounced.pk, "reason": reason[:500]},
+    )
     return f"Bounce of message {bounced.pk} on ticket {bounced.ticket_id}: {reason}"
 
 
@@ -202,12 +224,17 @@ def acknowledge(message: Message, mailbox: Mailbox | None) -> Message | None:
             return None  # a task run twice acknowledges once
         language = ticket.customer.language or guess_language(message.body_text) or "en"
         from rapport.sla.promise import promise_phrase
+
         ack = Message.objects.create(
-            ticket=ticket, direction=Direction.OUT, channel=Channel.EMAIL,
-            customer=ticket.customer, auto="ack",
+            ticket=ticket,
+            direction=Direction.OUT,
+            channel=Channel.EMAIL,
+            customer=ticket.customer,
+            auto="ack",
             # RS3: the answer time from the SLA, the calendar and the queue (rapport.sla).
-            body_text=mailbox.ack_text(language, f"#{ticket.pk}",
-                                       promised=promise_phrase(ticket, language)),
+            body_text=mailbox.ack_text(
+                language, f"#{ticket.pk}", promised=promise_phrase(ticket, language)
+            ),
         )
         do_queue(ack, mailbox=mailbox, ack=True)
     return ack

@@ -25,15 +25,19 @@ def inbound_mime(request: HttpRequest, mailbox_id: int) -> JsonResponse:
     try:
         raw = request.body
     except RequestDataTooBig:
-        return JsonResponse({"error": "The message is larger than the server accepts."},
-                            status=413)
+        return JsonResponse({"error": "The message is larger than the server accepts."}, status=413)
     if not raw.strip():
-        return JsonResponse({"error": "The request body must be one raw RFC 5322 message."},
-                            status=400)
+        return JsonResponse(
+            {"error": "The request body must be one raw RFC 5322 message."}, status=400
+        )
     receipt = receive_mail(raw, mailbox, source="http")
     return JsonResponse(
-        {"id": receipt.raw.pk, "state": receipt.raw.state, "duplicate": receipt.duplicate,
-         "error": receipt.raw.error, "ticket": receipt.message.ticket_id if receipt.message
-         else None},
+        {
+            "id": receipt.raw.pk,
+            "state": receipt.raw.state,
+            "duplicate": receipt.duplicate,
+            "error": receipt.raw.error,
+            "ticket": receipt.message.ticket_id if receipt.message else None,
+        },
         status=200 if receipt.duplicate else 202,
     )

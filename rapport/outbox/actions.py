@@ -105,12 +105,16 @@ def do_deliver(delivery_id: int) -> Delivery:
     except Exception as exc:  # noqa: BLE001 — network errors and 4xx: try again later
         error = f"{type(exc).__name__}: {exc}"
         if delivery.attempts >= MAX_ATTEMPTS:
-            _finish(delivery, DeliveryState.FAILED, error=f"gave up after "
-                    f"{delivery.attempts} attempts: {error}")
+            _finish(
+                delivery,
+                DeliveryState.FAILED,
+                error=f"gave up after {delivery.attempts} attempts: {error}",
+            )
         else:
             wait = BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
-            _finish(delivery, DeliveryState.QUEUED, error=error,
-                    next_attempt_at=timezone.now() + wait)
+            _finish(
+                delivery, DeliveryState.QUEUED, error=error, next_attempt_at=timezone.now() + wait
+            )
     else:
         _finish(delivery, DeliveryState.SENT, error=note or "", sent_at=timezone.now())
     return delivery

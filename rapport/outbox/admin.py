@@ -8,5 +8,12 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ("created_at", "channel", "state", "attempts", "next_attempt_at", "last_error")
     list_filter = ("state", "channel")
     raw_id_fields = ("message",)
-    readonly_fields = ("message", "channel", "attempts", "started_at", "sent_at", "payload",
-                       "created_at")
+    readonly_fields = (
+        "message",
+        "channel",
+        "attempts",
+        "started_at",
+        "sent_at",
+        "payload",
+        "created_at",
+    )

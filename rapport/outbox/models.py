@@ -23,8 +23,9 @@ class Delivery(models.Model):
         "tickets.Message", on_delete=models.CASCADE, related_name="delivery"
     )
     channel = models.CharField(max_length=16)
-    state = models.CharField(max_length=8, choices=DeliveryState.choices,
-                             default=DeliveryState.QUEUED)
+    state = models.CharField(
+        max_length=8, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -39,10 +40,12 @@ class Delivery(models.Model):
         ordering = ["next_attempt_at", "id"]
         verbose_name_plural = _("deliveries")
         indexes = [
-            models.Index(fields=["next_attempt_at"], condition=models.Q(state="queued"),
-                         name="delivery_due"),
-            models.Index(fields=["started_at"], condition=models.Q(state="sending"),
-                         name="delivery_sending"),
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(state="queued"), name="delivery_due"
+            ),
+            models.Index(
+                fields=["started_at"], condition=models.Q(state="sending"), name="delivery_sending"
+            ),
         ]
 
     def __str__(self) -> str:

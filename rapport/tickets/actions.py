@@ -65,8 +65,7 @@ def do_create_ticket(
     at = at or timezone.now()
     ticket = Ticket.objects.create(
         customer=customer,
-        subject=truncate(clean_text(subject).replace("\n", " ").strip(), 255)
-        or _("(no subject)"),
+        subject=truncate(clean_text(subject).replace("\n", " ").strip(), 255) or _("(no subject)"),
         channel=channel,
         team=team or default_team(),
         created_at=at,
@@ -113,9 +112,7 @@ def do_add_inbound_message(
         auto=auto,
         created_at=at,
     )
-    record_event(
-        EventKind.MESSAGE_RECEIVED, ticket=ticket, after={"message": message.pk}, at=at
-    )
+    record_event(EventKind.MESSAGE_RECEIVED, ticket=ticket, after={"message": message.pk}, at=at)
     if ticket.status in (Status.PENDING, Status.SOLVED) and not auto:
         _set_status(ticket, Status.OPEN, actor=None, at=at)
     if not auto:
@@ -150,12 +147,15 @@ def do_reply(
     )
     for upload in attachments:
         Attachment.objects.create(
-            message=message, file=upload, filename=upload.name[:255],
+            message=message,
+            file=upload,
+            filename=upload.name[:255],
             content_type=(upload.content_type or "application/octet-stream")[:100],
             size=upload.size,
         )
-    record_event(EventKind.MESSAGE_SENT, ticket=ticket, actor=author,
-                 after={"message": message.pk}, at=at)
+    record_event(
+        EventKind.MESSAGE_SENT, ticket=ticket, actor=author, after={"message": message.pk}, at=at
+    )
     do_review_sent(message)  # the coach's review, stored for reports (a few ms)
     if deliver:
         do_queue(message)
@@ -172,8 +172,15 @@ def do_reply(
     return message
 
 
-def check_reply(ticket: Ticket, *, author: User, body_text: str, status_after: str | None = None,
-                attachments: Iterable = (), confirm_unhappy: bool = False):
+def check_reply(
+    ticket: Ticket,
+    *,
+    author: User,
+    body_text: str,
+    status_after: str | None = None,
+    attachments: Iterable = (),
+    confirm_unhappy: bool = False,
+):
     if not (body_text or "").strip():
         raise ValidationError(_("A reply cannot be empty."), code="empty")
     if status_after and status_after != ticket.status and not ticket.can_become(status_after):
@@ -181,14 +188,20 @@ def check_reply(ticket: Ticket, *, author: User, body_text: str, status_after: s
     if ticket.merged_into_id:
         raise ValidationError(_("This ticket was merged; reply on the ticket it was merged into."))
     _check_unhappy(ticket, status_after, confirm_unhappy)
-    return do_reply(ticket, author=author, body_text=body_text, status_after=status_after,
-                    attachments=attachments)
+    return do_reply(
+        ticket,
+        author=author,
+        body_text=body_text,
+        status_after=status_after,
+        attachments=attachments,
+    )
 
 
 def do_add_note(ticket: Ticket, *, author: User, body: str, at=None) -> Note:
     at = at or timezone.now()
-    note = Note.objects.create(ticket=ticket, author=author, body=clean_text(body).strip(),
-                               created_at=at)
+    note = Note.objects.create(
+        ticket=ticket, author=author, body=clean_text(body).strip(), created_at=at
+    )
     record_event(EventKind.NOTE_ADDED, ticket=ticket, actor=author, after={"note": note.pk}, at=at)
     _touch(ticket, at)
     return note
@@ -233,14 +246,17 @@ def _check_unhappy(ticket: Ticket, status: str | None, confirmed: bool) -> None:
     """CQ21: solving or closing over an unhappy customer needs an explicit confirmation."""
     if not confirmed and closing_needs_confirmation(ticket, status):
         raise ValidationError(
-            _("The customer's last message is unhappy. Confirm that you want to end the "
-              "conversation anyway."),
+            _(
+                "The customer's last message is unhappy. Confirm that you want to end the "
+                "conversation anyway."
+            ),
             code="unhappy_customer",
         )
 
 
-def check_change_status(ticket: Ticket, status: str, *, actor: User,
-                        confirm_unhappy: bool = False) -> None:
+def check_change_status(
+    ticket: Ticket, status: str, *, actor: User, confirm_unhappy: bool = False
+) -> None:
     if status not in Status.values:
         raise ValidationError(_("Unknown status."), code="invalid")
     if status != ticket.status and not ticket.can_become(status):
@@ -259,8 +275,9 @@ def do_set_priority(ticket: Ticket, priority: int, *, actor: User | None, at=Non
     at = at or timezone.now()
     before, ticket.priority = ticket.priority, priority
     Ticket.objects.filter(pk=ticket.pk).update(priority=priority)
-    record_event(EventKind.PRIORITY, ticket=ticket, actor=actor, before=before, after=priority,
-                 at=at)
+    record_event(
+        EventKind.PRIORITY, ticket=ticket, actor=actor, before=before, after=priority, at=at
+    )
     sla.on_ticket_changed(ticket, at)  # another policy may apply: re-target
     _touch(ticket, at)
 
@@ -269,12 +286,19 @@ def _set_assignee(ticket: Ticket, assignee: User | None, *, actor, at) -> None:
     before = ticket.assignee.display_name if ticket.assignee else None
     ticket.assignee = assignee
     Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
-    record_event(EventKind.ASSIGNEE, ticket=ticket, actor=actor, before=before,
-                 after=assignee.display_name if assignee else None, at=at)
+    record_event(
+        EventKind.ASSIGNEE,
+        ticket=ticket,
+        actor=actor,
+        before=before,
+        after=assignee.display_name if assignee else None,
+        at=at,
+    )
 
 
-def do_assign(ticket: Ticket, *, team: Team | None, assignee: User | None, actor: User | None,
-              at=None) -> None:
+def do_assign(
+    ticket: Ticket, *, team: Team | None, assignee: User | None, actor: User | None, at=None
+) -> None:
     """Move a ticket to a team and/or agent. Reassignment keeps the full history (TR1)."""
     at = at or timezone.now()
     changed = False
@@ -282,8 +306,9 @@ def do_assign(ticket: Ticket, *, team: Team | None, assignee: User | None, actor
         before = ticket.team.name if ticket.team else None
         ticket.team = team
         Ticket.objects.filter(pk=ticket.pk).update(team=team)
-        record_event(EventKind.TEAM, ticket=ticket, actor=actor, before=before, after=team.name,
-                     at=at)
+        record_event(
+            EventKind.TEAM, ticket=ticket, actor=actor, before=before, after=team.name, at=at
+        )
         sla.on_ticket_changed(ticket, at)  # the new team's calendar (and policy)
         changed = True
     if assignee != ticket.assignee:
@@ -325,8 +350,7 @@ def do_set_summary(ticket: Ticket, summary: str, *, actor: User | None, at=None)
     at = at or timezone.now()
     before, ticket.summary = ticket.summary, summary
     Ticket.objects.filter(pk=ticket.pk).update(summary=summary)
-    record_event(EventKind.SUMMARY, ticket=ticket, actor=actor, before=before, after=summary,
-                 at=at)
+    record_event(EventKind.SUMMARY, ticket=ticket, actor=actor, before=before, after=summary, at=at)
     _touch(ticket, at)
 
 
@@ -355,8 +379,13 @@ def do_merge_tickets(source: Ticket, target: Ticket, *, actor: User | None) -> T
     if source.status != Status.CLOSED:
         _set_status(source, Status.CLOSED, actor=actor, at=at)
     record_event(EventKind.MERGED, ticket=source, actor=actor, after={"into": target.pk}, at=at)
-    record_event(EventKind.MERGED, ticket=target, actor=actor,
-                 after={"from": source.pk, "messages": moved_messages}, at=at)
+    record_event(
+        EventKind.MERGED,
+        ticket=target,
+        actor=actor,
+        after={"from": source.pk, "messages": moved_messages},
+        at=at,
+    )
     if target.status in (Status.SOLVED, Status.CLOSED) and source_was_open:
         _set_status(target, Status.OPEN, actor=actor, at=at)
     sla.on_merged(source, target, at)  # a message waiting on the source waits on the target
@@ -396,10 +425,20 @@ def do_split_message(message: Message, *, actor: User | None, subject: str = "")
     message.ticket, message.split_from = ticket, source
     if ticket.status == Status.NEW and message.direction == Direction.IN:
         _set_status(ticket, Status.OPEN, actor=actor, at=at)
-    record_event(EventKind.SPLIT, ticket=source, actor=actor,
-                 after={"message": message.pk, "ticket": ticket.pk}, at=at)
-    record_event(EventKind.SPLIT, ticket=ticket, actor=actor,
-                 after={"message": message.pk, "from": source.pk}, at=at)
+    record_event(
+        EventKind.SPLIT,
+        ticket=source,
+        actor=actor,
+        after={"message": message.pk, "ticket": ticket.pk},
+        at=at,
+    )
+    record_event(
+        EventKind.SPLIT,
+        ticket=ticket,
+        actor=actor,
+        after={"message": message.pk, "from": source.pk},
+        at=at,
+    )
     _touch(source, at)
     return ticket
 

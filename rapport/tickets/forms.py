@@ -16,11 +16,14 @@ class InboxFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", _("Any status")), *Status.choices], required=False)
     channel = forms.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], required=False)
     priority = forms.TypedChoiceField(
-        choices=[("", _("Any priority")), *Priority.choices], coerce=int, required=False,
+        choices=[("", _("Any priority")), *Priority.choices],
+        coerce=int,
+        required=False,
         empty_value=None,
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False,
-                                  empty_label=_("Any team"))
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label=_("Any team")
+    )
     tag = forms.CharField(max_length=50, required=False)
     customer = forms.IntegerField(min_value=1, max_value=2**62, required=False)
     sort = forms.ChoiceField(choices=[(k, v[2]) for k, v in SORTS.items()], required=False)
@@ -57,19 +60,22 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
-        files = [single(d, initial) for d in data] if isinstance(data, list | tuple) else [
-            single(data, initial)]
+        files = (
+            [single(d, initial) for d in data]
+            if isinstance(data, list | tuple)
+            else [single(data, initial)]
+        )
         files = [f for f in files if f]
         for f in files:
             if f.size > MAX_ATTACHMENT_BYTES:
-                raise forms.ValidationError(
-                    _("%(name)s is larger than 25 MB.") % {"name": f.name})
+                raise forms.ValidationError(_("%(name)s is larger than 25 MB.") % {"name": f.name})
         return files
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}),
-                           max_length=50_000)
+    body = forms.CharField(
+        label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}), max_length=50_000
+    )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
     status_after = forms.ChoiceField(
         label=_("Then set status to"),
@@ -83,30 +89,43 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=20_000)
+    body = forms.CharField(
+        label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000
+    )
 
 
 class TicketPropertiesForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all())
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(),
-                                      required=False, empty_label=_("Unassigned"))
-    tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
-                           help_text=_("Separated by commas"))
-    summary = forms.CharField(label=_("Current state / next step"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Unassigned"),
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=500, help_text=_("Separated by commas")
+    )
+    summary = forms.CharField(
+        label=_("Current state / next step"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
     confirm_unhappy = forms.BooleanField(
-        label=_("The customer is still unhappy: solve or close anyway"), required=False,
+        label=_("The customer is still unhappy: solve or close anyway"),
+        required=False,
         help_text=_("The customer's last message reads negative or angry (CQ21)."),
     )
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(
-            is_active=True, teams__isnull=False
-        ).distinct().order_by("first_name", "username")
+        self.fields["assignee"].queryset = (
+            User.objects.filter(is_active=True, teams__isnull=False)
+            .distinct()
+            .order_by("first_name", "username")
+        )
         # CQ21: the confirmation is offered only while the customer's last message is unhappy.
         self.customer_unhappy = ticket.is_open and unhappy_message(ticket) is not None
         if not self.customer_unhappy:
@@ -121,5 +140,4 @@ class MergeForm(forms.Form):
 
 
 class SplitForm(forms.Form):
-    subject = forms.CharField(label=_("Subject of the new ticket"), max_length=255,
-                              required=False)
+    subject = forms.CharField(label=_("Subject of the new ticket"), max_length=255, required=False)

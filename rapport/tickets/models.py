@@ -162,23 +162,28 @@ class Ticket(models.Model):
             # pages by keyset over (sla_due, id). Both are null unless a clock runs, so these
             # partial indexes hold the running tickets only.
             models.Index(
-                fields=["sla_check_at"], condition=Q(sla_check_at__isnull=False),
+                fields=["sla_check_at"],
+                condition=Q(sla_check_at__isnull=False),
                 name="ticket_sla_check",
             ),
             models.Index(
-                fields=["sla_due", "id", "team"], condition=Q(sla_due__isnull=False),
+                fields=["sla_due", "id", "team"],
+                condition=Q(sla_due__isnull=False),
                 name="ticket_sla_due",
             ),
             models.Index(
-                fields=["first_response_due"], condition=Q(first_response_due__isnull=False),
+                fields=["first_response_due"],
+                condition=Q(first_response_due__isnull=False),
                 name="ticket_first_response_due",
             ),
             models.Index(
-                fields=["next_response_due"], condition=Q(next_response_due__isnull=False),
+                fields=["next_response_due"],
+                condition=Q(next_response_due__isnull=False),
                 name="ticket_next_response_due",
             ),
             models.Index(
-                fields=["resolution_due"], condition=Q(resolution_due__isnull=False),
+                fields=["resolution_due"],
+                condition=Q(resolution_due__isnull=False),
                 name="ticket_resolution_due",
             ),
         ]

@@ -28,4 +28,3 @@ def ping(ticket_id: int, user, *, typing: bool = False) -> list[dict]:
     viewers[str(user.pk)] = {"name": user.display_name, "at": now, "typing": typing}
     cache.set(_key(ticket_id), viewers, EXPIRE)
     return [v for uid, v in viewers.items() if uid != str(user.pk)]
-

@@ -16,17 +16,29 @@ def _lines(text: str) -> list[str]:
 
 class CoachRulesForm(forms.Form):
     jargon = forms.CharField(
-        label=_("Jargon to explain or avoid (one term a line)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000)
+        label=_("Jargon to explain or avoid (one term a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+    )
     allowed_abbreviations = forms.CharField(
-        label=_("Abbreviations customers know (one a line)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
+        label=_("Abbreviations customers know (one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20_000,
+    )
     forbidden_phrases = forms.CharField(
-        label=_("Forbidden phrases (one a line: phrase | suggested wording)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000)
+        label=_("Forbidden phrases (one a line: phrase | suggested wording)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+    )
     required_phrases = forms.CharField(
-        label=_("Required phrases (one a line)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
+        label=_("Required phrases (one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20_000,
+    )
 
     def __init__(self, *args, rules: dict, **kwargs):
         self.base = dict(rules or {})
@@ -36,7 +48,8 @@ class CoachRulesForm(forms.Form):
             "allowed_abbreviations": "\n".join(book.allowed_abbreviations),
             "forbidden_phrases": "\n".join(
                 p.phrase + (f" | {p.suggestion}" if p.suggestion else "")
-                for p in book.forbidden_phrases),
+                for p in book.forbidden_phrases
+            ),
             "required_phrases": "\n".join(p.phrase for p in book.required_phrases),
         }
         for name in CHECKS:
@@ -47,16 +60,24 @@ class CoachRulesForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for name, (principle, _weight, _severity) in CHECKS.items():
             self.fields[f"{name}__enabled"] = forms.BooleanField(
-                label=f"{principle} · {name}", required=False)
+                label=f"{principle} · {name}", required=False
+            )
             self.fields[f"{name}__weight"] = forms.FloatField(
-                label=_("weight"), min_value=0, max_value=100)
+                label=_("weight"), min_value=0, max_value=100
+            )
             self.fields[f"{name}__severity"] = forms.ChoiceField(
-                label=_("severity"), choices=[(s, s) for s in SEVERITIES])
+                label=_("severity"), choices=[(s, s) for s in SEVERITIES]
+            )
 
     def check_rows(self):
         for name, (principle, _w, _s) in CHECKS.items():
-            yield (principle, name, self[f"{name}__enabled"], self[f"{name}__weight"],
-                   self[f"{name}__severity"])
+            yield (
+                principle,
+                name,
+                self[f"{name}__enabled"],
+                self[f"{name}__weight"],
+                self[f"{name}__severity"],
+            )
 
     def clean(self):
         data = super().clean()
@@ -72,8 +93,11 @@ class CoachRulesForm(forms.Form):
         rules = {
             **self.base,
             "checks": {
-                name: {"enabled": data[f"{name}__enabled"], "weight": data[f"{name}__weight"],
-                       "severity": data[f"{name}__severity"]}
+                name: {
+                    "enabled": data[f"{name}__enabled"],
+                    "weight": data[f"{name}__weight"],
+                    "severity": data[f"{name}__severity"],
+                }
                 for name in CHECKS
             },
             "jargon": _lines(data.get("jargon")),

@@ -30,8 +30,9 @@ def ticket_timeline(ticket) -> list[Entry]:
         Message.objects.filter(ticket=ticket)
         .select_related("author", "customer", "split_from", "delivery")
         # Without loading the bytes: is there an original (e.g. MIME source) to show?
-        .annotate(has_original=Exists(
-            InboundRaw.objects.filter(message=OuterRef("pk")).exclude(raw=b"")))
+        .annotate(
+            has_original=Exists(InboundRaw.objects.filter(message=OuterRef("pk")).exclude(raw=b""))
+        )
         .prefetch_related("attachments")
     )
     notes = Note.objects.filter(ticket=ticket).select_related("author")

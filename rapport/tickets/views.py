@@ -50,8 +50,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     field, descending, _label = SORTS[filters.sort]
     qs = filtered(request.user, filters).select_related("customer", "assignee")
-    page = paginate(qs, field, descending, form.cleaned_data.get("after") if form.is_valid()
-                    else None, size=settings.RAPPORT_INBOX_PAGE_SIZE)
+    page = paginate(
+        qs,
+        field,
+        descending,
+        form.cleaned_data.get("after") if form.is_valid() else None,
+        size=settings.RAPPORT_INBOX_PAGE_SIZE,
+    )
     flagged = set(
         CustomerFlag.objects.filter(
             cleared_at=None, customer_id__in={t.customer_id for t in page.rows}
@@ -83,8 +88,11 @@ def inbox_counts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/_view_counts.html",
-        {"counts": view_counts(request.user), "saved_views": SAVED_VIEWS,
-         "current": request.GET.get("view", "teams")},
+        {
+            "counts": view_counts(request.user),
+            "saved_views": SAVED_VIEWS,
+            "current": request.GET.get("view", "teams"),
+        },
     )
 
 
@@ -134,17 +142,19 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
 @login_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = access_ticket(request.user, pk)
-    if ticket.merged_into_id and Ticket.objects.visible_to(request.user).filter(
-        pk=ticket.merged_into_id
-    ).exists():
+    if (
+        ticket.merged_into_id
+        and Ticket.objects.visible_to(request.user).filter(pk=ticket.merged_into_id).exists()
+    ):
         messages.info(request, _("Ticket #%(id)s was merged into this one.") % {"id": ticket.pk})
         return redirect("ticket", pk=ticket.merged_into_id)
     return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
 
 
 def _rerender(request, ticket: Ticket, status: int = 400, **forms) -> HttpResponse:
-    return render(request, "tickets/ticket.html", _ticket_context(request, ticket, **forms),
-                  status=status)
+    return render(
+        request, "tickets/ticket.html", _ticket_context(request, ticket, **forms), status=status
+    )
 
 
 @login_required
@@ -197,11 +207,16 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 with transaction.atomic():
                     user = request.user
-                    actions.check_change_status(ticket, data["status"], actor=user,
-                                                confirm_unhappy=data.get("confirm_unhappy", False))
+                    actions.check_change_status(
+                        ticket,
+                        data["status"],
+                        actor=user,
+                        confirm_unhappy=data.get("confirm_unhappy", False),
+                    )
                     actions.do_set_priority(ticket, data["priority"], actor=user)
-                    actions.check_assign(ticket, team=data["team"], assignee=data["assignee"],
-                                         actor=user)
+                    actions.check_assign(
+                        ticket, team=data["team"], assignee=data["assignee"], actor=user
+                    )
                     actions.do_set_tags(ticket, form.tag_names(), actor=user)
                     actions.do_set_summary(ticket, data["summary"], actor=user)
             except ValidationError as exc:
@@ -252,8 +267,9 @@ def message_split(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             return _rerender(request, ticket)
         try:
-            new = actions.check_split_message(message, actor=request.user,
-                                              subject=form.cleaned_data["subject"])
+            new = actions.check_split_message(
+                message, actor=request.user, subject=form.cleaned_data["subject"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("ticket", pk=ticket.pk)
@@ -283,8 +299,12 @@ def coach_rules(request: HttpRequest) -> HttpResponse:
         row.save()
         messages.success(request, _("The coach's rules are saved; they apply from now on."))
         return redirect("coach-rules")
-    return render(request, "tickets/coach_rules.html", {"form": form, "row": row},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "tickets/coach_rules.html",
+        {"form": form, "row": row},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -292,8 +312,11 @@ def coach_rules(request: HttpRequest) -> HttpResponse:
 def ticket_presence(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = access_ticket(request.user, pk)
     viewers = presence.ping(ticket.pk, request.user, typing=request.POST.get("typing") == "1")
-    return render(request, "tickets/_viewers.html", {"viewers": viewers, "ticket": ticket,
-                                                      "presence_interval": presence.PING})
+    return render(
+        request,
+        "tickets/_viewers.html",
+        {"viewers": viewers, "ticket": ticket, "presence_interval": presence.PING},
+    )
 
 
 @login_required
@@ -314,8 +337,9 @@ def message_original(request: HttpRequest, pk: int) -> HttpResponse:
     raw = getattr(message, "inbound_raw", None)
     if raw is None or not raw.raw:
         raise Http404(_("No original is stored for this message."))
-    response = HttpResponse(bytes(raw.raw).decode("utf-8", "replace"),
-                            content_type="text/plain; charset=utf-8")
+    response = HttpResponse(
+        bytes(raw.raw).decode("utf-8", "replace"), content_type="text/plain; charset=utf-8"
+    )
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
 
@@ -329,8 +353,12 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
     # Served as a download, never rendered inline: customer files may be hostile.
-    return FileResponse(handle, as_attachment=True, filename=attachment.filename,
-                        content_type="application/octet-stream")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
 
 
 @login_required

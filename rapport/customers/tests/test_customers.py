@@ -11,8 +11,12 @@ from rapport.tickets.models import Event, EventKind, Ticket
 class CustomerActionsTest(BaseTestCase):
     def test_a_customer_reachable_by_phone_and_email_is_one_profile(self):
         actions.do_add_identity(self.carol, "phone", "+7 (912) 345-67-89", actor=self.alice)
-        message = receive(channel="phone", sender="+79123456789", external_id="call-1",
-                          body_text="Call log: asked about the order")
+        message = receive(
+            channel="phone",
+            sender="+79123456789",
+            external_id="call-1",
+            body_text="Call log: asked about the order",
+        )
         self.assertEqual(message.customer, self.carol)
 
     def test_an_identity_of_another_customer_cannot_be_taken(self):
@@ -21,29 +25,35 @@ class CustomerActionsTest(BaseTestCase):
             actions.do_add_identity(dan, "email", "carol@example.com", actor=self.alice)
 
     def test_merging_two_profiles_moves_everything(self):
-        dan_message = receive(channel="telegram", sender="555", external_id="t1",
-                              sender_name="Carol T.")
+        dan_message = receive(
+            channel="telegram", sender="555", external_id="t1", sender_name="Carol T."
+        )
         dan = dan_message.customer
         actions.do_flag_customer(dan, kind="vip", reason="Big account", actor=self.sam)
         actions.check_merge_customers(dan, self.carol, actor=self.alice)
         dan.refresh_from_db()
         self.assertEqual(dan.merged_into, self.carol)
-        self.assertEqual(set(Identity.objects.filter(customer=self.carol)
-                             .values_list("kind", flat=True)), {"email", "telegram"})
+        self.assertEqual(
+            set(Identity.objects.filter(customer=self.carol).values_list("kind", flat=True)),
+            {"email", "telegram"},
+        )
         self.assertEqual(Ticket.objects.filter(customer=self.carol).count(), 2)
         self.assertTrue(CustomerFlag.objects.filter(customer=self.carol, kind="vip").exists())
         # The next Telegram message now finds Carol.
-        self.assertEqual(receive(channel="telegram", sender="555", external_id="t2").customer,
-                         self.carol)
-        self.assertTrue(Event.objects.filter(customer=self.carol,
-                                             kind=EventKind.CUSTOMER_MERGED).exists())
+        self.assertEqual(
+            receive(channel="telegram", sender="555", external_id="t2").customer, self.carol
+        )
+        self.assertTrue(
+            Event.objects.filter(customer=self.carol, kind=EventKind.CUSTOMER_MERGED).exists()
+        )
 
     def test_a_flag_records_who_and_why_and_is_not_doubled(self):
-        flag = actions.check_flag_customer(self.carol, kind="abusive",
-                                           reason="Insulted the agent on the phone",
-                                           actor=self.alice)
-        again = actions.check_flag_customer(self.carol, kind="abusive", reason="Again",
-                                            actor=self.bob)
+        flag = actions.check_flag_customer(
+            self.carol, kind="abusive", reason="Insulted the agent on the phone", actor=self.alice
+        )
+        again = actions.check_flag_customer(
+            self.carol, kind="abusive", reason="Again", actor=self.bob
+        )
         self.assertEqual(flag, again)
         self.assertEqual(flag.set_by, self.alice)
         self.assertTrue(flag.is_active)
@@ -53,8 +63,9 @@ class CustomerActionsTest(BaseTestCase):
             actions.check_flag_customer(self.carol, kind="abusive", reason=" ", actor=self.alice)
 
     def test_a_cleared_flag_stays_in_the_record(self):
-        flag = actions.do_flag_customer(self.carol, kind="legal_threat", reason="Lawyer letter",
-                                        actor=self.alice)
+        flag = actions.do_flag_customer(
+            self.carol, kind="legal_threat", reason="Lawyer letter", actor=self.alice
+        )
         actions.do_clear_flag(flag, actor=self.sam)
         flag.refresh_from_db()
         self.assertFalse(flag.is_active)

@@ -39,8 +39,9 @@ class DemoDataTest(TestCase):
         self.assertTrue(admin.is_staff and admin.is_superuser)
         self.assertTrue(admin.check_password(DEMO_PASSWORD))
         self.assertEqual(set(User.objects.values_list("role", flat=True)), set(Role.values))
-        self.assertEqual(set(User.objects.values_list("language", flat=True)),
-                         {"en", "ru", "zh-hans"})
+        self.assertEqual(
+            set(User.objects.values_list("language", flat=True)), {"en", "ru", "zh-hans"}
+        )
         self.assertEqual(User.objects.get(username="anna").language, "ru")
         self.assertEqual(User.objects.get(username="li.wei").language, "zh-hans")
         self.assertEqual(User.objects.get(username="emma").language, "en")
@@ -50,16 +51,16 @@ class DemoDataTest(TestCase):
         bodies = list(Message.objects.values_list("body_text", flat=True))
         for pattern in (CYRILLIC, CJK):
             self.assertTrue(any(pattern.search(body) for body in bodies), pattern.pattern)
-        self.assertTrue(any(ENGLISH.search(b) and not CYRILLIC.search(b) and not CJK.search(b)
-                            for b in bodies))
+        self.assertTrue(
+            any(ENGLISH.search(b) and not CYRILLIC.search(b) and not CJK.search(b) for b in bodies)
+        )
         for direction in Direction.values:  # customers and agents both write in all three
             texts = Message.objects.filter(direction=direction).values_list("body_text", flat=True)
             self.assertTrue(any(CYRILLIC.search(t) for t in texts))
             self.assertTrue(any(CJK.search(t) for t in texts))
 
     def test_every_channel_and_every_status_occurs(self):
-        self.assertEqual(set(Ticket.objects.values_list("channel", flat=True)),
-                         set(Channel.values))
+        self.assertEqual(set(Ticket.objects.values_list("channel", flat=True)), set(Channel.values))
         self.assertEqual(set(Ticket.objects.values_list("status", flat=True)), set(Status.values))
 
     def test_customers_are_varied(self):
@@ -67,14 +68,18 @@ class DemoDataTest(TestCase):
         self.assertTrue(Customer.objects.exclude(organisation=None).exists())
         self.assertTrue(Customer.objects.exclude(birthday=None).exists())
         self.assertTrue(Customer.objects.filter(anniversaries__isnull=False).exists())
-        self.assertEqual(set(Customer.objects.values_list("language", flat=True)),
-                         {"en", "ru", "zh-hans"})
-        reachable_every_way = Customer.objects.filter(
-            identities__kind__in=["email", "phone", "telegram"]
-        ).annotate(kinds=Count("identities__kind", distinct=True)).filter(kinds=3)
+        self.assertEqual(
+            set(Customer.objects.values_list("language", flat=True)), {"en", "ru", "zh-hans"}
+        )
+        reachable_every_way = (
+            Customer.objects.filter(identities__kind__in=["email", "phone", "telegram"])
+            .annotate(kinds=Count("identities__kind", distinct=True))
+            .filter(kinds=3)
+        )
         self.assertGreaterEqual(reachable_every_way.count(), 10)
-        self.assertEqual(Identity.objects.values("kind", "value").distinct().count(),
-                         Identity.objects.count())
+        self.assertEqual(
+            Identity.objects.values("kind", "value").distinct().count(), Identity.objects.count()
+        )
 
     def test_tickets_carry_the_work_of_the_desk(self):
         self.assertTrue(Note.objects.exists())
@@ -104,8 +109,11 @@ class DemoDataTest(TestCase):
 
     def test_every_reply_follows_the_first_message_of_its_ticket(self):
         first_in: dict[int, object] = {}
-        for ticket_id, at in (Message.objects.filter(direction=Direction.IN)
-                              .order_by("created_at").values_list("ticket_id", "created_at")):
+        for ticket_id, at in (
+            Message.objects.filter(direction=Direction.IN)
+            .order_by("created_at")
+            .values_list("ticket_id", "created_at")
+        ):
             first_in.setdefault(ticket_id, at)
         replies = Message.objects.filter(direction=Direction.OUT)
         self.assertTrue(replies.exists())

@@ -46,9 +46,15 @@ class ConcurrentIntakeTest(TransactionTestCase):
 
     def test_the_same_message_delivered_by_many_workers_at_once_is_stored_once(self):
         def deliver(i):
-            return do_receive(InboundMessage(
-                channel="email", sender="race@example.com", external_id="<race@x>",
-                subject="Race", body_text=f"delivery attempt {i}"))
+            return do_receive(
+                InboundMessage(
+                    channel="email",
+                    sender="race@example.com",
+                    external_id="<race@x>",
+                    subject="Race",
+                    body_text=f"delivery attempt {i}",
+                )
+            )
 
         results, errors = run_concurrently(deliver)
         self.assertEqual(errors, [])
@@ -62,9 +68,15 @@ class ConcurrentIntakeTest(TransactionTestCase):
 
     def test_a_new_sender_writing_many_messages_at_once_gets_one_profile(self):
         def deliver(i):
-            return do_receive(InboundMessage(
-                channel="email", sender="new@example.com", external_id=f"<n{i}@x>",
-                subject=f"Problem {i}", body_text="text"))
+            return do_receive(
+                InboundMessage(
+                    channel="email",
+                    sender="new@example.com",
+                    external_id=f"<n{i}@x>",
+                    subject=f"Problem {i}",
+                    body_text="text",
+                )
+            )
 
         results, errors = run_concurrently(deliver)
         self.assertEqual(errors, [])
@@ -72,15 +84,22 @@ class ConcurrentIntakeTest(TransactionTestCase):
         self.assertEqual(Customer.objects.count(), 1)
         self.assertEqual(Identity.objects.count(), 1)
         self.assertEqual(Message.objects.count(), THREADS)
-        self.assertEqual(set(Message.objects.values_list("customer_id", flat=True)),
-                         {Customer.objects.get().pk})
+        self.assertEqual(
+            set(Message.objects.values_list("customer_id", flat=True)), {Customer.objects.get().pk}
+        )
 
     def test_a_chat_burst_from_a_known_customer_lands_on_one_conversation(self):
         do_resolve_customer("webchat", "visitor-9")
 
         def deliver(i):
-            return do_receive(InboundMessage(channel="webchat", sender="visitor-9",
-                                             external_id=f"chat-{i}", body_text=f"line {i}"))
+            return do_receive(
+                InboundMessage(
+                    channel="webchat",
+                    sender="visitor-9",
+                    external_id=f"chat-{i}",
+                    body_text=f"line {i}",
+                )
+            )
 
         results, errors = run_concurrently(deliver)
         self.assertEqual(errors, [])

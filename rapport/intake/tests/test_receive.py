@@ -20,16 +20,23 @@ class ReceiveTest(BaseTestCase):
         self.assertEqual(kinds, [EventKind.TICKET_CREATED, EventKind.MESSAGE_RECEIVED])
 
     def test_it_stores_the_raw_source_before_processing(self):
-        message = receive(external_id="<raw@x>", raw=b"From: carol@example.com\r\n\r\nHi",
-                          subject="Raw")
+        message = receive(
+            external_id="<raw@x>", raw=b"From: carol@example.com\r\n\r\nHi", subject="Raw"
+        )
         raw = InboundRaw.objects.get(external_id="<raw@x>")
         self.assertEqual(bytes(raw.raw), b"From: carol@example.com\r\n\r\nHi")
         self.assertEqual(raw.state, RawState.PROCESSED)
         self.assertEqual(raw.message, message)
 
     def test_a_second_delivery_of_the_same_message_is_stored_once(self):
-        receipt = do_receive(InboundMessage(channel="email", sender="carol@example.com",
-                                            external_id="<carol-1@example.com>", body_text="x"))
+        receipt = do_receive(
+            InboundMessage(
+                channel="email",
+                sender="carol@example.com",
+                external_id="<carol-1@example.com>",
+                body_text="x",
+            )
+        )
         self.assertTrue(receipt.duplicate)
         self.assertEqual(Message.objects.filter(external_id="<carol-1@example.com>").count(), 1)
         self.assertEqual(InboundRaw.objects.count(), 1)
@@ -39,10 +46,12 @@ class ReceiveTest(BaseTestCase):
         self.assertEqual(Message.objects.filter(external_id="<carol-1@example.com>").count(), 2)
 
     def test_a_message_without_an_id_is_deduplicated_by_its_content(self):
-        first = do_receive(InboundMessage(channel="webform", sender="d@example.com",
-                                          body_text="Same words"))
-        second = do_receive(InboundMessage(channel="webform", sender="d@example.com",
-                                           body_text="Same words"))
+        first = do_receive(
+            InboundMessage(channel="webform", sender="d@example.com", body_text="Same words")
+        )
+        second = do_receive(
+            InboundMessage(channel="webform", sender="d@example.com", body_text="Same words")
+        )
         self.assertTrue(second.duplicate)
         self.assertEqual(first.raw.pk, second.raw.pk)
 
@@ -52,18 +61,28 @@ class ReceiveTest(BaseTestCase):
         self.assertEqual(Identity.objects.filter(customer=self.carol).count(), 1)
 
     def test_a_reply_threads_onto_the_ticket_by_the_message_it_answers(self):
-        message = receive(external_id="<2@x>", subject="Re: Where is my order?",
-                          in_reply_to=["<carol-1@example.com>"])
+        message = receive(
+            external_id="<2@x>",
+            subject="Re: Where is my order?",
+            in_reply_to=["<carol-1@example.com>"],
+        )
         self.assertEqual(message.ticket, self.carol_ticket)
 
     def test_a_ticket_reference_from_the_transport_threads_the_message(self):
-        message = receive(external_id="<3@x>", subject=f"[#{self.carol_ticket.pk}]",
-                          ticket_id=self.carol_ticket.pk)
+        message = receive(
+            external_id="<3@x>",
+            subject=f"[#{self.carol_ticket.pk}]",
+            ticket_id=self.carol_ticket.pk,
+        )
         self.assertEqual(message.ticket, self.carol_ticket)
 
     def test_a_ticket_reference_to_someone_elses_ticket_is_ignored(self):
-        message = receive(sender="mallory@example.com", external_id="<m@x>",
-                          ticket_id=self.carol_ticket.pk, subject="Let me in")
+        message = receive(
+            sender="mallory@example.com",
+            external_id="<m@x>",
+            ticket_id=self.carol_ticket.pk,
+            subject="Let me in",
+        )
         self.assertNotEqual(message.ticket, self.carol_ticket)
 
     def test_an_email_without_reference_is_a_new_problem(self):
@@ -73,8 +92,9 @@ class ReceiveTest(BaseTestCase):
 
     def test_a_chat_message_continues_the_open_conversation(self):
         first = receive(channel="webchat", sender="visitor-7", external_id="c1", body_text="Hi")
-        second = receive(channel="webchat", sender="visitor-7", external_id="c2",
-                         body_text="Are you there?")
+        second = receive(
+            channel="webchat", sender="visitor-7", external_id="c2", body_text="Are you there?"
+        )
         self.assertEqual(first.ticket, second.ticket)
         self.assertEqual(first.ticket.subject, "Hi")
 
@@ -96,7 +116,7 @@ class ReceiveTest(BaseTestCase):
             external_id="<7@x>",
             body_text="",
             body_html='<p onclick="evil()">Привет, <b>мир</b></p><script>alert(1)</script>'
-                      '<a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)>',
+            '<a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)>',
         )
         self.assertNotIn("script", message.body_html)
         self.assertNotIn("onclick", message.body_html)
@@ -106,14 +126,17 @@ class ReceiveTest(BaseTestCase):
         self.assertEqual(message.body_text, "Привет, мир\nx")
 
     def test_chinese_and_russian_text_survive_intact(self):
-        message = receive(external_id="<8@x>", subject="订单没有到",
-                          body_text="我的订单还没有到。谢谢！")
+        message = receive(
+            external_id="<8@x>", subject="订单没有到", body_text="我的订单还没有到。谢谢！"
+        )
         self.assertEqual(message.ticket.subject, "订单没有到")
         self.assertEqual(message.body_text, "我的订单还没有到。谢谢！")
 
     def test_attachments_are_stored_and_linked(self):
-        message = receive(external_id="<9@x>", attachments=[
-            InboundAttachment("счёт.pdf", b"%PDF-1.4 test", "application/pdf")])
+        message = receive(
+            external_id="<9@x>",
+            attachments=[InboundAttachment("счёт.pdf", b"%PDF-1.4 test", "application/pdf")],
+        )
         attachment = message.attachments.get()
         self.assertEqual(attachment.filename, "счёт.pdf")
         self.assertEqual(attachment.size, 13)
@@ -127,8 +150,11 @@ class ReceiveTest(BaseTestCase):
 
 class QuarantineTest(BaseTestCase):
     def test_a_message_without_a_valid_sender_is_quarantined_with_its_reason(self):
-        receipt = do_receive(InboundMessage(channel="email", sender="not an address",
-                                            external_id="<bad@x>", body_text="Help"))
+        receipt = do_receive(
+            InboundMessage(
+                channel="email", sender="not an address", external_id="<bad@x>", body_text="Help"
+            )
+        )
         self.assertTrue(receipt.quarantined)
         self.assertIn("valid email", receipt.raw.error)
         self.assertEqual(receipt.raw.attempts, 1)
@@ -140,14 +166,18 @@ class QuarantineTest(BaseTestCase):
         self.assertIn("no text", receipt.raw.error)
 
     def test_an_unknown_channel_is_stored_and_quarantined(self):
-        receipt = do_receive(InboundMessage(channel="carrier-pigeon", sender="x",
-                                            external_id="p1", body_text="coo"))
+        receipt = do_receive(
+            InboundMessage(channel="carrier-pigeon", sender="x", external_id="p1", body_text="coo")
+        )
         self.assertTrue(receipt.quarantined)
         self.assertIn("carrier-pigeon", receipt.raw.error)
 
     def test_a_quarantined_message_can_be_retried_once_fixed(self):
-        receipt = do_receive(InboundMessage(channel="email", sender="bad address",
-                                            external_id="<fix@x>", body_text="Help me"))
+        receipt = do_receive(
+            InboundMessage(
+                channel="email", sender="bad address", external_id="<fix@x>", body_text="Help me"
+            )
+        )
         raw = receipt.raw
         raw.payload["sender"] = "dave@example.com"
         raw.save()
@@ -171,10 +201,17 @@ class InterruptedTest(BaseTestCase):
 
         from rapport.intake import actions
 
-        parser = {"api": lambda raw, hints: InboundMessage(
-            channel="api", sender="ext-1", body_text=raw.decode())}
-        InboundRaw.objects.create(channel="api", external_id="crash-1", raw=b"Where is it?",
-                                  payload={"hints": {}, "parsed": False})  # the crash
+        parser = {
+            "api": lambda raw, hints: InboundMessage(
+                channel="api", sender="ext-1", body_text=raw.decode()
+            )
+        }
+        InboundRaw.objects.create(
+            channel="api",
+            external_id="crash-1",
+            raw=b"Where is it?",
+            payload={"hints": {}, "parsed": False},
+        )  # the crash
         with mock.patch.dict(actions.PARSERS, parser):
             receipt = actions.do_receive_raw("api", b"Where is it?", external_id="crash-1")
         self.assertTrue(receipt.duplicate)
@@ -189,9 +226,11 @@ class InterruptedTest(BaseTestCase):
         from rapport.intake.actions import do_process_stalled
 
         raw = InboundRaw.objects.create(
-            channel="webchat", external_id="stalled", received_at=timezone.now()
-            - timedelta(minutes=10), payload={"channel": "webchat", "sender": "v9",
-                                               "body_text": "hello?"})
+            channel="webchat",
+            external_id="stalled",
+            received_at=timezone.now() - timedelta(minutes=10),
+            payload={"channel": "webchat", "sender": "v9", "body_text": "hello?"},
+        )
         self.assertEqual(do_process_stalled(), 1)
         raw.refresh_from_db()
         self.assertEqual(raw.state, RawState.PROCESSED)

@@ -7,9 +7,7 @@ from django.db import connection, connections, transaction
 
 from rapport.accounts.models import Team
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="the write queue is SQLite's"
-)
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the write queue is SQLite's")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,5 +59,6 @@ def test_the_lock_is_released_by_a_rollback():
         Team.objects.create(name="Kept")
         assert connection._write_lock_held is True
     assert connection._write_lock_held is False
-    assert list(Team.objects.filter(name__in=["Kept", "Rolled back"]).values_list(
-        "name", flat=True)) == ["Kept"]
+    assert list(
+        Team.objects.filter(name__in=["Kept", "Rolled back"]).values_list("name", flat=True)
+    ) == ["Kept"]

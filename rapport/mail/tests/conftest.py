@@ -48,10 +48,18 @@ def append(dovecot, user, raw: bytes, folder: str = "INBOX") -> None:
 def mailbox(db, dovecot, imap_user, smtp_sink):
     team = Team.objects.create(name="Support", is_default=True)
     box = Mailbox(
-        name="Support", address="help@shop.test", from_name="Shop support", team=team,
-        imap_host="127.0.0.1", imap_port=dovecot.port, imap_security=Security.NONE,
-        imap_username=imap_user[0], smtp_host="127.0.0.1", smtp_port=smtp_sink.port,
-        smtp_security=Security.NONE, signature="Shop support team",
+        name="Support",
+        address="help@shop.test",
+        from_name="Shop support",
+        team=team,
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        imap_security=Security.NONE,
+        imap_username=imap_user[0],
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+        smtp_security=Security.NONE,
+        signature="Shop support team",
     )
     box.imap_password = "secret"
     box.save()

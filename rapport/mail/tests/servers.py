@@ -97,15 +97,17 @@ service anvil {{
     def start(self) -> Dovecot:
         # Every account exists from the start: Dovecot notices a changed passwd-file only by
         # its mtime, which a fast test run does not move.
-        (self.dir / "passwd").write_text("".join(
-            f"support{n}@rapport.test:{{PLAIN}}secret\n" for n in range(self.USERS)))
+        (self.dir / "passwd").write_text(
+            "".join(f"support{n}@rapport.test:{{PLAIN}}secret\n" for n in range(self.USERS))
+        )
         for sub in ("run", "state", "mail"):
             (self.dir / sub).mkdir(exist_ok=True)
         (self.dir / "mail").chmod(0o777)
         (self.dir / "dovecot.conf").write_text(self._config())
         self.process = subprocess.Popen(  # noqa: S603 — our own binary and config
             [DOVECOT, "-F", "-c", str(self.dir / "dovecot.conf")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         _wait_for_port(self.port)
         return self
@@ -132,11 +134,13 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.fail_next:
             return self.fail_next.pop(0)
-        self.messages.append({
-            "from": envelope.mail_from,
-            "to": list(envelope.rcpt_tos),
-            "raw": envelope.original_content or envelope.content,
-        })
+        self.messages.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "raw": envelope.original_content or envelope.content,
+            }
+        )
         return "250 OK"
 
     def parsed(self, n: int = -1):

@@ -31,38 +31,107 @@ CORPUS = tuple(p.read_bytes() for p in sorted(FIXTURES.glob("*.eml")))
 # Declared charsets, real and bogus. The codec names that are not mail charsets at all (idna,
 # punycode, undefined) crash the parser today: see KNOWN_CRASHES.
 CHARSETS = (
-    "utf-8", "UTF8", "koi8-r", "koi8-u", "windows-1251", "cp866", "iso-8859-5", "gb2312", "GBK",
-    "gb18030", "big5", "big5-hkscs", "shift_jis", "euc-kr", "iso-8859-1", "us-ascii", "ascii",
-    "utf-7", "utf-16", "utf-32", "x-unknown", "unknown-8bit", "", '"', "utf-8'en'", "\u00e9",
-    "base64", "rot13", "zlib", "unicode_escape", "idna", "punycode", "undefined",
+    "utf-8",
+    "UTF8",
+    "koi8-r",
+    "koi8-u",
+    "windows-1251",
+    "cp866",
+    "iso-8859-5",
+    "gb2312",
+    "GBK",
+    "gb18030",
+    "big5",
+    "big5-hkscs",
+    "shift_jis",
+    "euc-kr",
+    "iso-8859-1",
+    "us-ascii",
+    "ascii",
+    "utf-7",
+    "utf-16",
+    "utf-32",
+    "x-unknown",
+    "unknown-8bit",
+    "",
+    '"',
+    "utf-8'en'",
+    "\u00e9",
+    "base64",
+    "rot13",
+    "zlib",
+    "unicode_escape",
+    "idna",
+    "punycode",
+    "undefined",
 )
 ENCODINGS = ("base64", "quoted-printable", "8bit", "7bit", "binary", "x-uuencode", "bogus", "")
 TYPES = (
-    "text/plain", "text/html", "text/calendar", "application/pdf", "image/png",
-    "message/rfc822", "message/delivery-status", "text/rfc822-headers", "application/ms-tnef",
-    "application/pgp-signature", "application/pkcs7-signature", "multipart/mixed",
-    "multipart/alternative", "multipart/signed", "multipart/report", "text", "/", "",
+    "text/plain",
+    "text/html",
+    "text/calendar",
+    "application/pdf",
+    "image/png",
+    "message/rfc822",
+    "message/delivery-status",
+    "text/rfc822-headers",
+    "application/ms-tnef",
+    "application/pgp-signature",
+    "application/pkcs7-signature",
+    "multipart/mixed",
+    "multipart/alternative",
+    "multipart/signed",
+    "multipart/report",
+    "text",
+    "/",
+    "",
 )
 # Latin, Cyrillic, CJK (GBK-only and astral too), and the characters that break things.
 ALPHABET = (
-    string.printable + "ЗдравствуйтеёЁЖЩЪ№«»—" + "您好发票开错了退货喆镕堃訂單𠮷"
+    string.printable
+    + "ЗдравствуйтеёЁЖЩЪ№«»—"
+    + "您好发票开错了退货喆镕堃訂單𠮷"
     + "\x00\x7f\x85\u00a0\u200b\u2028\ufeff\ufffd\u00e9\u00df"
 )
 # Strategies are built once, here: building them inside composites on every draw costs more
 # than the whole inbound path.
 CHARSET = st.sampled_from(CHARSETS)
-TEXTS = st.text(alphabet=ALPHABET, max_size=80) | st.sampled_from([
-    "Здравствуйте, заказ 7781 не пришёл.", "您好，发票开错了。", "Hello, my order is late.",
-    "On Mon, 3 Jun 2024 at 12:30, Ann <a@x.com> wrote:", "> quoted", "-- ", "Sent from my iPhone",
-    "------------------ 原始邮件 ------------------", "От: a@x.ru", "Отправлено: вчера",
-])
-ADDRESSES = st.sampled_from([
-    "ann@example.com", "Борис <boris@example.ru>", "王 <wang@qq.com>", "MAILER-DAEMON@mx.test",
-    "support@rapport.test", "not an address", "<>", "a@", "@b", "\"Last, First\" <lf@x.test>",
-    "=?utf-8?B?0J/QtdGC0YA=?= <petr@x.test>", "undisclosed-recipients:;", "", "a@b@c",
-]) | st.builds(lambda local, domain: f"{local}@{domain}.test",
-               st.text("abcxyz.+-_'\u00e9", min_size=1, max_size=12),
-               st.text("abc-", min_size=1, max_size=8))
+TEXTS = st.text(alphabet=ALPHABET, max_size=80) | st.sampled_from(
+    [
+        "Здравствуйте, заказ 7781 не пришёл.",
+        "您好，发票开错了。",
+        "Hello, my order is late.",
+        "On Mon, 3 Jun 2024 at 12:30, Ann <a@x.com> wrote:",
+        "> quoted",
+        "-- ",
+        "Sent from my iPhone",
+        "------------------ 原始邮件 ------------------",
+        "От: a@x.ru",
+        "Отправлено: вчера",
+    ]
+)
+ADDRESSES = st.sampled_from(
+    [
+        "ann@example.com",
+        "Борис <boris@example.ru>",
+        "王 <wang@qq.com>",
+        "MAILER-DAEMON@mx.test",
+        "support@rapport.test",
+        "not an address",
+        "<>",
+        "a@",
+        "@b",
+        '"Last, First" <lf@x.test>',
+        "=?utf-8?B?0J/QtdGC0YA=?= <petr@x.test>",
+        "undisclosed-recipients:;",
+        "",
+        "a@b@c",
+    ]
+) | st.builds(
+    lambda local, domain: f"{local}@{domain}.test",
+    st.text("abcxyz.+-_'\u00e9", min_size=1, max_size=12),
+    st.text("abc-", min_size=1, max_size=8),
+)
 
 
 def _crlf(data: bytes) -> bytes:
@@ -88,15 +157,21 @@ def _encoded_word(charset: str, text: str, kind: str, cut: int, closed: bool) ->
     return (word if closed else word[:-2]).encode()
 
 
-ENCODED_WORDS = st.builds(_encoded_word, CHARSET, TEXTS, st.sampled_from("BQbX"),
-                          st.integers(-3, 60), st.integers(0, 5).map(bool))
+ENCODED_WORDS = st.builds(
+    _encoded_word,
+    CHARSET,
+    TEXTS,
+    st.sampled_from("BQbX"),
+    st.integers(-3, 60),
+    st.integers(0, 5).map(bool),
+)
 HEADER_VALUES = st.lists(
     st.one_of(
         st.builds(_encode, TEXTS, st.sampled_from(["utf-8", "cp1251", "gbk"])),  # raw 8-bit
         ENCODED_WORDS,
         ADDRESSES.map(str.encode),
         st.binary(max_size=20),
-        st.sampled_from([b"\r\n ", b"\r\n\t", b" ", b";", b"\"", b"<", b">", b"=?", b"?="]),
+        st.sampled_from([b"\r\n ", b"\r\n\t", b" ", b";", b'"', b"<", b">", b"=?", b"?="]),
     ),
     max_size=4,
 ).map(b" ".join)
@@ -106,20 +181,37 @@ MESSAGE_IDS = st.one_of(
     st.text("abcdef0123456789.$@-", min_size=1, max_size=40).map(lambda s: f"<{s}>"),
     st.sampled_from(["", "<>", "no-brackets@x", "<a b@c>", "\r\n <folded@fuzz.test>"]),
 )
-OTHER_HEADERS = st.lists(st.sampled_from([
-    "In-Reply-To", "References", "Date", "Auto-Submitted", "X-Autoreply", "List-Id",
-    "Precedence", "X-Rapport-Ticket", "Reply-To", "Sender", "Content-Disposition",
-    "Content-ID", "MIME-Version", "X-Garbage",
-]), max_size=5)
+OTHER_HEADERS = st.lists(
+    st.sampled_from(
+        [
+            "In-Reply-To",
+            "References",
+            "Date",
+            "Auto-Submitted",
+            "X-Autoreply",
+            "List-Id",
+            "Precedence",
+            "X-Rapport-Ticket",
+            "Reply-To",
+            "Sender",
+            "Content-Disposition",
+            "Content-ID",
+            "MIME-Version",
+            "X-Garbage",
+        ]
+    ),
+    max_size=5,
+)
 BROKEN_LINES = st.sampled_from(
-    [b"no colon here", b" continuation first", b":", b"X-\xff\xfe: v", b"\x00: \x00"])
+    [b"no colon here", b" continuation first", b":", b"X-\xff\xfe: v", b"\x00: \x00"]
+)
 BODIES = st.one_of(
     st.builds(_encode, TEXTS, CHARSET),
     st.binary(max_size=200),
     TEXTS.map(lambda t: base64.encodebytes(t.encode())),
     TEXTS.map(lambda t: "".join(f"={b:02X}" for b in t.encode()).encode()),
 )
-BOUNDARIES = st.sampled_from(["b1", "=_b2", "----=_Part_1", "b1--", "\"q\"", "", " "])
+BOUNDARIES = st.sampled_from(["b1", "=_b2", "----=_Part_1", "b1--", '"q"', "", " "])
 MULTIPART_TYPES = st.sampled_from([t for t in TYPES if t.startswith("multipart/")])
 ANY_TYPE = st.sampled_from(TYPES)
 SEPARATORS = st.sampled_from([b"\n\n", b"\r\n", b"", b"\r\r"])
@@ -142,16 +234,34 @@ def headers(draw, *, boundary: str, ctype: str, nested: bool) -> bytes:
         lines.append(name.encode() + b": " + draw(HEADER_VALUES))
     charset = draw(CHARSET)
     if nested and draw(st.integers(0, 5)):  # mostly a boundary that the parts then use
-        params = f'; boundary="{boundary}"' + draw(st.sampled_from([
-            "", f"; charset={charset}", "; report-type=delivery-status",
-            '; protocol="application/pgp-signature"', "; type=multipart/alternative"]))
+        params = f'; boundary="{boundary}"' + draw(
+            st.sampled_from(
+                [
+                    "",
+                    f"; charset={charset}",
+                    "; report-type=delivery-status",
+                    '; protocol="application/pgp-signature"',
+                    "; type=multipart/alternative",
+                ]
+            )
+        )
     else:
-        params = draw(st.sampled_from([
-            f'; charset="{charset}"', f"; charset={charset}", f"; boundary={boundary}",
-            f'; boundary="{boundary}"; charset={charset}', f"; charset*=UTF-8''{charset}",
-            "; report-type=delivery-status", "; protocol=\"application/pgp-signature\"",
-            f"; name*=UTF-8''%D0%A7%D0%B5%D0%BA.pdf; boundary={boundary}", ";;;=", "",
-        ]))
+        params = draw(
+            st.sampled_from(
+                [
+                    f'; charset="{charset}"',
+                    f"; charset={charset}",
+                    f"; boundary={boundary}",
+                    f'; boundary="{boundary}"; charset={charset}',
+                    f"; charset*=UTF-8''{charset}",
+                    "; report-type=delivery-status",
+                    '; protocol="application/pgp-signature"',
+                    f"; name*=UTF-8''%D0%A7%D0%B5%D0%BA.pdf; boundary={boundary}",
+                    ";;;=",
+                    "",
+                ]
+            )
+        )
     if nested:  # first, so that garbage in the other headers leaves the structure intact
         lines.insert(0, f"Content-Type: {ctype}{params}".encode())
     elif draw(st.integers(0, 6)):
@@ -208,9 +318,9 @@ def corpus_with_garbage(draw) -> bytes:
         elif operation == "insert":
             raw[at:at] = draw(st.binary(min_size=1, max_size=64))
         elif operation == "replace":
-            raw[at:at + 16] = draw(st.binary(min_size=1, max_size=16))
+            raw[at : at + 16] = draw(st.binary(min_size=1, max_size=16))
         elif operation == "delete":
-            del raw[at:at + draw(st.integers(1, 200))]
+            del raw[at : at + draw(st.integers(1, 200))]
         elif operation == "lf":
             raw = bytearray(bytes(raw).replace(b"\r\n", b"\n"))
         else:
@@ -221,7 +331,7 @@ def corpus_with_garbage(draw) -> bytes:
 @st.composite
 def two_fixtures_mixed(draw) -> bytes:
     first, second = draw(st.sampled_from(CORPUS)), draw(st.sampled_from(CORPUS))
-    return first[: draw(st.integers(0, len(first)))] + second[draw(st.integers(0, len(second))):]
+    return first[: draw(st.integers(0, len(first)))] + second[draw(st.integers(0, len(second))) :]
 
 
 MESSAGES = st.one_of(
@@ -237,9 +347,14 @@ MESSAGES = st.one_of(
 
 
 FAST = hsettings(
-    max_examples=1000, deadline=None, database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    max_examples=1000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 
@@ -270,8 +385,10 @@ def test_every_prefix_of_every_fixture_parses(name):
 
 @pytest.mark.parametrize("charset", ["idna", "punycode", "undefined", "utf-8\x00"])
 def test_bogus_codec_names_as_charsets(charset):
-    raw = (f"From: a@example.com\r\nSubject: =?{charset}?B?/w==?=\r\n"
-           f"Content-Type: text/plain; charset={charset}\r\n\r\n").encode() + b"\xff\xfe\x00a\\x"
+    raw = (
+        f"From: a@example.com\r\nSubject: =?{charset}?B?/w==?=\r\n"
+        f"Content-Type: text/plain; charset={charset}\r\n\r\n"
+    ).encode() + b"\xff\xfe\x00a\\x"
     mail = parse_message(raw)
     assert mail.from_addr == "a@example.com"
     assert mail.text.endswith("a\\x")
@@ -282,8 +399,9 @@ def test_the_strategies_make_real_mime_as_well_as_garbage():
     multipart MIME (the rest have their structure broken on purpose)."""
     found = []
 
-    @hsettings(max_examples=100, deadline=None, database=None,
-               suppress_health_check=[HealthCheck.too_slow])
+    @hsettings(
+        max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(raw=mime_messages(multipart=True))
     def probe(raw):
         found.append(email.message_from_bytes(raw).is_multipart())
@@ -296,9 +414,15 @@ def test_the_strategies_make_real_mime_as_well_as_garbage():
 
 
 FOR_DB = hsettings(
-    max_examples=65, deadline=None, database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    max_examples=65,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 

@@ -27,8 +27,9 @@ RAW = (
 @pytest.fixture
 def box(db):
     team = Team.objects.create(name="Support", is_default=True)
-    return Mailbox.objects.create(name="Support", address="help@shop.test", team=team,
-                                  ack_enabled=False)
+    return Mailbox.objects.create(
+        name="Support", address="help@shop.test", team=team, ack_enabled=False
+    )
 
 
 def test_the_endpoint_stores_a_raw_message_once(box):
@@ -56,19 +57,33 @@ def test_the_endpoint_stores_a_raw_message_once(box):
 def test_the_endpoint_refuses_a_wrong_token_and_an_empty_body(box):
     client = Client()
     url = f"/mail/inbound/{box.pk}/"
-    assert client.post(url, RAW, content_type="message/rfc822",
-                       HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert (
+        client.post(
+            url, RAW, content_type="message/rfc822", HTTP_AUTHORIZATION="Bearer wrong"
+        ).status_code
+        == 403
+    )
     assert client.post(url, RAW, content_type="message/rfc822").status_code == 403
-    assert client.post(url, b"  ", content_type="message/rfc822",
-                       HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}").status_code == 400
+    assert (
+        client.post(
+            url,
+            b"  ",
+            content_type="message/rfc822",
+            HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}",
+        ).status_code
+        == 400
+    )
     assert client.get(url).status_code == 405
     assert InboundRaw.objects.count() == 0
 
 
 def test_the_endpoint_quarantines_what_it_cannot_parse(box):
-    response = Client().post(f"/mail/inbound/{box.pk}/", b"\x00\xff garbage without headers",
-                             content_type="message/rfc822",
-                             HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}")
+    response = Client().post(
+        f"/mail/inbound/{box.pk}/",
+        b"\x00\xff garbage without headers",
+        content_type="message/rfc822",
+        HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}",
+    )
     assert response.status_code == 202
     body = response.json()
     assert body["state"] == RawState.QUARANTINED
@@ -79,8 +94,7 @@ def test_the_endpoint_quarantines_what_it_cannot_parse(box):
 @pytest.mark.django_db(transaction=True)
 def test_the_smtp_listener_stores_mail_for_our_addresses_only():
     team = Team.objects.create(name="Support", is_default=True)
-    Mailbox.objects.create(name="Support", address="help@shop.test", team=team,
-                           ack_enabled=False)
+    Mailbox.objects.create(name="Support", address="help@shop.test", team=team, ack_enabled=False)
     port = free_port()
     controller = make_controller("127.0.0.1", port)
     controller.start()
@@ -100,8 +114,12 @@ def test_the_smtp_listener_stores_mail_for_our_addresses_only():
 def test_agents_can_view_the_original_message_and_outsiders_cannot(box):
     from rapport.accounts.models import User
 
-    Client().post(f"/mail/inbound/{box.pk}/", RAW, content_type="message/rfc822",
-                  HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}")
+    Client().post(
+        f"/mail/inbound/{box.pk}/",
+        RAW,
+        content_type="message/rfc822",
+        HTTP_AUTHORIZATION=f"Bearer {box.inbound_token}",
+    )
     message = Ticket.objects.get().messages.get()
     alice = User.objects.create_user("alice", password="x")  # noqa: S106
     box.team.members.add(alice)

@@ -113,7 +113,7 @@ REPLIES = [
     (
         "yandex-ru",
         "Добрый день!\nДа, адрес верный.\n\n-- \nС уважением,\nИгорь\n\n"
-        "03.06.2024, 12:30, \"Rapport Support\" <support@rapport.test>:\n"
+        '03.06.2024, 12:30, "Rapport Support" <support@rapport.test>:\n'
         "> Уточните, пожалуйста, адрес доставки.\n",
         "Добрый день!\nДа, адрес верный.",
         "-- \nС уважением,\nИгорь",
@@ -149,8 +149,8 @@ REPLIES = [
     (
         "qq-zh",
         "好的，谢谢！已经收到退款了。\n\n\n------------------ 原始邮件 ------------------\n"
-        "发件人: \"Rapport Support\"<support@rapport.test>;\n"
-        "发送时间: 2024年6月3日(星期一) 中午12:30\n收件人: \"王小明\"<wangxm@qq.com>;\n"
+        '发件人: "Rapport Support"<support@rapport.test>;\n'
+        '发送时间: 2024年6月3日(星期一) 中午12:30\n收件人: "王小明"<wangxm@qq.com>;\n'
         "主题: Re: 订单问题\n\n您好，退款已处理。\n",
         "好的，谢谢！已经收到退款了。",
         "------------------ 原始邮件 ------------------",
@@ -158,7 +158,7 @@ REPLIES = [
     (
         "netease-163-zh",
         "已经收到新发票，谢谢！\n\n"
-        "在 2024-06-03 12:30:00，\"Rapport Support\" <support@rapport.test> 写道：\n"
+        '在 2024-06-03 12:30:00，"Rapport Support" <support@rapport.test> 写道：\n'
         ">您好，新的发票已经开具，请查收。\n",
         "已经收到新发票，谢谢！",
         "在 2024-06-03 12:30:00",
@@ -229,8 +229,9 @@ REPLIES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "reply", "quoted_start"),
-                         [pytest.param(*row[1:], id=row[0]) for row in REPLIES])
+@pytest.mark.parametrize(
+    ("body", "reply", "quoted_start"), [pytest.param(*row[1:], id=row[0]) for row in REPLIES]
+)
 def test_split_reply(body, reply, quoted_start):
     got_reply, quoted = split_reply(body)
     assert got_reply == reply
@@ -246,29 +247,44 @@ def test_nothing_is_lost_between_reply_and_quote(body):
 
 def test_crlf_line_ends_are_handled_like_lf():
     body = "Thanks!\r\n\r\nOn Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> wrote:\r\n> hi\r\n"
-    assert split_reply(body) == ("Thanks!", "On Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> "
-                                            "wrote:\n> hi")
+    assert split_reply(body) == (
+        "Thanks!",
+        "On Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> wrote:\n> hi",
+    )
 
 
 # --- never empties a message ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param("On Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> wrote:\n> only a quote\n",
-                 id="only-a-quote"),
-    pytest.param("> quoted\n> more quoted\n", id="only-quoted-lines"),
-    pytest.param("-- \nJohn Smith\nAcme Ltd.\n", id="only-a-signature"),
-    pytest.param("Sent from my iPhone\n", id="only-a-mobile-footer"),
-    pytest.param("发自我的iPhone", id="only-a-chinese-footer"),
-    pytest.param("---------- Forwarded message ---------\nFrom: Shop <noreply@shop.example>\n"
-                 "Date: Sun, Jun 2, 2024\nSubject: Delivery failed\nTo: liam@example.org\n\n"
-                 "We could not deliver your parcel.\n", id="a-bare-forward"),
-    pytest.param("-------- Пересылаемое сообщение --------\n03.06.2024, 12:30, \"Магазин\" "
-                 "<shop@example.ru>:\nВаш заказ отправлен.\n", id="a-bare-forward-ru"),
-    pytest.param("------------------ 原始邮件 ------------------\n发件人: 商店\n"
-                 "发送时间: 2024年6月3日\n收件人: 我\n主题: 发货\n\n已发货\n",
-                 id="a-bare-quote-zh"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "On Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> wrote:\n> only a quote\n",
+            id="only-a-quote",
+        ),
+        pytest.param("> quoted\n> more quoted\n", id="only-quoted-lines"),
+        pytest.param("-- \nJohn Smith\nAcme Ltd.\n", id="only-a-signature"),
+        pytest.param("Sent from my iPhone\n", id="only-a-mobile-footer"),
+        pytest.param("发自我的iPhone", id="only-a-chinese-footer"),
+        pytest.param(
+            "---------- Forwarded message ---------\nFrom: Shop <noreply@shop.example>\n"
+            "Date: Sun, Jun 2, 2024\nSubject: Delivery failed\nTo: liam@example.org\n\n"
+            "We could not deliver your parcel.\n",
+            id="a-bare-forward",
+        ),
+        pytest.param(
+            '-------- Пересылаемое сообщение --------\n03.06.2024, 12:30, "Магазин" '
+            "<shop@example.ru>:\nВаш заказ отправлен.\n",
+            id="a-bare-forward-ru",
+        ),
+        pytest.param(
+            "------------------ 原始邮件 ------------------\n发件人: 商店\n"
+            "发送时间: 2024年6月3日\n收件人: 我\n主题: 发货\n\n已发货\n",
+            id="a-bare-quote-zh",
+        ),
+    ],
+)
 def test_it_never_empties_a_message(body):
     reply, quoted = split_reply(body)
     assert reply == body.strip()
@@ -276,8 +292,10 @@ def test_it_never_empties_a_message(body):
 
 
 def test_a_reply_written_below_the_quote_is_kept_whole():
-    body = ("On Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> wrote:\n> Which size?\n\n"
-            "Size L, please.\n")
+    body = (
+        "On Mon, 3 Jun 2024 at 12:30, Ann <ann@example.com> wrote:\n> Which size?\n\n"
+        "Size L, please.\n"
+    )
     reply, _quoted = split_reply(body)
     assert "Size L, please." in reply
 
@@ -295,31 +313,54 @@ def test_empty_input(body):
 # --- ordinary text is not cut ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param("Я написал вам вчера, но ответа нет. Заказ 7781 так и не пришёл.\n"
-                 "Пожалуйста, проверьте.", id="ru-napisal-mid-sentence"),
-    pytest.param("Коллега написала, что курьер приедет 5 июня.\nЭто правда?",
-                 id="ru-napisala-mid-sentence"),
-    pytest.param("Менеджер пишет: «заказ 5521 отменён», а деньги не вернули.\nЧто делать?",
-                 id="ru-pishet-with-quote"),
-    pytest.param("My colleague wrote: the order is lost.\nCan you confirm?",
-                 id="en-wrote-mid-line"),
-    pytest.param("On Monday I wrote to you about order 4521 and nobody answered.\nPlease help.",
-                 id="en-on-monday-i-wrote-to-you"),
-    pytest.param("I wrote a review on 3 June, as my friend <ann@example.com> suggested.\n"
-                 "Where is it?", id="en-digits-and-address"),
-    pytest.param("我朋友写道这个产品很好，所以我买了两台。\n但是一台坏了。",
-                 id="zh-xiedao-mid-sentence"),
-    pytest.param("From: Moscow\nDelivery to Kazan takes how long?", id="en-from-line"),
-    pytest.param("От: склада до двери 3 дня, так написано на сайте.\nНо прошло 10.",
-                 id="ru-ot-line"),
-    pytest.param("Line one\n-- \n" + "\n".join(f"log line {i}" for i in range(20)),
-                 id="dash-dash-far-from-the-end"),
-    pytest.param("I have sent from my account two payments.\nOnly one arrived.",
-                 id="en-sent-from-my-mid-sentence"),
-    pytest.param("Total: 5 > 3 items\n> is not a quote when more text follows\nthe end",
-                 id="gt-not-trailing"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "Я написал вам вчера, но ответа нет. Заказ 7781 так и не пришёл.\n"
+            "Пожалуйста, проверьте.",
+            id="ru-napisal-mid-sentence",
+        ),
+        pytest.param(
+            "Коллега написала, что курьер приедет 5 июня.\nЭто правда?",
+            id="ru-napisala-mid-sentence",
+        ),
+        pytest.param(
+            "Менеджер пишет: «заказ 5521 отменён», а деньги не вернули.\nЧто делать?",
+            id="ru-pishet-with-quote",
+        ),
+        pytest.param(
+            "My colleague wrote: the order is lost.\nCan you confirm?", id="en-wrote-mid-line"
+        ),
+        pytest.param(
+            "On Monday I wrote to you about order 4521 and nobody answered.\nPlease help.",
+            id="en-on-monday-i-wrote-to-you",
+        ),
+        pytest.param(
+            "I wrote a review on 3 June, as my friend <ann@example.com> suggested.\nWhere is it?",
+            id="en-digits-and-address",
+        ),
+        pytest.param(
+            "我朋友写道这个产品很好，所以我买了两台。\n但是一台坏了。", id="zh-xiedao-mid-sentence"
+        ),
+        pytest.param("From: Moscow\nDelivery to Kazan takes how long?", id="en-from-line"),
+        pytest.param(
+            "От: склада до двери 3 дня, так написано на сайте.\nНо прошло 10.", id="ru-ot-line"
+        ),
+        pytest.param(
+            "Line one\n-- \n" + "\n".join(f"log line {i}" for i in range(20)),
+            id="dash-dash-far-from-the-end",
+        ),
+        pytest.param(
+            "I have sent from my account two payments.\nOnly one arrived.",
+            id="en-sent-from-my-mid-sentence",
+        ),
+        pytest.param(
+            "Total: 5 > 3 items\n> is not a quote when more text follows\nthe end",
+            id="gt-not-trailing",
+        ),
+    ],
+)
 def test_ordinary_text_is_not_cut(body):
     assert split_reply(body) == (body.strip(), "")
 
@@ -328,15 +369,19 @@ def test_ordinary_text_is_not_cut(body):
 
 
 def test_qq_mobile_original_separator():
-    body = ("好的\n\n------------------ Original ------------------\n"
-            "From: Rapport Support <support@rapport.test>\nDate: Mon,Jun 3,2024 12:30 PM\n"
-            "To: 王小明 <wangxm@qq.com>\nSubject: Re: 上门安装\n\n请问明天上午是否方便上门安装？\n")
+    body = (
+        "好的\n\n------------------ Original ------------------\n"
+        "From: Rapport Support <support@rapport.test>\nDate: Mon,Jun 3,2024 12:30 PM\n"
+        "To: 王小明 <wangxm@qq.com>\nSubject: Re: 上门安装\n\n请问明天上午是否方便上门安装？\n"
+    )
     assert split_reply(body)[0] == "好的"
 
 
 def test_gmail_ru_wrapped_attribution():
-    body = ("Спасибо!\n\nпн, 3 июн. 2024 г. в 12:30, Служба поддержки интернет-магазина <\n"
-            "support@rapport.test>:\n\n> Здравствуйте!\n")
+    body = (
+        "Спасибо!\n\nпн, 3 июн. 2024 г. в 12:30, Служба поддержки интернет-магазина <\n"
+        "support@rapport.test>:\n\n> Здравствуйте!\n"
+    )
     assert split_reply(body)[0] == "Спасибо!"
 
 

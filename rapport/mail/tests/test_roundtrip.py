@@ -19,8 +19,14 @@ from .conftest import append
 pytestmark = pytest.mark.django_db
 
 
-def mail(subject="Заказ не пришёл", body="Здравствуйте! Где мой заказ LH-1001?",
-         sender="Ирина <irina@example.ru>", to="help@shop.test", headers="", msgid=None):
+def mail(
+    subject="Заказ не пришёл",
+    body="Здравствуйте! Где мой заказ LH-1001?",
+    sender="Ирина <irina@example.ru>",
+    to="help@shop.test",
+    headers="",
+    msgid=None,
+):
     msgid = msgid or make_msgid(domain="example.ru")
     return (
         f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {msgid}\r\n"
@@ -36,8 +42,7 @@ def agent(team):
     return user
 
 
-def test_a_conversation_round_trips_through_real_servers(mailbox, dovecot, imap_user,
-                                                          smtp_sink):
+def test_a_conversation_round_trips_through_real_servers(mailbox, dovecot, imap_user, smtp_sink):
     raw, first_id = mail()
     append(dovecot, imap_user, raw)
     assert imap.poll(mailbox) == 1
@@ -75,9 +80,12 @@ def test_a_conversation_round_trips_through_real_servers(mailbox, dovecot, imap_
     assert sent.get_body(("html",)) is not None
 
     # The customer answers the reply: it lands on the same ticket.
-    answer, _ = mail(subject=f"Re: {sent['Subject']}", body="Спасибо!\r\n\r\n> old",
-                     headers=f"In-Reply-To: {sent['Message-ID']}\r\n"
-                             f"References: {first_id} {sent['Message-ID']}\r\n")
+    answer, _ = mail(
+        subject=f"Re: {sent['Subject']}",
+        body="Спасибо!\r\n\r\n> old",
+        headers=f"In-Reply-To: {sent['Message-ID']}\r\n"
+        f"References: {first_id} {sent['Message-ID']}\r\n",
+    )
     append(dovecot, imap_user, answer)
     assert imap.poll(mailbox) == 1
     assert Ticket.objects.count() == 1
@@ -99,8 +107,9 @@ def test_fetching_the_mailbox_again_creates_nothing(mailbox, dovecot, imap_user)
     assert Ticket.objects.count() == 3
 
 
-def test_fetched_mail_is_marked_read_only_after_it_is_stored(mailbox, dovecot, imap_user,
-                                                              monkeypatch):
+def test_fetched_mail_is_marked_read_only_after_it_is_stored(
+    mailbox, dovecot, imap_user, monkeypatch
+):
     append(dovecot, imap_user, mail()[0])
     from rapport.mail import imap as imap_module
 
@@ -188,7 +197,8 @@ def test_a_send_interrupted_by_a_crash_is_never_sent_twice_automatically(mailbox
     reply = do_reply(Ticket.objects.get(), author=agent(mailbox.team), body_text="Answer")
     # A worker claimed it and died before recording the outcome.
     Delivery.objects.filter(message=reply).update(
-        state=DeliveryState.SENDING, started_at=timezone.now() - timedelta(hours=1))
+        state=DeliveryState.SENDING, started_at=timezone.now() - timedelta(hours=1)
+    )
     assert flush_due() == 0
     delivery = Delivery.objects.get(message=reply)
     assert delivery.state == DeliveryState.FAILED
@@ -203,14 +213,18 @@ def test_a_cc_participant_replying_joins_the_ticket(mailbox, smtp_sink):
     receive_mail(raw, mailbox, source="test")
     ticket = Ticket.objects.get()
     assert [p.customer.identities.get().value for p in Participant.objects.all()] == [
-        "boss@example.ru"]
+        "boss@example.ru"
+    ]
     reply = do_reply(ticket, author=agent(mailbox.team), body_text="Answer")
     flush_due()
     sent = smtp_sink.parsed(-1)
     assert sent["Cc"] == "boss@example.ru"
-    boss_reply, _ = mail(sender="Boss <boss@example.ru>", subject="Re: Заказ не пришёл",
-                         body="Please hurry.",
-                         headers=f"In-Reply-To: {Message.objects.get(pk=reply.pk).external_id}\r\n")
+    boss_reply, _ = mail(
+        sender="Boss <boss@example.ru>",
+        subject="Re: Заказ не пришёл",
+        body="Please hurry.",
+        headers=f"In-Reply-To: {Message.objects.get(pk=reply.pk).external_id}\r\n",
+    )
     receive_mail(boss_reply, mailbox, source="test")
     assert Ticket.objects.count() == 1
     assert ticket.messages.filter(customer__identities__value="boss@example.ru").exists()
@@ -219,12 +233,20 @@ def test_a_cc_participant_replying_joins_the_ticket(mailbox, smtp_sink):
 def test_replies_to_a_newsletter_from_many_people_stay_separate(mailbox):
     from rapport.mail.transport import receive_mail
 
-    newsletter, news_id = mail(sender="news@shop.test", subject="Our November offers",
-                               to="subscribers@shop.test", body="Big sale!")
+    newsletter, news_id = mail(
+        sender="news@shop.test",
+        subject="Our November offers",
+        to="subscribers@shop.test",
+        body="Big sale!",
+    )
     receive_mail(newsletter, mailbox, source="test")
     for n in range(3):
-        answer, _ = mail(sender=f"reader{n}@example.com", subject="Re: Our November offers",
-                         body=f"Question {n}", headers=f"In-Reply-To: {news_id}\r\n")
+        answer, _ = mail(
+            sender=f"reader{n}@example.com",
+            subject="Re: Our November offers",
+            body=f"Question {n}",
+            headers=f"In-Reply-To: {news_id}\r\n",
+        )
         receive_mail(answer, mailbox, source="test")
     assert Ticket.objects.count() == 4
     assert Ticket.objects.filter(customer__identities__value="reader1@example.com").count() == 1
@@ -236,8 +258,11 @@ def test_an_outlook_reply_with_a_rewritten_in_reply_to_threads_by_the_token(mail
     raw, _ = mail()
     receive_mail(raw, mailbox, source="test")
     ticket = Ticket.objects.get()
-    answer, _ = mail(subject=f"RE: Заказ не пришёл [Ticket#{ticket.pk}]", body="Ответ",
-                     headers="In-Reply-To: <garbled-by-outlook@exchange.local>\r\n")
+    answer, _ = mail(
+        subject=f"RE: Заказ не пришёл [Ticket#{ticket.pk}]",
+        body="Ответ",
+        headers="In-Reply-To: <garbled-by-outlook@exchange.local>\r\n",
+    )
     receive_mail(answer, mailbox, source="test")
     assert Ticket.objects.count() == 1
     assert ticket.messages.count() == 3  # question, acknowledgement, answer
@@ -248,8 +273,9 @@ def test_a_reply_without_references_threads_by_subject_when_recent(mailbox):
 
     receive_mail(mail()[0], mailbox, source="test")
     for prefix in ("Ответ: ", "回复: ", "Re: Re: "):
-        receive_mail(mail(subject=f"{prefix}Заказ не пришёл", body=prefix)[0], mailbox,
-                     source="test")
+        receive_mail(
+            mail(subject=f"{prefix}Заказ не пришёл", body=prefix)[0], mailbox, source="test"
+        )
     assert Ticket.objects.count() == 1
     other = mail(subject="Другой вопрос", body="x")[0]
     receive_mail(other, mailbox, source="test")
@@ -263,14 +289,21 @@ def test_auto_replies_get_no_acknowledgement_and_change_no_status(mailbox):
     receive_mail(mail()[0], mailbox, source="test")
     ticket = Ticket.objects.get()
     do_change_status(ticket, "pending", actor=None)
-    ooo, _ = mail(subject=f"Автоматический ответ: Re: Заказ [Ticket#{ticket.pk}]",
-                  body="Я в отпуске", headers="Auto-Submitted: auto-replied\r\n")
+    ooo, _ = mail(
+        subject=f"Автоматический ответ: Re: Заказ [Ticket#{ticket.pk}]",
+        body="Я в отпуске",
+        headers="Auto-Submitted: auto-replied\r\n",
+    )
     receive_mail(ooo, mailbox, source="test")
     ticket.refresh_from_db()
     assert ticket.status == "pending"
     assert ticket.messages.filter(auto="auto-reply").count() == 1
-    new_ooo, _ = mail(sender="robot@example.com", subject="Out of office", body="Away",
-                      headers="Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n")
+    new_ooo, _ = mail(
+        sender="robot@example.com",
+        subject="Out of office",
+        body="Away",
+        headers="Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n",
+    )
     receive_mail(new_ooo, mailbox, source="test")
     acks = Message.objects.filter(auto="ack")
     assert acks.count() == 1  # only the customer's real first message was acknowledged
@@ -321,13 +354,13 @@ def test_an_unparseable_message_is_quarantined_and_retried_after_a_fix(mailbox):
     from rapport.intake.actions import do_retry
     from rapport.mail.transport import receive_mail
 
-    receipt = receive_mail(b"Subject: no sender\r\n\r\nwho wrote this?\r\n", mailbox,
-                           source="test")
+    receipt = receive_mail(b"Subject: no sender\r\n\r\nwho wrote this?\r\n", mailbox, source="test")
     assert receipt.raw.state == RawState.QUARANTINED
     assert "no sender" in receipt.raw.error
     assert bytes(receipt.raw.raw).startswith(b"Subject: no sender")
     InboundRaw.objects.filter(pk=receipt.raw.pk).update(
-        raw=b"From: found@example.com\r\nSubject: no sender\r\n\r\nwho wrote this?\r\n")
+        raw=b"From: found@example.com\r\nSubject: no sender\r\n\r\nwho wrote this?\r\n"
+    )
     assert do_retry(receipt.raw.pk).state == RawState.PROCESSED
     assert Ticket.objects.get().customer.identities.get().value == "found@example.com"
 
@@ -344,8 +377,9 @@ def test_a_reply_with_attachments_goes_out_with_them(mailbox, smtp_sink):
     client = Client()
     client.force_login(agent(mailbox.team))
     upload = SimpleUploadedFile("счёт.pdf", b"%PDF-1.4 invoice", content_type="application/pdf")
-    response = client.post(f"/tickets/{ticket.pk}/reply/",
-                           {"body": "Счёт во вложении.", "attachments": [upload]})
+    response = client.post(
+        f"/tickets/{ticket.pk}/reply/", {"body": "Счёт во вложении.", "attachments": [upload]}
+    )
     assert response.status_code == 302
     reply = ticket.messages.get(direction="out", auto="")
     assert reply.attachments.get().filename == "счёт.pdf"
@@ -354,7 +388,6 @@ def test_a_reply_with_attachments_goes_out_with_them(mailbox, smtp_sink):
     attached = list(sent.iter_attachments())
     assert [a.get_filename() for a in attached] == ["счёт.pdf"]
     assert attached[0].get_content() == b"%PDF-1.4 invoice"
-
 
 
 def test_the_worker_waits_with_imap_idle(mailbox):

@@ -20,17 +20,28 @@ def _label(choices, value) -> str:
 
 COACH_LABELS = {
     # mood
-    "positive": _("positive"), "neutral": _("neutral"), "negative": _("negative"),
+    "positive": _("positive"),
+    "neutral": _("neutral"),
+    "negative": _("negative"),
     "angry": _("angry"),
     # customer signals
-    "insult": _("insult"), "legal_threat": _("legal threat"),
-    "physical_threat": _("physical threat"), "supervisor_request": _("asks for a manager"),
-    "urgent": _("urgent"), "vague_time": _("vague time"),
+    "insult": _("insult"),
+    "legal_threat": _("legal threat"),
+    "physical_threat": _("physical threat"),
+    "supervisor_request": _("asks for a manager"),
+    "urgent": _("urgent"),
+    "vague_time": _("vague time"),
     # reply labels
-    "greeting": _("greeting"), "politeness": _("politeness"), "empathy": _("empathy"),
-    "next_steps": _("next steps"), "satisfaction_check": _("asks if it suits"),
-    "jargon": _("jargon"), "deflection": _("deflection"), "denial": _("denial"),
-    "rudeness": _("rudeness"), "dont_know": _("\"I don't know\""),
+    "greeting": _("greeting"),
+    "politeness": _("politeness"),
+    "empathy": _("empathy"),
+    "next_steps": _("next steps"),
+    "satisfaction_check": _("asks if it suits"),
+    "jargon": _("jargon"),
+    "deflection": _("deflection"),
+    "denial": _("denial"),
+    "rudeness": _("rudeness"),
+    "dont_know": _('"I don\'t know"'),
 }
 
 

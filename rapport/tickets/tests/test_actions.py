@@ -25,8 +25,9 @@ class LifecycleTest(BaseTestCase):
         self.assertEqual(ticket.assignee, self.alice)
 
     def test_a_reply_can_set_the_status_after_sending(self):
-        actions.check_reply(self.carol_ticket, author=self.alice, body_text="Done.",
-                            status_after=Status.SOLVED)
+        actions.check_reply(
+            self.carol_ticket, author=self.alice, body_text="Done.", status_after=Status.SOLVED
+        )
         ticket = Ticket.objects.get(pk=self.carol_ticket.pk)
         self.assertEqual(ticket.status, Status.SOLVED)
         self.assertIsNotNone(ticket.solved_at)
@@ -55,42 +56,51 @@ class LifecycleTest(BaseTestCase):
         actions.do_set_tags(self.carol_ticket, ["Delivery", "вопрос"], actor=self.alice)
         actions.do_set_summary(self.carol_ticket, "Waiting for the courier", actor=self.alice)
         events = {e.kind: e for e in Event.objects.filter(ticket=self.carol_ticket)}
-        self.assertEqual((events[EventKind.STATUS].before, events[EventKind.STATUS].after),
-                         ("new", "pending"))
+        self.assertEqual(
+            (events[EventKind.STATUS].before, events[EventKind.STATUS].after), ("new", "pending")
+        )
         self.assertEqual(events[EventKind.STATUS].actor, self.alice)
-        self.assertEqual((events[EventKind.PRIORITY].before, events[EventKind.PRIORITY].after),
-                         (2, 4))
+        self.assertEqual(
+            (events[EventKind.PRIORITY].before, events[EventKind.PRIORITY].after), (2, 4)
+        )
         self.assertEqual(events[EventKind.TAGS].after, ["delivery", "вопрос"])
         self.assertEqual(events[EventKind.SUMMARY].after, "Waiting for the courier")
 
     def test_a_note_is_internal_and_logged(self):
         note = actions.check_add_note(self.carol_ticket, author=self.bob, body="Called courier")
         self.assertEqual(note.author, self.bob)
-        self.assertTrue(Event.objects.filter(kind=EventKind.NOTE_ADDED, after={"note": note.pk})
-                        .exists())
+        self.assertTrue(
+            Event.objects.filter(kind=EventKind.NOTE_ADDED, after={"note": note.pk}).exists()
+        )
 
 
 class AssignTest(BaseTestCase):
     def test_reassignment_keeps_the_history(self):
         actions.check_assign(self.carol_ticket, team=None, assignee=self.alice, actor=self.alice)
         actions.check_assign(self.carol_ticket, team=None, assignee=self.bob, actor=self.alice)
-        changes = list(Event.objects.filter(ticket=self.carol_ticket, kind=EventKind.ASSIGNEE)
-                       .values_list("before", "after"))
+        changes = list(
+            Event.objects.filter(ticket=self.carol_ticket, kind=EventKind.ASSIGNEE).values_list(
+                "before", "after"
+            )
+        )
         self.assertEqual(changes, [(None, "Alice"), ("Alice", "Bob")])
 
     def test_an_agent_outside_the_team_cannot_be_assigned(self):
         with self.assertRaises(ValidationError):
-            actions.check_assign(self.carol_ticket, team=None, assignee=self.charlie,
-                                 actor=self.alice)
+            actions.check_assign(
+                self.carol_ticket, team=None, assignee=self.charlie, actor=self.alice
+            )
 
     def test_an_agent_cannot_move_a_ticket_to_a_team_of_which_they_are_not_a_member(self):
         with self.assertRaises(PermissionDenied):
-            actions.check_assign(self.carol_ticket, team=self.billing, assignee=None,
-                                 actor=self.alice)
+            actions.check_assign(
+                self.carol_ticket, team=self.billing, assignee=None, actor=self.alice
+            )
 
     def test_a_supervisor_moves_tickets_between_teams(self):
-        actions.check_assign(self.carol_ticket, team=self.billing, assignee=self.charlie,
-                             actor=self.sam)
+        actions.check_assign(
+            self.carol_ticket, team=self.billing, assignee=self.charlie, actor=self.sam
+        )
         ticket = Ticket.objects.get(pk=self.carol_ticket.pk)
         self.assertEqual((ticket.team, ticket.assignee), (self.billing, self.charlie))
 
@@ -105,8 +115,9 @@ class MergeSplitTest(BaseTestCase):
         self.assertEqual(other.merged_into, self.carol_ticket)
         self.assertEqual(self.carol_ticket.messages.count(), 2)
         self.assertEqual(self.carol_ticket.notes.count(), 1)
-        self.assertTrue(Event.objects.filter(ticket=self.carol_ticket, kind=EventKind.MERGED)
-                        .exists())
+        self.assertTrue(
+            Event.objects.filter(ticket=self.carol_ticket, kind=EventKind.MERGED).exists()
+        )
 
     def test_a_reply_to_a_merged_ticket_threads_onto_the_one_it_was_merged_into(self):
         other_message = receive(external_id="<dup@x>", subject="Order still missing")
@@ -120,8 +131,11 @@ class MergeSplitTest(BaseTestCase):
             actions.check_merge_tickets(other, self.carol_ticket, actor=self.alice)
 
     def test_splitting_a_message_opens_a_ticket_for_the_other_problem(self):
-        second = receive(external_id="<2@x>", in_reply_to=["<carol-1@example.com>"],
-                         body_text="Also, my invoice is wrong.")
+        second = receive(
+            external_id="<2@x>",
+            in_reply_to=["<carol-1@example.com>"],
+            body_text="Also, my invoice is wrong.",
+        )
         new = actions.check_split_message(second, actor=self.alice, subject="Wrong invoice")
         self.assertEqual(new.subject, "Wrong invoice")
         self.assertEqual(new.customer, self.carol)
@@ -149,6 +163,9 @@ class MergeReopenTest(BaseTestCase):
         from datetime import timedelta
 
         before = Ticket.objects.get(pk=self.carol_ticket.pk).updated_at
-        receive(external_id="<old@x>", in_reply_to=["<carol-1@example.com>"],
-                received_at=before - timedelta(days=2))
+        receive(
+            external_id="<old@x>",
+            in_reply_to=["<carol-1@example.com>"],
+            received_at=before - timedelta(days=2),
+        )
         self.assertEqual(Ticket.objects.get(pk=self.carol_ticket.pk).updated_at, before)

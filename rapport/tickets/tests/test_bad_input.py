@@ -22,23 +22,34 @@ class BadInputTest(BaseTestCase):
         self.assertRedirects(response, reverse("ticket", args=[self.carol_ticket.pk]))
 
     def test_malformed_filters_fall_back_to_the_default_view(self):
-        for params in ({"priority": "abc"}, {"team": HUGE}, {"status": "nope"},
-                       {"sort": "; drop table"}, {"view": "x" * 5000}, {"tag": "т" * 500},
-                       {"after": "eyJ4Ijo"}, {"after": "WyJub3QiLCJpbnQiXQ"}):
+        for params in (
+            {"priority": "abc"},
+            {"team": HUGE},
+            {"status": "nope"},
+            {"sort": "; drop table"},
+            {"view": "x" * 5000},
+            {"tag": "т" * 500},
+            {"after": "eyJ4Ijo"},
+            {"after": "WyJub3QiLCJpbnQiXQ"},
+        ):
             response = self.client.get(reverse("inbox"), params)
             self.assertEqual(response.status_code, 200, params)
 
     def test_a_merge_target_that_is_not_a_number_is_a_form_error(self):
-        response = self.client.post(reverse("ticket-merge", args=[self.carol_ticket.pk]),
-                                    {"target": "abc"})
+        response = self.client.post(
+            reverse("ticket-merge", args=[self.carol_ticket.pk]), {"target": "abc"}
+        )
         self.assertEqual(response.status_code, 400)
-        response = self.client.post(reverse("ticket-merge", args=[self.carol_ticket.pk]),
-                                    {"target": HUGE})
+        response = self.client.post(
+            reverse("ticket-merge", args=[self.carol_ticket.pk]), {"target": HUGE}
+        )
         self.assertEqual(response.status_code, 400)
 
     def test_an_unknown_team_in_the_properties_form_is_a_form_error(self):
-        response = self.client.post(reverse("ticket-update", args=[self.carol_ticket.pk]), {
-            "status": "open", "priority": "9", "team": HUGE, "assignee": "x"})
+        response = self.client.post(
+            reverse("ticket-update", args=[self.carol_ticket.pk]),
+            {"status": "open", "priority": "9", "team": HUGE, "assignee": "x"},
+        )
         self.assertEqual(response.status_code, 400)
 
     def test_customer_search_with_odd_characters(self):

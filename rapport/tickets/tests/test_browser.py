@@ -25,9 +25,15 @@ def browser():
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -36,8 +42,12 @@ def browser():
 def test_an_agent_logs_in_opens_a_ticket_and_replies(live_server, browser):
     support = Team.objects.create(name="Support", is_default=True)
     make_agent("alice", teams=[support], first_name="Alice")
-    ticket = receive(external_id="<b1@x>", subject="Заказ не пришёл", sender_name="Carol",
-                     body_text="Где мой заказ? 我的订单在哪里？").ticket
+    ticket = receive(
+        external_id="<b1@x>",
+        subject="Заказ не пришёл",
+        sender_name="Carol",
+        body_text="Где мой заказ? 我的订单在哪里？",
+    ).ticket
 
     page = browser.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -63,8 +73,12 @@ def test_the_coach_advises_while_the_agent_types(live_server, browser):
 
     support = Team.objects.create(name="Support", is_default=True)
     make_agent("alice", teams=[support], first_name="Alice")
-    message = receive(external_id="<b2@x>", subject="Где заказ?", sender_name="Ирина",
-                      body_text="Сколько можно ждать?! Позовите руководителя. Где мой заказ?")
+    message = receive(
+        external_id="<b2@x>",
+        subject="Где заказ?",
+        sender_name="Ирина",
+        body_text="Сколько можно ждать?! Позовите руководителя. Где мой заказ?",
+    )
     analyse(message)
 
     page = browser.new_page()

@@ -14,11 +14,16 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 class CoachingTest(BaseTestCase):
     def angry_message(self):
-        return do_receive(InboundMessage(
-            channel="email", sender="carol@example.com", external_id="<angry@x>",
-            in_reply_to=["<carol-1@example.com>"],
-            body_text="Сколько можно ждать?! Позовите руководителя, иначе подам в суд. "
-                      "Когда привезут заказ?")).raw.message
+        return do_receive(
+            InboundMessage(
+                channel="email",
+                sender="carol@example.com",
+                external_id="<angry@x>",
+                in_reply_to=["<carol-1@example.com>"],
+                body_text="Сколько можно ждать?! Позовите руководителя, иначе подам в суд. "
+                "Когда привезут заказ?",
+            )
+        ).raw.message
 
     @override_settings(TASKS=IMMEDIATE)
     def test_every_customer_message_is_analysed_after_it_is_stored(self):
@@ -44,15 +49,17 @@ class CoachingTest(BaseTestCase):
     def test_the_reply_box_gets_live_findings(self):
         analyse(self.angry_message())
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-coach", args=[self.carol_ticket.pk]),
-                                    {"body": "Заказ отправлен."})
+        response = self.client.post(
+            reverse("ticket-coach", args=[self.carol_ticket.pk]), {"body": "Заказ отправлен."}
+        )
         self.assertEqual(response.status_code, 200)
         checks = {f["check"] for f in response.context["report"]["findings"]}
         self.assertTrue({"greeting", "empathy"} <= checks, checks)
         self.assertContains(response, "coach-insert")  # a one-click fix is offered
         self.assertContains(response, "CQ3")
-        empty = self.client.post(reverse("ticket-coach", args=[self.carol_ticket.pk]),
-                                 {"body": "  "})
+        empty = self.client.post(
+            reverse("ticket-coach", args=[self.carol_ticket.pk]), {"body": "  "}
+        )
         self.assertIsNone(empty.context["report"])
 
     def test_a_good_reply_scores_higher_than_a_curt_one(self):
@@ -60,10 +67,16 @@ class CoachingTest(BaseTestCase):
         self.login(self.alice)
         url = reverse("ticket-coach", args=[self.carol_ticket.pk])
         curt = self.client.post(url, {"body": "Не знаю."}).context["report"]
-        good = self.client.post(url, {"body": (
-            "Здравствуйте, Carol! Понимаю, как неприятно так долго ждать, и очень сожалею. "
-            "Ваш заказ привезут завтра до 18:00, я лично прослежу за доставкой и напишу вам "
-            "утром. Руководитель отдела в курсе. Такое решение вам подходит?")}).context["report"]
+        good = self.client.post(
+            url,
+            {
+                "body": (
+                    "Здравствуйте, Carol! Понимаю, как неприятно так долго ждать, и очень сожалею. "
+                    "Ваш заказ привезут завтра до 18:00, я лично прослежу за доставкой "
+                    "и напишу вам утром. Руководитель отдела в курсе. Такое решение вам подходит?"
+                )
+            },
+        ).context["report"]
         self.assertGreater(good["score"], curt["score"])
         self.assertIn("dont_know", curt["violations"])
         self.assertIn("satisfaction_check", good["present"])
@@ -77,8 +90,9 @@ class CoachingTest(BaseTestCase):
 
     def test_an_outsider_gets_no_coaching_on_someone_elses_ticket(self):
         self.login(self.charlie)
-        response = self.client.post(reverse("ticket-coach", args=[self.carol_ticket.pk]),
-                                    {"body": "hi"})
+        response = self.client.post(
+            reverse("ticket-coach", args=[self.carol_ticket.pk]), {"body": "hi"}
+        )
         self.assertEqual(response.status_code, 404)
 
 
@@ -86,26 +100,36 @@ class CoachRulesTest(BaseTestCase):
     def post_rules(self, **changes):
         from rapport.coach import CHECKS
 
-        data = {"jargon": "", "allowed_abbreviations": "", "forbidden_phrases": "",
-                "required_phrases": ""}
+        data = {
+            "jargon": "",
+            "allowed_abbreviations": "",
+            "forbidden_phrases": "",
+            "required_phrases": "",
+        }
         for name, (_principle, weight, severity) in CHECKS.items():
-            data.update({f"{name}__enabled": "on", f"{name}__weight": weight,
-                         f"{name}__severity": severity})
+            data.update(
+                {f"{name}__enabled": "on", f"{name}__weight": weight, f"{name}__severity": severity}
+            )
         data.update(changes)
-        return self.client.post(reverse("coach-rules"), {k: v for k, v in data.items()
-                                                         if v is not None})
+        return self.client.post(
+            reverse("coach-rules"), {k: v for k, v in data.items() if v is not None}
+        )
 
     def test_a_supervisor_switches_a_check_off_and_adds_a_forbidden_phrase(self):
         self.login(self.sam)
-        response = self.post_rules(**{
-            "greeting__enabled": None,
-            "forbidden_phrases": "ничем не могу помочь | Давайте я узнаю, кто может помочь",
-            "jargon": "бэклог"})
+        response = self.post_rules(
+            **{
+                "greeting__enabled": None,
+                "forbidden_phrases": "ничем не могу помочь | Давайте я узнаю, кто может помочь",
+                "jargon": "бэклог",
+            }
+        )
         self.assertEqual(response.status_code, 302)
         self.login(self.alice)
         url = reverse("ticket-coach", args=[self.carol_ticket.pk])
-        report = self.client.post(url, {"body": "Ничем не могу помочь, это в бэклоге."}) \
-            .context["report"]
+        report = self.client.post(url, {"body": "Ничем не могу помочь, это в бэклоге."}).context[
+            "report"
+        ]
         checks = {f["check"] for f in report["findings"]}
         self.assertNotIn("greeting", checks)
         self.assertIn("forbidden_phrases", checks)

@@ -44,8 +44,12 @@ class InboxTest(BaseTestCase):
         actions.do_set_tags(chat.ticket, ["vip"], actor=self.alice)
         actions.do_set_priority(chat.ticket, 4, actor=self.alice)
         self.login(self.alice)
-        for params in ({"channel": "webchat"}, {"tag": "vip"}, {"priority": "4"},
-                       {"status": "new", "channel": "webchat"}):
+        for params in (
+            {"channel": "webchat"},
+            {"tag": "vip"},
+            {"priority": "4"},
+            {"status": "new", "channel": "webchat"},
+        ):
             response = self.client.get(reverse("inbox"), params)
             self.assertContains(response, "Чат вопрос", msg_prefix=str(params))
             self.assertNotContains(response, "Where is my order?", msg_prefix=str(params))
@@ -54,8 +58,9 @@ class InboxTest(BaseTestCase):
         actions.do_change_status(self.carol_ticket, Status.SOLVED, actor=self.alice)
         self.login(self.alice)
         self.assertNotContains(self.client.get(reverse("inbox")), "Where is my order?")
-        self.assertContains(self.client.get(reverse("inbox"), {"status": "solved"}),
-                            "Where is my order?")
+        self.assertContains(
+            self.client.get(reverse("inbox"), {"status": "solved"}), "Where is my order?"
+        )
 
     def test_keyset_pages_cover_every_ticket_once(self):
         for i in range(60):
@@ -101,8 +106,7 @@ class InboxTest(BaseTestCase):
         with CaptureQueriesContext(connection) as few:
             self.client.get(reverse("inbox"))
         for i in range(30):
-            message = receive(sender=f"c{i}@example.com", external_id=f"<q{i}@x>",
-                              subject=f"Q {i}")
+            message = receive(sender=f"c{i}@example.com", external_id=f"<q{i}@x>", subject=f"Q {i}")
             actions.do_assign(message.ticket, team=None, assignee=self.bob, actor=self.bob)
             do_flag_customer(message.customer, kind="vip", reason="x", actor=self.bob)
         with CaptureQueriesContext(connection) as many:
@@ -151,16 +155,21 @@ class TicketPageTest(BaseTestCase):
 
     def test_replying_puts_the_reply_in_the_timeline(self):
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-reply", args=[self.carol_ticket.pk]),
-                                    {"body": "您好，我们正在处理。", "status_after": "pending"},
-                                    follow=True)
+        response = self.client.post(
+            reverse("ticket-reply", args=[self.carol_ticket.pk]),
+            {"body": "您好，我们正在处理。", "status_after": "pending"},
+            follow=True,
+        )
         self.assertContains(response, "您好，我们正在处理。")
         ticket = Ticket.objects.get(pk=self.carol_ticket.pk)
         self.assertEqual(ticket.status, Status.PENDING)
 
     def test_customer_text_is_escaped(self):
-        receive(external_id="<x@x>", in_reply_to=["<carol-1@example.com>"],
-                body_text="<script>alert('x')</script>")
+        receive(
+            external_id="<x@x>",
+            in_reply_to=["<carol-1@example.com>"],
+            body_text="<script>alert('x')</script>",
+        )
         self.login(self.alice)
         response = self.client.get(reverse("ticket", args=[self.carol_ticket.pk]))
         self.assertNotContains(response, "<script>alert")
@@ -168,23 +177,32 @@ class TicketPageTest(BaseTestCase):
 
     def test_an_oversized_reply_is_a_form_error_not_a_crash(self):
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-reply", args=[self.carol_ticket.pk]),
-                                    {"body": "x" * 60_000})
+        response = self.client.post(
+            reverse("ticket-reply", args=[self.carol_ticket.pk]), {"body": "x" * 60_000}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(Message.objects.filter(direction="out").count(), 0)
 
     def test_an_empty_reply_is_a_form_error(self):
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-reply", args=[self.carol_ticket.pk]),
-                                    {"body": ""})
+        response = self.client.post(
+            reverse("ticket-reply", args=[self.carol_ticket.pk]), {"body": ""}
+        )
         self.assertEqual(response.status_code, 400)
 
     def test_updating_properties_goes_through_the_actions(self):
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-update", args=[self.carol_ticket.pk]), {
-            "status": "open", "priority": "3", "team": self.support.pk,
-            "assignee": self.bob.pk, "tags": "доставка, urgent", "summary": "Waiting on courier",
-        })
+        response = self.client.post(
+            reverse("ticket-update", args=[self.carol_ticket.pk]),
+            {
+                "status": "open",
+                "priority": "3",
+                "team": self.support.pk,
+                "assignee": self.bob.pk,
+                "tags": "доставка, urgent",
+                "summary": "Waiting on courier",
+            },
+        )
         self.assertEqual(response.status_code, 302)
         ticket = Ticket.objects.get(pk=self.carol_ticket.pk)
         self.assertEqual((ticket.status, ticket.priority, ticket.assignee), ("open", 3, self.bob))
@@ -194,22 +212,32 @@ class TicketPageTest(BaseTestCase):
     def test_an_impossible_status_change_is_a_form_error(self):
         actions.do_change_status(self.carol_ticket, Status.SOLVED, actor=self.alice)
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-update", args=[self.carol_ticket.pk]), {
-            "status": "pending", "priority": "2", "team": self.support.pk, "assignee": "",
-            "tags": "", "summary": ""})
+        response = self.client.post(
+            reverse("ticket-update", args=[self.carol_ticket.pk]),
+            {
+                "status": "pending",
+                "priority": "2",
+                "team": self.support.pk,
+                "assignee": "",
+                "tags": "",
+                "summary": "",
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(Ticket.objects.get(pk=self.carol_ticket.pk).status, Status.SOLVED)
 
     def test_merge_and_split_from_the_page(self):
         other = receive(external_id="<o@x>", subject="Second problem").ticket
         self.login(self.alice)
-        response = self.client.post(reverse("ticket-merge", args=[other.pk]),
-                                    {"target": self.carol_ticket.pk})
+        response = self.client.post(
+            reverse("ticket-merge", args=[other.pk]), {"target": self.carol_ticket.pk}
+        )
         self.assertRedirects(response, reverse("ticket", args=[self.carol_ticket.pk]))
         moved = Message.objects.get(external_id="<o@x>")
         self.assertEqual(moved.ticket, self.carol_ticket)
-        response = self.client.post(reverse("message-split", args=[moved.pk]),
-                                    {"subject": "Back on its own"})
+        response = self.client.post(
+            reverse("message-split", args=[moved.pk]), {"subject": "Back on its own"}
+        )
         moved.refresh_from_db()
         self.assertRedirects(response, reverse("ticket", args=[moved.ticket_id]))
         self.assertEqual(moved.ticket.subject, "Back on its own")
@@ -250,8 +278,11 @@ class PermissionTest(BaseTestCase):
             ("post", reverse("ticket-presence", args=[pk]), {}),
             ("post", reverse("message-split", args=[message.pk]), {}),
             ("get", reverse("customer", args=[self.carol.pk]), {}),
-            ("post", reverse("customer-flag", args=[self.carol.pk]),
-             {"kind": "vip", "reason": "x"}),
+            (
+                "post",
+                reverse("customer-flag", args=[self.carol.pk]),
+                {"kind": "vip", "reason": "x"},
+            ),
             ("post", reverse("customer-edit", args=[self.carol.pk]), {"name": "x"}),
         ]:
             response = getattr(self.client, method)(url, data)
@@ -260,8 +291,9 @@ class PermissionTest(BaseTestCase):
 
     def test_a_supervisor_sees_every_team(self):
         self.login(self.sam)
-        self.assertEqual(self.client.get(reverse("ticket", args=[self.carol_ticket.pk]))
-                         .status_code, 200)
+        self.assertEqual(
+            self.client.get(reverse("ticket", args=[self.carol_ticket.pk])).status_code, 200
+        )
 
     def test_anonymous_visitors_are_sent_to_log_in(self):
         response = self.client.get(reverse("ticket", args=[self.carol_ticket.pk]))
@@ -271,16 +303,18 @@ class PermissionTest(BaseTestCase):
     def test_posts_without_a_csrf_token_are_refused(self):
         client = Client(enforce_csrf_checks=True)
         client.force_login(self.alice)
-        response = client.post(reverse("ticket-reply", args=[self.carol_ticket.pk]),
-                               {"body": "hi"})
+        response = client.post(reverse("ticket-reply", args=[self.carol_ticket.pk]), {"body": "hi"})
         self.assertEqual(response.status_code, 403)
         self.assertEqual(Message.objects.count(), 1)
 
 
 class OriginalLinkTest(BaseTestCase):
     def test_only_messages_with_a_stored_original_link_to_it(self):
-        with_raw = receive(external_id="<r@x>", raw=b"From: carol@example.com\r\n\r\nHi",
-                           in_reply_to=["<carol-1@example.com>"])
+        with_raw = receive(
+            external_id="<r@x>",
+            raw=b"From: carol@example.com\r\n\r\nHi",
+            in_reply_to=["<carol-1@example.com>"],
+        )
         self.login(self.alice)
         page = self.client.get(reverse("ticket", args=[self.carol_ticket.pk]))
         self.assertContains(page, f"/messages/{with_raw.pk}/original/")

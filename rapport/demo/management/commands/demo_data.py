@@ -33,25 +33,32 @@ class Command(BaseCommand):
             return
         usernames = [spec["username"] for spec in AGENTS]
         clashes = sorted(
-            [*User.objects.filter(username__in=usernames).values_list("username", flat=True),
-             *Team.objects.filter(name__in=[name for _, name, _ in TEAMS])
-             .values_list("name", flat=True)]
+            [
+                *User.objects.filter(username__in=usernames).values_list("username", flat=True),
+                *Team.objects.filter(name__in=[name for _, name, _ in TEAMS]).values_list(
+                    "name", flat=True
+                ),
+            ]
         )
         if clashes or Team.objects.filter(is_default=True).exists():
-            self.stdout.write(self.style.WARNING(
-                "No demo data created: the desk has no tickets, but already has its own "
-                f"agents or teams ({', '.join(clashes) or 'a default team'})."
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    "No demo data created: the desk has no tickets, but already has its own "
+                    f"agents or teams ({', '.join(clashes) or 'a default team'})."
+                )
+            )
             return
         started = time.monotonic()
         with transaction.atomic():
             counts = DemoBuilder().build()
         seconds = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data created in {seconds:.1f} s: {counts['teams']} teams, "
-            f"{counts['agents']} agents, {counts['customers']} customers, "
-            f"{counts['tickets']} tickets, {counts['messages']} messages."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data created in {seconds:.1f} s: {counts['teams']} teams, "
+                f"{counts['agents']} agents, {counts['customers']} customers, "
+                f"{counts['tickets']} tickets, {counts['messages']} messages."
+            )
+        )
         self.stdout.write(self.logins_table())
 
     def logins_table(self, note: str = "") -> str:
@@ -62,13 +69,22 @@ class Command(BaseCommand):
             role = user.get_role_display()
             if user.is_superuser:
                 role += " (superuser)"
-            rows.append((user.username, DEMO_PASSWORD, role, user.language, user.time_zone,
-                         ", ".join(team.name for team in user.teams.all()) or "-"))
+            rows.append(
+                (
+                    user.username,
+                    DEMO_PASSWORD,
+                    role,
+                    user.language,
+                    user.time_zone,
+                    ", ".join(team.name for team in user.teams.all()) or "-",
+                )
+            )
         widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
         lines = ["", f"Demo logins (the password for all of them is {DEMO_PASSWORD}{note}):", ""]
         for n, row in enumerate(rows):
-            lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths,
-                                                                           strict=True)).rstrip())
+            lines.append(
+                "  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            )
             if n == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         return "\n".join(lines)

@@ -23,8 +23,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One round, then exit.")
-        parser.add_argument("--interval", type=int, default=30,
-                            help="Seconds between rounds (IMAP IDLE wakes it earlier).")
+        parser.add_argument(
+            "--interval",
+            type=int,
+            default=30,
+            help="Seconds between rounds (IMAP IDLE wakes it earlier).",
+        )
 
     def handle(self, *args, once: bool = False, interval: int = 30, **options) -> None:
         optimized_at = 0.0
