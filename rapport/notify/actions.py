@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rapport.accounts.models import User
 
@@ -14,17 +14,25 @@ from .models import Kind, Notification
 
 def do_notify(
     users: Iterable[User],
-    text: str,
+    text: str | Callable[[], str],
     *,
     kind: str = Kind.INFO,
     ticket=None,
     dedupe_key: str = "",
 ) -> list[Notification]:
-    """One notification per user; with a dedupe_key, a user already notified is skipped."""
+    """One notification per user; with a dedupe_key, a user already notified is skipped.
+
+    `text` may be a function: it is then called once per user with that agent's language
+    active, so each reads the notification in their own language."""
     created = []
     for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
+        if callable(text):
+            with translation.override(user.language):
+                body = str(text())
+        else:
+            body = text
         note = Notification(
-            user=user, kind=kind, text=text[:500], ticket=ticket, dedupe_key=dedupe_key[:200]
+            user=user, kind=kind, text=body[:500], ticket=ticket, dedupe_key=dedupe_key[:200]
         )
         if dedupe_key:
             try:
@@ -46,7 +54,9 @@ def role_members(role: str, *, team=None) -> list[User]:
     return list(qs.distinct())
 
 
-def do_notify_role(role: str, text: str, *, team=None, **kwargs) -> list[Notification]:
+def do_notify_role(
+    role: str, text: str | Callable[[], str], *, team=None, **kwargs
+) -> list[Notification]:
     return do_notify(role_members(role, team=team), text, **kwargs)
 
 

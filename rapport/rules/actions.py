@@ -127,7 +127,7 @@ def _notify_role(firing, action, facts, index) -> dict:
         kind = Kind.SLA_BREACH if _about_sla(firing) else Kind.RULE
         sent = do_notify_role(
             action["role"],
-            _headline(firing),
+            lambda: _headline(firing),  # in each recipient's language
             team=team,
             kind=kind,
             ticket=facts.ticket,

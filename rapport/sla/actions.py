@@ -516,17 +516,53 @@ class _Recipients:
         return self._supervisors.get(ticket.team_id, []) + self._everywhere
 
 
-def _notice(ticket: Ticket, row: SlaClock, *, breach: bool) -> str:
+def _notice(ticket: Ticket, row: SlaClock, *, breach: bool, zone: str = "UTC") -> str:
+    """The notification's text, in the active language, the due time in the agent's zone."""
     if breach:
         text = _("SLA breached: %(target)s of ticket #%(id)s (%(subject)s) was due %(due)s.")
     else:
         text = _("SLA nearly due: %(target)s of ticket #%(id)s (%(subject)s) is due %(due)s.")
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ValueError, KeyError):
+        tz = ZoneInfo("UTC")
     return text % {
         "target": ClockKind(row.kind).label,
         "id": ticket.pk,
         "subject": ticket.subject[:80],
-        "due": row.due.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC"),
+        "due": f"{row.due.astimezone(tz):%Y-%m-%d %H:%M} {zone or 'UTC'}",
     }
+
+
+def _localised_notifications(pending: list[tuple]) -> list:
+    """One notification per (user, clock) in that agent's language and time zone."""
+    from django.utils import translation
+
+    from rapport.accounts.models import User
+    from rapport.notify.models import Kind, Notification
+
+    people = {
+        pk: (language, zone)
+        for pk, language, zone in User.objects.filter(pk__in={p[0] for p in pending}).values_list(
+            "pk", "language", "time_zone"
+        )
+    }
+    notes = []
+    for user_id, ticket, row, breach, key, now in pending:
+        language, zone = people.get(user_id, ("en", "UTC"))
+        with translation.override(language):
+            text = _notice(ticket, row, breach=breach, zone=zone)
+        notes.append(
+            Notification(
+                user_id=user_id,
+                kind=Kind.SLA_BREACH if breach else Kind.SLA_WARNING,
+                text=text[:500],
+                ticket=ticket,
+                dedupe_key=key,
+                created_at=now,
+            )
+        )
+    return notes
 
 
 def do_scan(now: datetime | None = None, limit: int = 500) -> int:
@@ -538,7 +574,7 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
     and only the scan whose UPDATE changed the row raises it, so two workers scanning at once,
     or a retried task, raise it once. Notifications are deduplicated by key as well.
     """
-    from rapport.notify.models import Kind, Notification
+    from rapport.notify.models import Notification
     from rapport.tickets.models import Event
 
     now = now or timezone.now()
@@ -564,7 +600,7 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
             by_ticket.setdefault(row.ticket_id, []).append(row)
         recipients = _Recipients(tickets)
         events: list[Event] = []
-        notes: list[Notification] = []
+        notes: list[tuple] = []  # (user id, ticket, clock, breach, key, now)
         raised = 0
         # What came due, then claimed in one UPDATE per kind: only the ids this scan flipped
         # are raised here (RETURNING: PostgreSQL, SQLite >= 3.35).
@@ -600,27 +636,17 @@ def do_scan(now: datetime | None = None, limit: int = 500) -> int:
                         after={"target": row.kind, "due": row.due.isoformat()},
                     )
                 )
-                text = _notice(ticket, row, breach=breach)
                 key = f"sla:{row.pk}:{row.target_seconds}:{'breach' if breach else 'warning'}"
                 users = list(recipients.agents(ticket))
                 if breach:
                     users += recipients.supervisors(ticket)
                 for user_id in dict.fromkeys(users):
-                    notes.append(
-                        Notification(
-                            user_id=user_id,
-                            kind=Kind.SLA_BREACH if breach else Kind.SLA_WARNING,
-                            text=text[:500],
-                            ticket=ticket,
-                            dedupe_key=key,
-                            created_at=now,
-                        )
-                    )
+                    notes.append((user_id, ticket, row, breach, key, now))
             for name, value in _state_fields(ticket, by_ticket.get(ticket.pk, []), now).items():
                 setattr(ticket, name, value)
         Event.objects.bulk_create(events)
         # The (user, dedupe_key) constraint drops a notification already given (as do_notify).
-        Notification.objects.bulk_create(notes, ignore_conflicts=True)
+        Notification.objects.bulk_create(_localised_notifications(notes), ignore_conflicts=True)
         _bulk_set(Ticket, TICKET_SLA_FIELDS, tickets)
     return raised
 

@@ -36,3 +36,14 @@ class NotificationTest(BaseTestCase):
     def test_marking_read_needs_a_post(self):
         self.login(self.alice)
         self.assertEqual(self.client.get(reverse("notifications-read")).status_code, 405)
+
+    def test_a_text_function_is_rendered_in_each_agents_language(self):
+        from django.utils.translation import gettext
+
+        self.alice.language = "ru"
+        self.alice.save(update_fields=["language"])
+        self.bob.language = "zh-hans"
+        self.bob.save(update_fields=["language"])
+        do_notify([self.alice, self.bob, self.sam], lambda: gettext("Inbox"))
+        texts = dict(Notification.objects.values_list("user__username", "text"))
+        self.assertEqual(texts, {"alice": "Входящие", "bob": "收件箱", "sam": "Inbox"})

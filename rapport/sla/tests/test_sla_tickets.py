@@ -299,6 +299,23 @@ class ScanTest(SlaCase):
         self.assertEqual(self.scan(datetime(2025, 3, 3, 14, 2, tzinfo=MSK)), 0)
         self.assertFalse(Notification.objects.filter(user=self.charlie).exists())
 
+    def test_each_agent_reads_the_notice_in_their_language_and_time_zone(self):
+        self.alice.language, self.alice.time_zone = "ru", "Europe/Moscow"
+        self.alice.save(update_fields=["language", "time_zone"])
+        self.bob.language, self.bob.time_zone = "zh-hans", "Asia/Shanghai"
+        self.bob.save(update_fields=["language", "time_zone"])
+        self.new_ticket(datetime(2025, 3, 3, 10, 0, tzinfo=MSK))
+        self.assertEqual(self.scan(datetime(2025, 3, 3, 11, 1, tzinfo=MSK)), 1)
+        text = dict(
+            Notification.objects.filter(kind=Kind.SLA_BREACH).values_list("user__username", "text")
+        )
+        self.assertIn("2025-03-03 11:00 Europe/Moscow", text["alice"])
+        self.assertIn("2025-03-03 16:00 Asia/Shanghai", text["bob"])
+        self.assertIn("2025-03-03 08:00 UTC", text["sam"])
+        self.assertTrue(text["sam"].startswith("SLA breached"))
+        self.assertFalse(text["alice"].startswith("SLA breached"))  # in Russian
+        self.assertNotEqual(text["alice"][:10], text["bob"][:10])  # and in Chinese
+
     def test_an_answered_ticket_raises_nothing_and_the_assignee_alone_is_warned(self):
         answered = self.new_ticket(datetime(2025, 3, 3, 10, 0, tzinfo=MSK))
         self.reply(answered, datetime(2025, 3, 3, 10, 10, tzinfo=MSK), status_after=Status.SOLVED)
