@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from rapport.accounts.models import Team
 from rapport.customers.actions import do_resolve_customer
 from rapport.customers.models import Customer
+from rapport.jobs.enqueue import enqueue_with_commit
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
@@ -295,8 +296,9 @@ def do_process(
                     "payload",
                 ]
             )
-            # After the commit: the coach reads it (mood, signals, questions) in the background.
-            transaction.on_commit(lambda: _enqueue_analysis(message.pk))
+            # The coach reads it (mood, signals, questions) in the background: the task is
+            # queued with this commit (database queue) or right after it (Redis).
+            enqueue_with_commit(analyse_message_task, message.pk)
             return raw
     except ValidationError as exc:
         reason = "; ".join(exc.messages)
@@ -318,13 +320,6 @@ def _kept_payload(payload: dict) -> dict:
     if payload.get("parsed") is not True:
         return payload  # a transport that parsed before storing: the payload is the record
     return {k: v for k, v in payload.items() if k not in _ON_THE_MESSAGE}
-
-
-def _enqueue_analysis(message_id: int) -> None:
-    try:
-        analyse_message_task.enqueue(message_id)
-    except Exception:  # noqa: BLE001 — the message is stored; analysis can be redone
-        log.warning("intake: could not queue the analysis of message %s", message_id)
 
 
 def _parse(raw: InboundRaw, preloaded: dict) -> None:

@@ -28,3 +28,24 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     one): a worker never sees ids of rows that are not committed yet, and a rolled-back change
     enqueues nothing."""
     transaction.on_commit(lambda: try_enqueue(task, *args, **kwargs))
+
+
+def enqueue_with_commit(task, *args, **kwargs) -> None:
+    """Enqueue ``task`` as part of the current transaction when the queue lives in the database
+    (django-tasks-db): the task row commits with the data it is about, or not at all — no
+    message is ever stored without its follow-up, and it costs no commit of its own. With any
+    other backend (RQ, the immediate backend of tests), or outside a transaction, this is
+    ``enqueue_on_commit``."""
+    from django_tasks_db import DatabaseBackend
+
+    if not transaction.get_connection().in_atomic_block or not isinstance(
+        task.get_backend(), DatabaseBackend
+    ):
+        enqueue_on_commit(task, *args, **kwargs)
+        return
+    try:
+        with transaction.atomic():
+            task.enqueue(*args, **kwargs)
+    except Exception:  # noqa: BLE001 — keep the caller's work; try again after its commit
+        log.warning("could not enqueue %s%r in the transaction", task.module_path, args)
+        enqueue_on_commit(task, *args, **kwargs)

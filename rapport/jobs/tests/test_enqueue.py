@@ -53,3 +53,44 @@ class EnqueueOnCommitTest(TestCase):
                 enqueue_on_commit(add_task, 1, 2)
             self.assertIsNone(try_enqueue(add_task, 1, 2))
         self.assertIn("could not enqueue", logs.output[0])
+
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@override_settings(TASKS=DATABASE_QUEUE)
+class EnqueueWithCommitTest(TestCase):
+    def rows(self):
+        from django_tasks_db.models import DBTaskResult
+
+        return DBTaskResult.objects.filter(task_path=add_task.module_path)
+
+    def test_on_the_database_queue_the_task_row_commits_with_the_data(self):
+        from rapport.jobs.enqueue import enqueue_with_commit
+
+        with self.captureOnCommitCallbacks() as callbacks:
+            with transaction.atomic():
+                enqueue_with_commit(add_task, 1, b=2)
+                self.assertEqual(self.rows().count(), 1)  # written in the transaction
+        self.assertEqual(callbacks, [])  # nothing left for after the commit
+
+    def test_a_rolled_back_transaction_takes_its_task_row_with_it(self):
+        from rapport.jobs.enqueue import enqueue_with_commit
+
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            enqueue_with_commit(add_task, 1, b=2)
+            raise RuntimeError
+        self.assertEqual(self.rows().count(), 0)
+
+    @override_settings(TASKS=DUMMY)
+    def test_another_backend_is_enqueued_after_the_commit(self):
+        from django_tasks import default_task_backend
+
+        from rapport.jobs.enqueue import enqueue_with_commit
+
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            with transaction.atomic():
+                enqueue_with_commit(add_task, 1, b=2)
+                self.assertEqual(default_task_backend.results, [])
+        self.assertEqual(len(callbacks), 1)
+        self.assertEqual(len(default_task_backend.results), 1)
