@@ -38,12 +38,9 @@ class EnqueueOnCommitTest(TestCase):
 
     def test_a_rolled_back_change_enqueues_nothing(self):
         with self.captureOnCommitCallbacks(execute=True) as callbacks:
-            try:
-                with transaction.atomic():
-                    enqueue_on_commit(add_task, 1, 1)
-                    raise RuntimeError("rolled back")
-            except RuntimeError:
-                pass
+            with self.assertRaises(RuntimeError), transaction.atomic():
+                enqueue_on_commit(add_task, 1, 1)
+                raise RuntimeError("rolled back")
         self.assertEqual(callbacks, [])
         self.assertEqual(self.results(), [])
 

@@ -2,40 +2,17 @@
 promise", one click (htmx) tracks it and the panel shows it with "Log callback done"."""
 
 import os
-import shutil
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from rapport.accounts.models import Team
 from rapport.promises.models import Promise
 from rapport.test import make_agent, receive
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
+# The `browser` fixture (Debian's Chromium through Playwright) is in rapport/conftest.py.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_an_agent_tracks_the_promise_of_their_reply_in_one_click(live_server, browser):

@@ -3,40 +3,15 @@ sees the reply in the timeline. `make test` installs Chromium when it is missing
 
 import os
 import re
-import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from rapport.accounts.models import Team
 from rapport.test import make_agent, receive
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test's
-# own setup are safe here (no concurrent async code touches them).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
+# The `browser` fixture (Debian's Chromium through Playwright) is in rapport/conftest.py.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_an_agent_logs_in_opens_a_ticket_and_replies(live_server, browser):
