@@ -1,11 +1,11 @@
-"""ASGI entry point: HTTP now; WebSocket routes join here through Django Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Django Channels (docs/realtime.md)."""
 
 import os
 import warnings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 # WhiteNoise serves static files from a synchronous iterator; Django adapts it and warns on
@@ -14,4 +14,10 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 
 django_asgi_app = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from rapport.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+# Each consumer checks its own caller: agents by session (AuthMiddlewareStack in the agent
+# routes), chat visitors by the widget's origin allow-list and their visitor token.
+application = ProtocolTypeRouter(
+    {"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)}
+)

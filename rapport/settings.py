@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "rapport.sla",
     "rapport.promises",
     "rapport.agents",
+    "rapport.realtime",
+    "rapport.webchat",
+    "rapport.phone",
+    "rapport.telegram",
     "rapport.demo",
 ]
 

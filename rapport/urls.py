@@ -16,5 +16,8 @@ urlpatterns = [
     path("rules/", include("rapport.rules.urls")),
     path("promises/", include("rapport.promises.urls")),
     path("agents/", include("rapport.agents.urls")),
+    path("chat/", include("rapport.webchat.urls")),
+    path("phone/", include("rapport.phone.urls")),
+    path("telegram/", include("rapport.telegram.urls")),
     path("", include("rapport.tickets.urls")),
 ]

@@ -1,0 +1,63 @@
+"""Publishing events to browsers (CH1, CH3). The one way server code talks to the realtime layer.
+
+    publish(group, type, **data)      sent after the current transaction commits (never a
+                                      message about a row that was rolled back)
+
+Group names (one function each, so nobody spells them by hand):
+    user_group(user_id)      one agent's browsers: notifications, CTI card pops
+    team_group(team_id)      a team's inboxes: new tickets, counts
+    ticket_group(ticket_id)  everyone with the ticket open: new messages, viewers, typing
+    INBOX_GROUP              every agent who sees all teams (supervisors)
+    chat_group(ticket_id)    the chat visitor's widget on that ticket
+
+With REDIS_URL the channel layer is Redis and every app server and worker reaches every
+browser; without it the layer is in-process (one server). A failed send is logged, never
+raised: the database is the record, the push is a courtesy.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+INBOX_GROUP = "inbox"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def team_group(team_id: int) -> str:
+    return f"team.{team_id}"
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def chat_group(ticket_id: int) -> str:
+    return f"chat.{ticket_id}"
+
+
+def send_now(group: str, type: str, **data) -> None:
+    """Send at once (from code that is not inside a transaction, e.g. a consumer)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": type, **data})
+    except Exception:  # the push is a courtesy; the data is already in the database
+        log.exception("realtime: could not send %s to %s", type, group)
+
+
+def publish(group: str, type: str, **data) -> None:
+    """Send `{"type": type, **data}` to `group` once the surrounding transaction commits.
+
+    `type` names the consumer method that handles it ("ticket.message" → ticket_message).
+    """
+    transaction.on_commit(lambda: send_now(group, type, **data))

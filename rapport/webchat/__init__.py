@@ -1,0 +1,1 @@
+"""The web chat channel (CH1, CH3): an embeddable widget and its WebSocket/HTTP endpoints."""
