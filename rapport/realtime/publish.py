@@ -61,3 +61,21 @@ def publish(group: str, type: str, **data) -> None:
     `type` names the consumer method that handles it ("ticket.message" → ticket_message).
     """
     transaction.on_commit(lambda: send_now(group, type, **data))
+
+
+# --- Events for agents' browsers ----------------------------------------------------------
+# Every agent-facing consumer handles one message type, AGENT_EVENT, and forwards `event` and
+# `data` to the browser as JSON; the page's live.js dispatches a DOM event `rapport:<event>`
+# (e.g. "rapport:cti.ringing") that any script can listen to. `data` must be JSON-serialisable;
+# HTML in it must be rendered by a Django template (auto-escaped).
+AGENT_EVENT = "agent.event"
+
+
+def push(group: str, event: str, **data) -> None:
+    """After commit, send `event` with `data` to every agent browser in `group`."""
+    publish(group, AGENT_EVENT, event=event, data=data)
+
+
+def push_now(group: str, event: str, **data) -> None:
+    """The same, at once (outside a transaction)."""
+    send_now(group, AGENT_EVENT, event=event, data=data)

@@ -2,4 +2,6 @@
 
 from django.urls import path  # noqa: F401
 
-websocket_urlpatterns: list = []
+from rapport.webchat.routing import websocket_urlpatterns as webchat_routes
+
+websocket_urlpatterns: list = [*webchat_routes]
