@@ -202,6 +202,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 
 # --- Rapport policy limits ------------------------------------------------------------------
 RAPPORT_MAX_BODY_CHARS = envint("RAPPORT_MAX_BODY_CHARS", 200_000)
+# Deferred intake (docs/intake.md): the raw-MIME endpoint only stores what it receives (202)
+# and `manage.py intake_worker` processes it in batches. `make run` turns it on and starts the
+# worker; off, the endpoint processes each message before it answers.
+RAPPORT_INTAKE_DEFERRED = envbool("RAPPORT_INTAKE_DEFERRED", False)
 RAPPORT_INBOX_PAGE_SIZE = 25
 RAPPORT_COUNT_CAP = 1000  # live counts are exact up to this many, then shown as "1000+"
 

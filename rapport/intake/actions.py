@@ -249,14 +249,7 @@ def do_process(
         raw = stored if stored is not None else InboundRaw.objects.get(pk=raw_id)
         if raw.state in (RawState.PROCESSED, RawState.IGNORED):
             return raw
-        not_for_ticket = None
-        try:
-            # Raw bytes are parsed here, every attempt: a fixed parser applies on retry
-            # (the parsed payload is saved only with a successful outcome).
-            if raw.payload.get("parsed") is False:
-                _parse(raw, preloaded or {})
-        except NotForTicket as exc:
-            not_for_ticket = exc
+        not_for_ticket = _prepare(raw, preloaded or {})
         with transaction.atomic():
             # The row lock makes concurrent processing of one raw message wait, then see it
             # done (on SQLite, the IMMEDIATE transaction already serialises writers).
@@ -270,45 +263,162 @@ def do_process(
                 raise ValidationError(f"Inbound message {raw_id} no longer exists.")
             if state in (RawState.PROCESSED, RawState.IGNORED):
                 return InboundRaw.objects.get(pk=raw_id)
-            if not_for_ticket is not None:
-                # Kept, and whatever the input changes (a bounce on its message) commits.
-                raw.state, raw.error = RawState.IGNORED, not_for_ticket.outcome()[:5000]
-                raw.attempts += 1
-                raw.processed_at = timezone.now()
-                raw.save(update_fields=["state", "error", "attempts", "processed_at", "sender"])
-                return raw
-            message, raw.opened_ticket = _process(raw)
-            raw.message = message
-            raw.state = RawState.PROCESSED
-            raw.error = ""
-            raw.attempts += 1
-            raw.processed_at = timezone.now()
-            raw.payload = _kept_payload(raw.payload)
-            raw.save(
-                update_fields=[
-                    "message",
-                    "state",
-                    "error",
-                    "attempts",
-                    "processed_at",
-                    "opened_ticket",
-                    "sender",
-                    "payload",
-                ]
-            )
-            # The coach reads it (mood, signals, questions) in the background: the task is
-            # queued with this commit (database queue) or right after it (Redis).
-            enqueue_with_commit(analyse_message_task, message.pk)
-            return raw
-    except ValidationError as exc:
-        reason = "; ".join(exc.messages)
+            _complete(raw, not_for_ticket)
     except Exception as exc:  # noqa: BLE001 — anything else is quarantined, never lost
-        log.exception("intake: processing inbound %s failed", raw_id)
-        reason = f"{type(exc).__name__}: {exc}"
-    InboundRaw.objects.filter(pk=raw_id).update(
-        state=RawState.QUARANTINED, error=reason[:5000], attempts=F("attempts") + 1
+        _quarantine(raw_id, exc)
+        return InboundRaw.objects.get(pk=raw_id)
+    _after_processed(raw)
+    return raw
+
+
+def _prepare(raw: InboundRaw, preloaded: dict) -> NotForTicket | None:
+    """Raw bytes are parsed here, every attempt: a fixed parser applies on retry (the parsed
+    payload is saved only with a successful outcome)."""
+    try:
+        if raw.payload.get("parsed") is False:
+            _parse(raw, preloaded)
+    except NotForTicket as exc:
+        return exc
+    return None
+
+
+def _complete(raw: InboundRaw, not_for_ticket: NotForTicket | None) -> None:
+    """Inside the processing transaction, with the raw row known to be unprocessed: store the
+    message on its ticket (or record why it makes none)."""
+    raw.attempts += 1
+    raw.processed_at = timezone.now()
+    if not_for_ticket is not None:
+        # Kept, and whatever the input changes (a bounce on its message) commits.
+        raw.state, raw.error = RawState.IGNORED, not_for_ticket.outcome()[:5000]
+        raw.save(update_fields=["state", "error", "attempts", "processed_at", "sender"])
+        return
+    message, raw.opened_ticket = _process(raw)
+    raw.message = message
+    raw.state = RawState.PROCESSED
+    raw.error = ""
+    raw.payload = _kept_payload(raw.payload)
+    raw.save(
+        update_fields=[
+            "message",
+            "state",
+            "error",
+            "attempts",
+            "processed_at",
+            "opened_ticket",
+            "sender",
+            "payload",
+        ]
     )
-    return InboundRaw.objects.get(pk=raw_id)
+    # The coach reads it (mood, signals, questions) in the background: the task is queued
+    # with this commit (database queue) or right after it (Redis).
+    enqueue_with_commit(analyse_message_task, message.pk)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    log.error("intake: processing failed", exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _quarantine(raw_id: int, exc: Exception) -> None:
+    InboundRaw.objects.filter(pk=raw_id).update(
+        state=RawState.QUARANTINED, error=_reason(exc)[:5000], attempts=F("attempts") + 1
+    )
+
+
+# channel → functions called with a processed raw message once its transaction has committed
+# (the e-mail channel's acknowledgement, RS3). They must not raise: the message is safe.
+AFTER_PROCESSED: dict[str, list[Callable[[InboundRaw], None]]] = {}
+
+
+def register_after_processed(channel: str, hook: Callable[[InboundRaw], None]) -> None:
+    AFTER_PROCESSED.setdefault(channel, []).append(hook)
+
+
+def _after_processed(raw: InboundRaw) -> None:
+    if raw.state != RawState.PROCESSED:
+        return
+    for hook in AFTER_PROCESSED.get(raw.channel, ()):
+        try:
+            hook(raw)
+        except Exception:  # noqa: BLE001 — a courtesy after the fact never costs the message
+            log.exception("intake: after-processing hook %r failed for %s", hook, raw.pk)
+
+
+# --- Deferred processing: accept now, process in batches (docs/intake.md) -------------------
+
+
+def do_accept_raw(
+    channel: str, raw: bytes, *, external_id: str, hints: dict | None = None, sender: str = ""
+) -> Receipt:
+    """Store the bytes durably and return: the intake worker (`do_drain`) processes them in
+    batches. Exactly once per (channel, external_id), as `do_receive_raw`."""
+    try:
+        with transaction.atomic():
+            stored = InboundRaw.objects.create(
+                channel=channel,
+                external_id=external_id[:255],
+                raw=bytes(raw),
+                sender=sender[:500],
+                payload={"hints": hints or {}, "parsed": False},
+            )
+    except IntegrityError:
+        existing = InboundRaw.objects.get(channel=channel, external_id=external_id[:255])
+        return Receipt(raw=existing, duplicate=True)
+    return Receipt(raw=stored, duplicate=False)
+
+
+def do_process_batch(raws: list[InboundRaw]) -> int:
+    """Process stored messages in ONE write transaction (one savepoint each: a message that
+    fails is quarantined alone). Parsing happens before, outside the transaction. Returns how
+    many were processed (or ignored) now."""
+    prepared = []
+    for raw in raws:
+        try:
+            prepared.append((raw, _prepare(raw, {}), None))
+        except Exception as exc:  # noqa: BLE001 — quarantined below, inside the transaction
+            prepared.append((raw, None, exc))
+    done = []
+    with transaction.atomic():
+        states = dict(
+            InboundRaw.objects.select_for_update()
+            .filter(pk__in=[raw.pk for raw in raws])
+            .values_list("pk", "state")
+        )
+        for raw, not_for_ticket, failure in prepared:
+            if states.get(raw.pk) != RawState.RECEIVED:
+                continue  # processed meanwhile by another path, or no longer there
+            try:
+                if failure is not None:
+                    raise failure
+                with transaction.atomic():
+                    _complete(raw, not_for_ticket)
+                done.append(raw)
+            except Exception as exc:  # noqa: BLE001 — quarantined with its reason
+                _quarantine(raw.pk, exc)
+    for raw in done:
+        _after_processed(raw)
+    return len(done)
+
+
+def do_drain(*, batch_size: int = 50, limit: int | None = None) -> int:
+    """Process every message stored but not processed yet, oldest first, `batch_size` per
+    transaction. Run by `manage.py intake_worker` (and safe to run anywhere, any number of
+    times: the row states make it exactly once)."""
+    total = 0
+    last_id = 0
+    while limit is None or total < limit:
+        raws = list(
+            InboundRaw.objects.filter(state=RawState.RECEIVED, pk__gt=last_id).order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not raws:
+            break
+        last_id = raws[-1].pk
+        total += do_process_batch(raws)
+    return total
 
 
 # The parsed texts of a message whose raw bytes are kept live on its Message: the payload of

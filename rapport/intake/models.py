@@ -48,11 +48,15 @@ class InboundRaw(models.Model):
             )
         ]
         indexes = [
+            # What the intake worker has still to process, in arrival order (do_drain).
+            models.Index(
+                fields=["id"], condition=models.Q(state="received"), name="inbound_to_process"
+            ),
             models.Index(
                 fields=["received_at"],
                 condition=~models.Q(state="processed"),
                 name="inbound_unprocessed",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

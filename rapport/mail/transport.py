@@ -22,9 +22,12 @@ from rapport.intake.actions import (
     InboundMessage,
     NotForTicket,
     Receipt,
+    do_accept_raw,
     do_receive_raw,
+    register_after_processed,
     register_parser,
 )
+from rapport.intake.models import InboundRaw
 from rapport.lib.channels import Channel
 from rapport.lib.language import guess_language
 from rapport.outbox.actions import do_queue, register_channel
@@ -68,26 +71,36 @@ def external_id_of(raw: bytes) -> str:
     return content_id(raw)
 
 
-def receive_mail(raw: bytes, mailbox: Mailbox | None, *, source: str) -> Receipt:
-    """Store, then parse and process, one raw message; acknowledge a new ticket (RS3)."""
+def receive_mail(
+    raw: bytes, mailbox: Mailbox | None, *, source: str, defer: bool = False
+) -> Receipt:
+    """Store, then parse and process, one raw message. With `defer` (the HTTP endpoint when
+    RAPPORT_INTAKE_DEFERRED is on) only store it: the intake worker processes it in a batch.
+    A new ticket is acknowledged (RS3) once processed, whichever way (`_acknowledge`)."""
     hints = {"mailbox": mailbox.pk if mailbox else None, "source": source}
-    receipt = do_receive_raw(
+    if defer:
+        return do_accept_raw(Channel.EMAIL, raw, external_id=external_id_of(raw), hints=hints)
+    return do_receive_raw(
         Channel.EMAIL,
         raw,
         external_id=external_id_of(raw),
         hints=hints,
         preloaded={"mailbox_obj": mailbox} if mailbox else None,
     )
-    if not receipt.duplicate and receipt.raw.opened_ticket and receipt.message is not None:
-        # After the commit, in the background: intake stays fast, and the ack is a courtesy
-        # that must never cost a message.
-        from .tasks import acknowledge_task
 
-        try:
-            acknowledge_task.enqueue(receipt.message.pk, mailbox.pk if mailbox else None)
-        except Exception:  # noqa: BLE001 — the message is safe; an ack is a courtesy
-            log.exception("mail: could not queue the acknowledgement of %s", receipt.message.pk)
-    return receipt
+
+def _acknowledge(raw: InboundRaw) -> None:
+    """After the message that opened a ticket has committed, in the background: intake stays
+    fast, and the ack is a courtesy that must never cost a message."""
+    if not raw.opened_ticket or raw.message_id is None:
+        return
+    from .tasks import acknowledge_task
+
+    mailbox_id = (raw.payload.get("hints") or {}).get("mailbox")
+    try:
+        acknowledge_task.enqueue(raw.message_id, mailbox_id)
+    except Exception:  # noqa: BLE001 — the message is safe; an ack is a courtesy
+        log.exception("mail: could not queue the acknowledgement of %s", raw.message_id)
 
 
 # --- parsing (registered with intake) -----------------------------------------------------------
@@ -204,6 +217,7 @@ def _record_bounce(mail) -> str:
 
 
 register_parser(Channel.EMAIL, inbound_from_mail)
+register_after_processed(Channel.EMAIL, _acknowledge)
 register_channel(Channel.EMAIL, compose=outbound.compose, send=outbound.send)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -30,7 +31,7 @@ def inbound_mime(request: HttpRequest, mailbox_id: int) -> JsonResponse:
         return JsonResponse(
             {"error": "The request body must be one raw RFC 5322 message."}, status=400
         )
-    receipt = receive_mail(raw, mailbox, source="http")
+    receipt = receive_mail(raw, mailbox, source="http", defer=settings.RAPPORT_INTAKE_DEFERRED)
     return JsonResponse(
         {
             "id": receipt.raw.pk,

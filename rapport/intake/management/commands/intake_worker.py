@@ -1,0 +1,48 @@
+"""`manage.py intake_worker`: process stored inbound messages in batches, forever (TR1).
+
+The deferred intake path (RAPPORT_INTAKE_DEFERRED): endpoints only store what they receive and
+answer at once; this worker parses and threads it, `--batch` messages per write transaction.
+Any number may run (PostgreSQL: several servers); the raw rows' states keep each message
+processed exactly once, and a worker killed mid-batch loses nothing (its transaction rolls
+back and the messages are still "received"). `make run` starts one.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from rapport.intake.actions import do_drain
+
+
+class Command(BaseCommand):
+    help = "Process stored inbound messages in batches, in a loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Drain what is there, then exit.")
+        parser.add_argument("--batch", type=int, default=50, help="Messages per transaction.")
+        parser.add_argument(
+            "--idle", type=float, default=0.1, help="Seconds to wait when there is nothing to do."
+        )
+
+    def handle(self, *args, once=False, batch=50, idle=0.1, **options) -> None:
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while not stopping:
+            close_old_connections()
+            done = do_drain(batch_size=batch)
+            if done and (once or options["verbosity"] > 1):
+                self.stdout.write(f"processed {done} message(s)")
+            if once:
+                return
+            if not done:
+                time.sleep(idle)
