@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from rapport.accounts.models import Team
-from rapport.intake.actions import do_accept_raw, do_drain, do_retry
+from rapport.intake.actions import do_drain, do_retry
 from rapport.intake.models import InboundRaw, RawState
 from rapport.jobs.tests.processes import manage, wait_until
 from rapport.mail.models import Mailbox
