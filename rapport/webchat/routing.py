@@ -1,5 +1,9 @@
 """WebSocket routes of the chat widget (included by rapport/realtime/routing.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from .consumers import VisitorConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/chat/<str:key>/", VisitorConsumer.as_asgi()),
+]

@@ -1,0 +1,346 @@
+"""What a chat visitor can do (CH1, CH3, TR1, FB1). See docs/webchat.md.
+
+    do_visitor_message(widget, token, client_id, text, ...)  through the ONE intake path
+    do_identify(widget, token, name=, email=)                 name / e-mail on the profile
+    do_rate(widget, token, score, comment)                    FB1 satisfaction at the end
+    welcome(widget, token, language)                          greeting, hours, history
+
+Every visitor message is `do_receive(InboundMessage(channel="webchat", sender=<visitor id>,
+external_id="<visitor id>:<client id>"))`: a resend after a reconnect or a retried HTTP POST is
+the same (channel, external_id) and is stored once (intake's unique key), so the
+acknowledgement of a duplicate names the message stored the first time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.agents.assignment import available_members
+from rapport.customers.actions import do_add_identity, do_merge_customers, do_resolve_customer
+from rapport.customers.models import Identity
+from rapport.intake.actions import InboundAttachment, InboundMessage, do_receive
+from rapport.lib.channels import Channel, IdentityKind
+from rapport.lib.identities import normalise_identity
+from rapport.lib.text import clean_text, truncate
+from rapport.sla import clock
+from rapport.sla.actions import build_calendar, calendar_for_team
+from rapport.tickets.events import record_event
+from rapport.tickets.models import OPEN_STATUSES, Direction, EventKind, Message, Status, Ticket
+
+from . import limits
+from .models import ChatRating, ChatTicket, Visitor, Widget, visitor_id
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# A solved or closed chat stays on the visitor's screen (with the rating prompt) this long;
+# after it, the widget starts afresh.
+KEEP_ENDED = timedelta(hours=24)
+FILE_SALT = "rapport.webchat.file"
+
+
+class ChatError(Exception):
+    """A visitor request refused with a reason: `code` for the widget, `detail` for people."""
+
+    def __init__(self, code: str, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+def new_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+def check_token(token) -> str:
+    if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
+        raise ChatError("bad_token", _("The visitor token is missing or malformed."))
+    return token
+
+
+def check_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id):
+        raise ChatError("bad_id", _("Each message needs a client id (letters, digits, - _ . :)."))
+    return client_id
+
+
+def access_widget(key: str) -> Widget | None:
+    return Widget.objects.select_related("team").filter(key=key, is_active=True).first()
+
+
+# --- the visitor's chat -------------------------------------------------------------------------
+
+
+def _visitor(widget: Widget, token: str, *, language: str = "") -> Visitor:
+    vid = visitor_id(token)
+    try:
+        visitor, _created = Visitor.objects.get_or_create(
+            vid=vid, defaults={"widget": widget, "language": language[:10]}
+        )
+    except IntegrityError:  # two tabs' first messages at once
+        visitor = Visitor.objects.get(vid=vid)
+    return visitor
+
+
+def current_chat(
+    visitor: Visitor | None, now: datetime | None = None
+) -> tuple[Ticket, datetime] | None:
+    """The ticket the widget shows: the visitor's latest chat, followed through merges, unless
+    it ended more than KEEP_ENDED ago (then the next message starts a new one)."""
+    if visitor is None:
+        return None
+    link = visitor.chats.select_related("ticket").order_by("-since", "-id").first()
+    if link is None:
+        return None
+    ticket = link.ticket
+    for _hop in range(20):
+        if not ticket.merged_into_id:
+            break
+        ticket = ticket.merged_into
+    now = now or timezone.now()
+    if ticket.status not in OPEN_STATUSES:
+        ended = ticket.closed_at or ticket.solved_at or ticket.updated_at
+        if ended < now - KEEP_ENDED:
+            return None
+    return ticket, link.since
+
+
+def file_url(attachment_id: int) -> str:
+    return reverse("webchat-file", args=[signing.dumps(attachment_id, salt=FILE_SALT)])
+
+
+def serialise(message: Message, vid: str = "") -> dict:
+    """A message as the widget shows it (no internal notes ever reach here: they are Notes)."""
+    inbound = message.direction == Direction.IN
+    client_id = ""
+    if inbound and vid and message.external_id.startswith(f"{vid}:"):
+        client_id = message.external_id[len(vid) + 1 :]
+    author = message.author
+    return {
+        "id": message.pk,
+        "client_id": client_id,
+        "from": "visitor" if inbound else "agent",
+        "name": "" if inbound or author is None else (author.first_name or author.username),
+        "text": message.body_text,
+        "at": message.created_at.isoformat(),
+        "attachments": [
+            {"name": a.filename, "size": a.size, "type": a.content_type, "url": file_url(a.pk)}
+            for a in message.attachments.all()
+        ],
+    }
+
+
+def history(visitor: Visitor | None) -> tuple[Ticket | None, list[dict]]:
+    chat = current_chat(visitor)
+    if chat is None:
+        return None, []
+    ticket, since = chat
+    rows = list(
+        Message.objects.filter(ticket=ticket, created_at__gte=since, auto="")
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")[: limits.HISTORY_LIMIT]
+    )
+    return ticket, [serialise(m, visitor.vid) for m in reversed(rows)]
+
+
+def chat_state(ticket: Ticket | None) -> dict:
+    if ticket is None:
+        return {"ticket": None, "ended": False, "rate": False}
+    ended = ticket.status not in OPEN_STATUSES
+    return {
+        "ticket": ticket.pk,
+        "ended": ended,
+        "rate": ended and not ChatRating.objects.filter(ticket=ticket).exists(),
+    }
+
+
+def hours(widget: Widget, now: datetime | None = None) -> dict:
+    """Open now? When next? Anyone to answer? (what the widget tells a visitor, RS3)."""
+    now = now or timezone.now()
+    cal = build_calendar(widget.calendar, now) if widget.calendar_id else None
+    cal = cal or calendar_for_team(widget.team_id)
+    is_open = clock.is_open(now, cal)
+    next_opening = None if is_open else clock.next_opening(now, cal)
+    agents = bool(widget.team and available_members(widget.team, now))
+    if widget.team is None:
+        from rapport.tickets.actions import default_team
+
+        team = default_team()
+        agents = bool(team and available_members(team, now))
+    return {
+        "open": is_open,
+        "next_opening": next_opening.isoformat() if next_opening else None,
+        "agents_online": agents,
+        "ask_email": not (is_open and agents),
+    }
+
+
+def welcome(widget: Widget, token: str, language: str = "") -> dict:
+    visitor = Visitor.objects.filter(vid=visitor_id(token)).first()
+    ticket, messages = history(visitor)
+    return {
+        "type": "welcome",
+        "token": token,
+        "greeting": widget.greeting(language),
+        "upload_mb": widget.max_upload_mb,
+        "max_chars": limits.MAX_TEXT_CHARS,
+        "visitor": {
+            "name": visitor.name if visitor else "",
+            "email": visitor.email if visitor else "",
+        },
+        "chat": chat_state(ticket),
+        "history": messages,
+        **hours(widget),
+    }
+
+
+@dataclass
+class Sent:
+    client_id: str
+    message: Message
+    duplicate: bool
+    visitor: Visitor
+
+    def ack(self) -> dict:
+        return {
+            "type": "ack",
+            "id": self.client_id,
+            "message": self.message.pk,
+            "ticket": self.message.ticket_id,
+            "duplicate": self.duplicate,
+            "at": self.message.created_at.isoformat(),
+        }
+
+
+def do_visitor_message(
+    widget: Widget,
+    token: str,
+    client_id: str,
+    text: str,
+    *,
+    language: str = "",
+    attachments: list[InboundAttachment] | None = None,
+) -> Sent:
+    """Store one visitor message through intake, exactly once per client id."""
+    token, client_id = check_token(token), check_client_id(client_id)
+    text = text if isinstance(text, str) else ""
+    if len(text) > limits.MAX_TEXT_CHARS:
+        raise ChatError(
+            "too_long",
+            _("A message can be at most %(n)s characters.") % {"n": limits.MAX_TEXT_CHARS},
+            413,
+        )
+    if not text.strip() and not attachments:
+        raise ChatError("empty", _("The message is empty."))
+    visitor = _visitor(widget, token, language=language)
+    receipt = do_receive(
+        InboundMessage(
+            channel=Channel.WEBCHAT,
+            sender=visitor.vid,
+            external_id=f"{visitor.vid}:{client_id}",
+            body_text=text,
+            sender_name=visitor.name,
+            language=(language or visitor.language)[:10],
+            team_id=widget.team_id,
+            attachments=attachments or [],
+        )
+    )
+    message = receipt.message
+    if message is None:
+        # Stored (nothing is lost) but quarantined: an agent sees it with the reason.
+        raise ChatError("not_accepted", receipt.raw.error or _("The message was not accepted."))
+    try:
+        with transaction.atomic():
+            ChatTicket.objects.get_or_create(
+                visitor=visitor, ticket_id=message.ticket_id, defaults={"since": message.created_at}
+            )
+    except IntegrityError:
+        pass  # another tab linked it first
+    if timezone.now() - visitor.last_seen > timedelta(seconds=limits.SEEN_EVERY):
+        Visitor.objects.filter(pk=visitor.pk).update(last_seen=timezone.now())
+    return Sent(client_id=client_id, message=message, duplicate=receipt.duplicate, visitor=visitor)
+
+
+def _chat_only(customer) -> bool:
+    return (
+        not Identity.objects.filter(customer=customer).exclude(kind=IdentityKind.WEBCHAT).exists()
+    )
+
+
+@transaction.atomic
+def do_identify(widget: Widget, token: str, *, name: str = "", email: str = "") -> Visitor:
+    """The visitor left a name and/or an e-mail. The e-mail joins their profile; when it
+    already belongs to another customer and this profile is only a chat visitor's, the chat
+    profile is merged into that customer (same person, as the issue asks). History stays the
+    visitor's own (ChatTicket.since)."""
+    token = check_token(token)
+    name = truncate(
+        clean_text(name if isinstance(name, str) else "").strip(), limits.MAX_NAME_CHARS
+    )
+    email = (email if isinstance(email, str) else "").strip()
+    if email:
+        try:
+            email = normalise_identity(IdentityKind.EMAIL, email)
+        except ValidationError as exc:
+            raise ChatError("bad_email", _("That e-mail address does not look right.")) from exc
+    visitor = _visitor(widget, token)
+    customer, _created = do_resolve_customer(
+        IdentityKind.WEBCHAT, visitor.vid, name=name, preferred_channel=Channel.WEBCHAT
+    )
+    if email:
+        owner = (
+            Identity.objects.filter(kind=IdentityKind.EMAIL, value=email)
+            .select_related("customer")
+            .first()
+        )
+        if owner is None:
+            do_add_identity(customer, IdentityKind.EMAIL, email)
+        elif owner.customer_id != customer.pk and _chat_only(customer):
+            customer = do_merge_customers(customer, owner.customer, actor=None)
+        visitor.email = email
+    if name:
+        visitor.name = name
+        if not customer.name:
+            customer.name = name
+            customer.save(update_fields=["name", "updated_at"])
+    visitor.save(update_fields=["name", "email"])
+    return visitor
+
+
+def do_rate(widget: Widget, token: str, score, comment: str = "") -> ChatRating:
+    """FB1: the visitor's satisfaction with the chat that just ended (once per ticket)."""
+    token = check_token(token)
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ChatError("bad_score", _("Choose one of the five levels."))
+    visitor = Visitor.objects.filter(vid=visitor_id(token)).first()
+    chat = current_chat(visitor)
+    if chat is None or chat[0].status in OPEN_STATUSES:
+        raise ChatError("no_chat", _("There is no ended chat to rate."), 409)
+    ticket = chat[0]
+    comment = truncate(clean_text(comment if isinstance(comment, str) else "").strip(), 2000)
+    with transaction.atomic():
+        rating, created = ChatRating.objects.get_or_create(
+            ticket=ticket, defaults={"visitor": visitor, "score": score, "comment": comment}
+        )
+        if created:
+            record_event(
+                EventKind.CUSTOMER_UPDATED,
+                customer=ticket.customer,
+                ticket=ticket,
+                after={"chat_rating": score},
+            )
+    return rating
+
+
+def ended_statuses() -> tuple[str, ...]:
+    return (Status.SOLVED, Status.CLOSED)

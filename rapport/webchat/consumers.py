@@ -1,0 +1,296 @@
+"""The chat visitor's WebSocket (CH1, CH3). See docs/webchat.md.
+
+VISITOR PROTOCOL (version 1) — `ws[s]://<rapport>/ws/chat/<widget key>/`, JSON text frames.
+
+The page's Origin must be on the widget's allow-list (Rapport's own host always is), else the
+connection is closed with code 4403 before it is accepted; an unknown or inactive key: 4404;
+an address over the widget's per-minute limit: 4429.
+
+Visitor → server
+  {"type": "hello", "token": "<token or omitted>", "lang": "ru"}
+        first frame. No token (first visit): the server makes one and returns it in
+        `welcome`; the widget keeps it in localStorage (same browser → same customer).
+        A token is 16–64 chars of [A-Za-z0-9_-]; a client may bring its own.
+  {"type": "message", "id": "<client id>", "text": "..."}
+        client id: 1–64 chars of [A-Za-z0-9_.:-], unique per visitor (the widget uses a
+        random id per message and resends unacknowledged messages, same id, after a
+        reconnect). Stored through intake with external_id "<visitor id>:<client id>", so a
+        resend is stored once. Text ≤ 5,000 characters.
+  {"type": "typing", "typing": true|false}
+  {"type": "identify", "name": "...", "email": "..."}
+  {"type": "rate", "score": 1..5, "comment": "..."}   (FB1, after the chat ended)
+  {"type": "history"}                                 (the welcome frame again)
+  {"type": "ping"}
+
+Server → visitor
+  {"type": "welcome", "token", "greeting", "open", "next_opening" (ISO or null),
+   "agents_online", "ask_email", "upload_mb", "max_chars", "visitor": {"name", "email"},
+   "chat": {"ticket", "ended", "rate"}, "history": [message, ...]}
+  {"type": "ack", "id": "<client id>", "message": <message id>, "ticket": <id>,
+   "duplicate": false|true, "at": "<ISO>"}
+        sent once the message is durably stored (committed) — for a resend too.
+  {"type": "message", "message": {"id", "client_id", "from": "visitor"|"agent", "name",
+   "text", "at", "attachments": [{"name", "size", "type", "url"}]}}
+        an agent's reply, or the visitor's own message from another tab (dedupe by id).
+  {"type": "typing", "who": "agent", "typing": true|false, "name": "..."}
+  {"type": "ended", "rate": true|false}       the agent solved/closed the chat
+  {"type": "identified", "name", "email"}   {"type": "rated", "score"}   {"type": "pong"}
+  {"type": "error", "code": "...", "detail": "...", "id": "<client id, when about a message>"}
+        codes: bad_json, bad_frame, unknown_type, too_big, too_long, empty, bad_id,
+        bad_token, no_hello, rate_limited, not_accepted, bad_email, bad_score, no_chat,
+        server_error. An error never closes the connection, except flooding (4008).
+
+HTTP fallback (same origin rules, CORS for allowed origins): POST /chat/<key>/messages/
+{"token", "id", "text"} → the ack; GET /chat/<key>/history/ with header X-Chat-Token → the
+welcome; POST /chat/<key>/upload/ (multipart: token, id, file, text) → the ack.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db.models import F
+from django.utils import timezone
+
+from rapport.realtime.publish import chat_group, push_now, ticket_group
+
+from . import actions, limits
+from .models import Visitor, visitor_id
+
+log = logging.getLogger(__name__)
+
+FLOOD_CLOSE = 4008
+FLOOD_DROPS = 50  # frames dropped on one connection before it is closed
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+class VisitorConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.widget = None
+        self.token = ""
+        self.vid = ""
+        self.language = ""
+        self.ticket_id: int | None = None
+        self.counted = False
+        self.drops = 0
+        self.frames = limits.Bucket(rate=5, burst=20)
+        self.messages = limits.Bucket(rate=1, burst=8)
+        self.typing = limits.Bucket(rate=0.5, burst=2)
+        self.last_seen = 0.0
+        key = self.scope["url_route"]["kwargs"]["key"]
+        self.ip = (self.scope.get("client") or ("", 0))[0] or ""
+        self.widget = await database_sync_to_async(actions.access_widget)(key)
+        if self.widget is None:
+            await self.close(code=4404)
+            return
+        origin = _header(self.scope, b"origin")
+        if not self.widget.allows(origin, host=_header(self.scope, b"host")):
+            limits.count_drop("origin")
+            await self.close(code=4403)
+            return
+        if not await database_sync_to_async(limits.ip_allows)(self.widget, self.ip):
+            limits.count_drop("ip")
+            await self.close(code=4429)
+            return
+        await self.accept()
+
+    async def disconnect(self, code) -> None:
+        if self.ticket_id:
+            await self.channel_layer.group_discard(chat_group(self.ticket_id), self.channel_name)
+        if self.counted:
+            await database_sync_to_async(self._count)(-1)
+
+    # --- frames from the visitor ------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        try:
+            await self._receive(text_data, bytes_data)
+        except Exception:  # never crash the consumer: the visitor gets a reason, we get a log
+            log.exception("webchat: frame from %s failed", self.vid or self.ip)
+            await self._error("server_error", "Something went wrong; try again.")
+
+    async def _receive(self, text_data, bytes_data) -> None:
+        if not self.frames.take():
+            await self._drop("rate", "rate_limited", "Too many frames; slow down.")
+            return
+        if bytes_data is not None or text_data is None:
+            await self._error("bad_frame", "Frames are JSON text.")
+            return
+        if len(text_data) > limits.MAX_FRAME_BYTES:
+            limits.count_drop("size")
+            await self._error("too_big", "The frame is too large.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            limits.count_drop("frame")
+            await self._error("bad_json", "The frame is not JSON.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            limits.count_drop("frame")
+            await self._error("bad_frame", "A frame is a JSON object with a type.")
+            return
+        kind = frame["type"]
+        handler = self.HANDLERS.get(kind)
+        if handler is None:
+            limits.count_drop("frame")
+            await self._error("unknown_type", f"Unknown frame type {kind[:40]!r}.")
+            return
+        if kind not in ("hello", "ping") and not self.token:
+            await self._error("no_hello", "Send a hello frame first.")
+            return
+        try:
+            await handler(self, frame)
+        except actions.ChatError as exc:
+            await self._error(exc.code, exc.detail, frame.get("id"))
+
+    async def on_hello(self, frame: dict) -> None:
+        token = frame.get("token") or actions.new_token()
+        self.token = actions.check_token(token)
+        self.vid = visitor_id(self.token)
+        lang = frame.get("lang")
+        self.language = lang[:10] if isinstance(lang, str) else ""
+        await self._welcome()
+
+    async def on_history(self, frame: dict) -> None:
+        await self._welcome()
+
+    async def _welcome(self) -> None:
+        data = await database_sync_to_async(actions.welcome)(self.widget, self.token, self.language)
+        await self._follow(data["chat"]["ticket"])
+        if not self.counted:
+            self.counted = await database_sync_to_async(self._count)(1)
+        await self._send(data)
+
+    async def on_message(self, frame: dict) -> None:
+        if not self.messages.take():
+            await self._drop(
+                "rate", "rate_limited", "Too many messages; slow down.", frame.get("id")
+            )
+            return
+        if not await database_sync_to_async(limits.ip_allows)(self.widget, self.ip):
+            await self._drop(
+                "ip", "rate_limited", "Too many messages from your network.", frame.get("id")
+            )
+            return
+        sent = await database_sync_to_async(actions.do_visitor_message)(
+            self.widget,
+            self.token,
+            frame.get("id"),
+            frame.get("text"),
+            language=self.language,
+        )
+        await self._send(sent.ack())
+        await self._follow(sent.message.ticket_id)
+        if not self.counted:
+            self.counted = await database_sync_to_async(self._count)(1)
+        if not sent.duplicate:
+            data = await database_sync_to_async(actions.serialise)(sent.message, self.vid)
+            # The visitor's other tabs show it too (this one dedupes by id).
+            await self.channel_layer.group_send(
+                chat_group(sent.message.ticket_id), {"type": "chat.message", "message": data}
+            )
+
+    async def on_typing(self, frame: dict) -> None:
+        if not self.ticket_id or not self.typing.take():
+            return  # nobody to tell yet, or told recently enough
+        push_now(
+            ticket_group(self.ticket_id),
+            "chat.typing",
+            ticket=self.ticket_id,
+            who="visitor",
+            typing=bool(frame.get("typing")),
+        )
+
+    async def on_identify(self, frame: dict) -> None:
+        visitor = await database_sync_to_async(actions.do_identify)(
+            self.widget, self.token, name=frame.get("name") or "", email=frame.get("email") or ""
+        )
+        await self._send({"type": "identified", "name": visitor.name, "email": visitor.email})
+
+    async def on_rate(self, frame: dict) -> None:
+        rating = await database_sync_to_async(actions.do_rate)(
+            self.widget, self.token, frame.get("score"), frame.get("comment") or ""
+        )
+        await self._send({"type": "rated", "score": rating.score})
+
+    async def on_ping(self, frame: dict) -> None:
+        await self._send({"type": "pong"})
+        if self.counted and timezone.now().timestamp() - self.last_seen > limits.SEEN_EVERY:
+            await database_sync_to_async(self._count)(0)
+
+    HANDLERS = {
+        "hello": on_hello,
+        "history": on_history,
+        "message": on_message,
+        "typing": on_typing,
+        "identify": on_identify,
+        "rate": on_rate,
+        "ping": on_ping,
+    }
+
+    # --- events from the server (group messages on chat_group(ticket)) ---------------------
+
+    async def chat_message(self, event: dict) -> None:
+        await self._send({"type": "message", "message": event["message"]})
+        if event.get("ended"):
+            await self._send({"type": "ended", "rate": bool(event.get("rate", True))})
+
+    async def chat_agent_typing(self, event: dict) -> None:
+        await self._send(
+            {
+                "type": "typing",
+                "who": "agent",
+                "typing": bool(event.get("typing")),
+                "name": event.get("name") or "",
+            }
+        )
+
+    async def chat_ended(self, event: dict) -> None:
+        await self._send({"type": "ended", "rate": bool(event.get("rate", True))})
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    async def _follow(self, ticket_id: int | None) -> None:
+        """Listen to the chat the visitor is on now (a new chat after the last one ended)."""
+        if ticket_id == self.ticket_id:
+            return
+        if self.ticket_id:
+            await self.channel_layer.group_discard(chat_group(self.ticket_id), self.channel_name)
+        self.ticket_id = ticket_id
+        if ticket_id:
+            await self.channel_layer.group_add(chat_group(ticket_id), self.channel_name)
+
+    def _count(self, delta: int) -> bool:
+        """Keep the visitor's connection count (a reply goes by e-mail when it is 0)."""
+        self.last_seen = timezone.now().timestamp()
+        updated = Visitor.objects.filter(vid=self.vid).update(
+            connections=F("connections") + delta, last_seen=timezone.now()
+        )
+        return bool(updated) and delta > 0
+
+    async def _drop(self, reason: str, code: str, detail: str, client_id=None) -> None:
+        limits.count_drop(reason)
+        self.drops += 1
+        if self.drops >= FLOOD_DROPS:
+            await self.close(code=FLOOD_CLOSE)
+            return
+        await self._error(code, detail, client_id)
+
+    async def _error(self, code: str, detail: str, client_id=None) -> None:
+        frame = {"type": "error", "code": code, "detail": str(detail)}
+        if isinstance(client_id, str):
+            frame["id"] = client_id[: limits.MAX_CLIENT_ID]
+        await self._send(frame)
+
+    async def _send(self, data: dict) -> None:
+        await self.send(text_data=json.dumps(data, ensure_ascii=False))

@@ -1,0 +1,104 @@
+"""Agent replies to chat visitors, through the one outbox (CH1, CH3). See docs/webchat.md.
+
+The "webchat" channel's sender pushes the reply to the visitor's widget (chat_group of the
+ticket). When no visitor of the chat is connected and one left an e-mail, the reply goes on by
+e-mail too: composed once by rapport.mail.outbound (ticket token in the subject, so the
+customer's answer threads back onto this ticket), kept on the delivery, so a retry sends the
+same bytes.
+
+Hooks for other apps (called explicitly, no signals):
+    on_status_changed(ticket, before, after)   the agent solved/closed the chat → rating prompt
+    agent_typing(ticket_id, name, typing)      an agent types on a chat ticket → the widget
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from rapport.lib.channels import Channel
+from rapport.outbox.actions import Composed, TemporaryFailure, register_channel
+from rapport.outbox.models import Delivery
+from rapport.realtime.publish import chat_group, publish, send_now
+from rapport.tickets.models import OPEN_STATUSES
+
+from .limits import ONLINE_HORIZON
+from .models import ChatRating, Visitor
+
+log = logging.getLogger(__name__)
+
+
+def compose(message, **options) -> Composed:
+    return Composed(payload={"ticket": message.ticket_id}, raw=b"")
+
+
+def _visitors(ticket) -> list[Visitor]:
+    return list(Visitor.objects.filter(chats__ticket=ticket))
+
+
+def send(delivery: Delivery) -> str | None:
+    from .actions import serialise
+
+    message = delivery.message
+    ticket = message.ticket
+    ended = ticket.status not in OPEN_STATUSES
+    data = serialise(message)
+    send_now(
+        chat_group(ticket.pk),
+        "chat.message",
+        message=data,
+        ended=ended,
+        rate=ended and not ChatRating.objects.filter(ticket=ticket).exists(),
+    )
+    visitors = _visitors(ticket)
+    now = timezone.now()
+    if any(v.connections > 0 and now - v.last_seen < ONLINE_HORIZON for v in visitors):
+        return None
+    if not any(v.email for v in visitors):
+        return "The visitor was not connected; the widget shows the reply on their next visit."
+    return _by_email(delivery)
+
+
+def _by_email(delivery: Delivery) -> str:
+    """The chat continues by e-mail (built once, kept on the delivery for retries)."""
+    from rapport.mail import outbound
+
+    payload = dict(delivery.payload or {})
+    if "email" not in payload:
+        composed = outbound.compose(delivery.message)
+        payload["email"] = composed.payload
+        Delivery.objects.filter(pk=delivery.pk).update(payload=payload, raw=composed.raw)
+        delivery.payload, delivery.raw = payload, composed.raw
+    email = payload["email"]
+    if email.get("error"):
+        return f"The visitor was not connected; no e-mail either: {email['error']}"
+    stand_in = Delivery(message=delivery.message, channel=Channel.EMAIL, payload=email)
+    stand_in.raw = bytes(delivery.raw)
+    try:
+        note = outbound.send(stand_in)
+    except TemporaryFailure:
+        raise
+    except Exception as exc:  # a permanent e-mail failure: the chat reply itself is kept
+        return f"The visitor was not connected; the e-mail failed: {exc}"
+    sent_to = ", ".join(email.get("to") or [])
+    return f"The visitor was not connected: sent by e-mail to {sent_to}. {note or ''}".strip()
+
+
+register_channel(Channel.WEBCHAT, compose=compose, send=send)
+
+
+def on_status_changed(ticket, before: str, after: str) -> None:
+    """The chat ended (solved/closed): the widget asks for a rating (FB1), after commit."""
+    if ticket.channel != Channel.WEBCHAT or after in OPEN_STATUSES or before not in OPEN_STATUSES:
+        return
+    publish(
+        chat_group(ticket.pk),
+        "chat.ended",
+        rate=not ChatRating.objects.filter(ticket_id=ticket.pk).exists(),
+    )
+
+
+def agent_typing(ticket_id: int, name: str, typing: bool) -> None:
+    """An agent is typing a reply on a chat ticket: the visitor's widget shows it."""
+    send_now(chat_group(ticket_id), "chat.agent_typing", name=name, typing=typing)
