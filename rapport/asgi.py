@@ -14,10 +14,32 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 
 django_asgi_app = get_asgi_application()
 
+from rapport.realtime import relay  # noqa: E402
 from rapport.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # Each consumer checks its own caller: agents by session (AuthMiddlewareStack in the agent
 # routes), chat visitors by the widget's origin allow-list and their visitor token.
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)}
 )
+
+
+async def application(scope, receive, send):
+    """The router, plus ASGI lifespan: at startup this process becomes the one that serves
+    browsers, and (without Redis) starts tailing the relay table for events raised by the
+    workers (rapport/realtime/relay.py)."""
+    if scope["type"] != "lifespan":
+        return await router(scope, receive, send)
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await relay.start()
+            except Exception as exc:
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await relay.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -11,17 +11,19 @@ Group names (one function each, so nobody spells them by hand):
     chat_group(ticket_id)    the chat visitor's widget on that ticket
 
 With REDIS_URL the channel layer is Redis and every app server and worker reaches every
-browser; without it the layer is in-process (one server). A failed send is logged, never
-raised: the database is the record, the push is a courtesy.
+browser; without it the layer is in-process (one server) and events raised in other processes
+(task worker, scheduler, mail worker) travel through the relay table (relay.py). A failed send
+is logged, never raised: the database is the record, the push is a courtesy.
 """
 
 from __future__ import annotations
 
 import logging
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from . import relay
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,18 @@ def send_now(group: str, type: str, **data) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": type, **data}
     try:
-        async_to_sync(layer.group_send)(group, {"type": type, **data})
+        relay.group_send(layer, group, message)
     except Exception:  # the push is a courtesy; the data is already in the database
         log.exception("realtime: could not send %s to %s", type, group)
+    if relay.is_local(layer) and not relay.serving():
+        # Not the web process (a worker, the scheduler, the mail worker): the browsers are
+        # connected elsewhere; the web process picks this up from the relay table.
+        try:
+            relay.record(group, message)
+        except Exception:
+            log.exception("realtime: could not relay %s to %s", type, group)
 
 
 def publish(group: str, type: str, **data) -> None:

@@ -1,0 +1,146 @@
+"""Cross-process delivery on one machine without Redis (CH1, CH3; docs/realtime.md).
+
+Without REDIS_URL the channel layer is Channels' InMemoryChannelLayer: it lives in the web
+process (uvicorn), so an event raised in another process — the task worker (coach analysis,
+rules firing notifications), the scheduler (SLA warnings), the mail worker (new tickets) —
+would reach nobody. The relay closes that gap:
+
+- The web process declares itself at ASGI lifespan startup (`start()`, called by
+  rapport/asgi.py): from then on `send_now` sends straight to its layer, hopping onto the
+  server's event loop when called from another thread (the in-memory layer's queues belong to
+  that loop and are not thread-safe).
+- Any other process (`serving()` false) still sends to its own layer (harmless when nobody
+  listens there) and also writes a RelayedEvent row.
+- The web process tails the table every POLL seconds and fans each new row out locally.
+
+Why a window and a set of seen ids rather than "id > last id": on PostgreSQL ids are handed
+out before commit, so a row with a smaller id can become visible after a larger one. Every row
+of the last WINDOW seconds is looked at and each id is sent once. Rows older than KEEP seconds
+are deleted (no web process running means nobody to tell; the database holds the real data).
+
+With REDIS_URL, channels_redis carries every message between processes and the relay is off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import close_old_connections
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+POLL = 0.3  # seconds between two looks at the table
+WINDOW = 10  # seconds of rows looked at on each poll
+KEEP = 60  # seconds a row is kept
+
+_loop: asyncio.AbstractEventLoop | None = None
+_task: asyncio.Task | None = None
+stats = {"relayed": 0, "recorded": 0, "errors": 0}
+
+
+def is_local(layer) -> bool:
+    """True for the in-process layer (the one that needs the relay and the loop hop)."""
+    return isinstance(layer, InMemoryChannelLayer)
+
+
+def serving() -> bool:
+    """Is this process the web process (its ASGI server has started the relay)?"""
+    return _loop is not None
+
+
+def record(group: str, message: dict) -> None:
+    """Queue `message` for the web process (called by send_now outside it)."""
+    from .models import RelayedEvent
+
+    RelayedEvent.objects.create(group=group, message=message)
+    stats["recorded"] += 1
+
+
+def group_send(layer, group: str, message: dict) -> None:
+    """Send from synchronous code, on the right event loop."""
+    loop = _loop
+    if loop is not None and is_local(layer) and loop.is_running():
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not loop:
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future.result(timeout=5)
+            return
+    from asgiref.sync import async_to_sync
+
+    async_to_sync(layer.group_send)(group, message)
+
+
+# --- The web process's side ---------------------------------------------------------------
+
+
+def _fetch(seen: set[int], *, prune: bool) -> list[tuple[int, str, dict]]:
+    from .models import RelayedEvent
+
+    close_old_connections()
+    now = timezone.now()
+    if prune:
+        RelayedEvent.objects.filter(created__lt=now - timedelta(seconds=KEEP)).delete()
+    rows = RelayedEvent.objects.filter(created__gte=now - timedelta(seconds=WINDOW))
+    rows = rows.order_by("pk").values_list("pk", "group", "message")
+    return [row for row in rows if row[0] not in seen]
+
+
+def _latest() -> set[int]:
+    """Ids already in the window when the server starts: not replayed (they are stale)."""
+    from .models import RelayedEvent
+
+    since = timezone.now() - timedelta(seconds=WINDOW)
+    return set(RelayedEvent.objects.filter(created__gte=since).values_list("pk", flat=True))
+
+
+async def _tail() -> None:
+    from channels.db import database_sync_to_async
+
+    layer = get_channel_layer()
+    seen: set[int] = await database_sync_to_async(_latest)()
+    polls = 0
+    while True:
+        await asyncio.sleep(POLL)
+        polls += 1
+        try:
+            rows = await database_sync_to_async(_fetch)(seen, prune=polls % 100 == 0)
+        except Exception:  # the database is busy or gone for a moment: try again next poll
+            stats["errors"] += 1
+            log.exception("realtime relay: could not read pending events")
+            continue
+        for pk, group, message in rows:
+            seen.add(pk)
+            try:
+                await layer.group_send(group, message)
+                stats["relayed"] += 1
+            except Exception:
+                stats["errors"] += 1
+                log.exception("realtime relay: could not send %s", group)
+        if len(seen) > 10_000:  # ids older than the window never come back
+            seen = set(sorted(seen)[-5_000:])
+
+
+async def start() -> None:
+    """At ASGI lifespan startup: this process serves browsers (called by rapport/asgi.py)."""
+    global _loop, _task
+    _loop = asyncio.get_running_loop()
+    if is_local(get_channel_layer()) and _task is None:
+        _task = asyncio.create_task(_tail(), name="realtime-relay")
+
+
+async def stop() -> None:
+    """At ASGI lifespan shutdown."""
+    global _loop, _task
+    task, _task, _loop = _task, None, None
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
