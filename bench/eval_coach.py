@@ -3,7 +3,9 @@
 1. The project's labelled corpus (tests/coach/corpus/): precision / recall of every customer
    signal and every reply label, per language; question-count exactness; mood accuracy. Two
    sets: the development set (≥ 100 messages and ≥ 100 replies per language, which the rules
-   were tuned on) and a smaller held-out set (corpus/heldout/, never tuned on).
+   were tuned on; it also holds the retired held-out batches 1 and 2, `*_ex_heldout*.jsonl`,
+   moved in after their figures were reported) and the held-out batches (corpus/heldout*/,
+   never tuned on).
 2. The public sets in ../shared/data (skipped, with a note, when ../shared is absent): mood
    polarity macro-F1 per language, insult precision / recall.
 
@@ -71,6 +73,15 @@ def load_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def load_set(folder: Path, lang: str, kind: str) -> list[dict]:
+    """Every `{lang}_{kind}*.jsonl` of the folder: the development set is the original files
+    plus the retired held-out batches moved into it (`*_ex_heldout1.jsonl`, …)."""
+    out: list[dict] = []
+    for path in sorted(folder.glob(f"{lang}_{kind}*.jsonl")):
+        out.extend(load_jsonl(path))
+    return out
+
+
 # ---------------------------------------------------------------------------- corpus
 def eval_corpus(show_errors: bool, folder: Path = CORPUS) -> dict:
     rules = RuleBook.default()
@@ -78,7 +89,7 @@ def eval_corpus(show_errors: bool, folder: Path = CORPUS) -> dict:
     counts = defaultdict(lambda: Counter())  # (lang, label) → tp/fp/fn
     errors: list[str] = []
     for lang in LANGS:
-        msgs = load_jsonl(folder / f"{lang}_messages.jsonl")
+        msgs = load_set(folder, lang, "messages")
         q_exact = lang_ok = mood_ok = 0
         gold_moods, pred_moods = [], []
         for item in msgs:
@@ -115,7 +126,7 @@ def eval_corpus(show_errors: bool, folder: Path = CORPUS) -> dict:
             "mood_accuracy": mood_ok / len(msgs),
             "mood_macro_f1": macro_f1(gold_moods, pred_moods, MOODS),
         }
-        replies = load_jsonl(folder / f"{lang}_replies.jsonl")
+        replies = load_set(folder, lang, "replies")
         for item in replies:
             out = handle(
                 {"id": item["id"], "customer": item["customer"], "reply": item["reply"]},

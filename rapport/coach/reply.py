@@ -568,9 +568,10 @@ def _subwords(k: str) -> frozenset:
 
 
 # -- CQ4 --------------------------------------------------------------------------------
+# an abbreviation also stands before a hyphen and a lower-case word: "SLA-тариф", "L2-поддержка"
 _ABBREV = re.compile(
     r"(?<![A-Za-zА-Яа-яЁё0-9_-])(?:[A-ZА-ЯЁ]{2,6}\d*|\d[A-ZА-Я]{2,5}|[A-ZА-Я]\d[A-ZА-Я\d]{0,4}|[A-Z]{1,}[a-z]?[A-Z]{1,}"
-    r"|[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{2,}-\d{2,})(?![A-Za-zА-Яа-яЁё0-9_-])"
+    r"|[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{2,}-\d{2,})(?![A-Za-zА-Яа-яЁё0-9_]|-[A-ZА-ЯЁ0-9])"
 )
 _EXPLAINED_AFTER = re.compile(
     r"^\s*(?:[(（]|[—–-]\s|,\s*(?:то есть|т\.\s?е\.|i\.e\.|that is|which|это)|"
@@ -865,12 +866,14 @@ def _rudeness(c: _Ctx) -> None:
             hits.append((m, "rudeness"))
     hits += [(m, "profanity") for m in c.live("profanity")]
     hits += [(m, "sarcasm") for m in c.live("sarcasm")]
+    # "wait like everyone else", "since you're such an expert", "急什么急" (tone.toml)
+    hits += [(m, "dismissive") for m in c.live("dismissive")]
     for m, kind in hits[:3]:
         c.add(
             "rudeness",
             kind,
             m.span(),
-            c.sugg("sarcasm" if kind == "sarcasm" else "rudeness"),
+            c.sugg(kind if kind in ("sarcasm", "dismissive") else "rudeness"),
             label="rudeness",
         )
     ratio, caps_words = caps_ratio(doc.text)
