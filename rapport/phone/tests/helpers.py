@@ -1,0 +1,51 @@
+"""Shared test helpers: a CTI integration with a known token, posting events, and listening
+on the real (in-memory) channel layer for what was pushed to an agent's browser."""
+
+from __future__ import annotations
+
+import json
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from rapport.phone.models import CtiIntegration
+from rapport.realtime.publish import user_group
+
+
+def make_integration(team, name: str = "Office PBX") -> tuple[CtiIntegration, str]:
+    integration = CtiIntegration(name=name, team=team)
+    token = integration.new_token()
+    integration.save()
+    return integration, token
+
+
+def post_event(client, integration, token: str | None, **event):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    return client.post(
+        f"/phone/cti/{integration.pk}/",
+        data=json.dumps(event),
+        content_type="application/json",
+        **headers,
+    )
+
+
+class Inbox:
+    """A browser's channel, subscribed to one agent's group on the real channel layer."""
+
+    def __init__(self, user) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(user_group(user.pk), self.channel)
+
+    def drain(self) -> list[dict]:
+        got = []
+        while True:
+            try:
+                got.append(async_to_sync(self._receive)())
+            except TimeoutError:
+                return got
+
+    async def _receive(self):
+        import asyncio
+
+        return await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
