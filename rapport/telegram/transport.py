@@ -185,12 +185,13 @@ def _fetch(bot: Bot, file_id: str, declared: int | None, name: str) -> tuple[byt
 
 
 def _largest(photos: list) -> dict | None:
+    """The biggest PhotoSize (Telegram sends several sizes of one photo)."""
     sizes = [p for p in photos if isinstance(p, dict) and isinstance(p.get("file_id"), str)]
     if not sizes:
         return None
     return max(
         sizes,
-        key=lambda p: (p.get("file_size") or 0, (p.get("width") or 0) * (p.get("height") or 0)),
+        key=lambda p: ((p.get("width") or 0) * (p.get("height") or 0), p.get("file_size") or 0),
     )
 
 

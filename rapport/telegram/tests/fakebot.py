@@ -23,7 +23,7 @@ BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Rapport", "username
 
 
 class FakeBotApi:
-    def __init__(self, token: str = "123456:TEST-token_abc") -> None:
+    def __init__(self, token: str = "123456:TEST-token_abc") -> None:  # noqa: S107
         self.token = token
         self.calls: list[dict] = []
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
@@ -301,7 +301,7 @@ def message(
     *,
     sender: dict | None = None,
     text: str | None = None,
-    date: int = 1_795_000_000,
+    date: int | None = None,
     chat_type: str = "private",
     **content,
 ) -> dict:
@@ -311,6 +311,7 @@ def message(
         chat["first_name"] = sender["first_name"]
     else:
         chat.update(id=-100123, title="A group")
+    date = date or int(time.time())
     data = {"message_id": message_id, "from": sender, "chat": chat, "date": date}
     if text is not None:
         data["text"] = text

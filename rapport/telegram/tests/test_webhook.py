@@ -74,7 +74,9 @@ class BadBodyTests(TelegramTestCase):
 
 class TextMessageTests(TelegramTestCase):
     def test_a_text_message_opens_a_ticket_for_the_telegram_user(self):
-        response = self.post(update(10, text="Здравствуйте! Где мой заказ LH-1001?"))
+        response = self.post(
+            update(10, text="Здравствуйте! Где мой заказ LH-1001?", date=1_795_000_000)
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json(), {})
         raw = InboundRaw.objects.get(channel=Channel.TELEGRAM)
@@ -186,10 +188,12 @@ class NotForTicketTests(TelegramTestCase):
 
 class EditedMessageTests(TelegramTestCase):
     def test_an_edit_arrives_as_a_new_marked_message_on_the_same_ticket(self):
-        self.post(update(50, text="My order LH-1001 is late"))
+        self.post(update(50, text="My order LH-1001 is late", date=1_795_000_000))
         edited = {
             "update_id": 51,
-            "edited_message": message(1, text="My order LH-1002 is late", edit_date=1_795_000_300),
+            "edited_message": message(
+                1, text="My order LH-1002 is late", date=1_795_000_000, edit_date=1_795_000_300
+            ),
         }
         self.assertEqual(self.post(edited).status_code, 200)
         first, second = Message.objects.filter(channel="telegram").order_by("created_at")
