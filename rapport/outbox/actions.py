@@ -112,6 +112,8 @@ def do_deliver(delivery_id: int) -> Delivery:
             )
         else:
             wait = BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
+            # A channel may say when to try again (Telegram's 429 retry_after): never sooner.
+            wait = max(wait, timedelta(seconds=getattr(exc, "retry_after", 0) or 0))
             _finish(
                 delivery, DeliveryState.QUEUED, error=error, next_attempt_at=timezone.now() + wait
             )
