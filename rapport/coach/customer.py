@@ -119,7 +119,14 @@ def analyze_message(text: str) -> MessageAnalysis:
 # "if this isn't fixed today" stays urgent
 NO_NEGATION = {"urgent", "vague_time"}
 # categories that only find words (question words, the target of an insult): never negated
-NOT_MARKED = {"question_word", "question_opener", "question_join", "person", "bridge"}
+NOT_MARKED = {
+    "question_word",
+    "question_opener",
+    "question_join",
+    "person",
+    "bridge",
+    "reported_promise",
+}
 
 
 def _mark(doc: Doc, pack: Pack, found: dict[str, list[Match]]) -> None:
@@ -185,6 +192,20 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
     # insults that need a target ("вы жулики", not "звонили мошенники")
     directed = [m for m in live(found.get("insult_directed")) if _aimed_at_people(doc, found, m)]
     hits["insult"] = hits["insult"] + directed
+    # CQ2 asks to clarify the customer's own vague time, not one they report ("обещали
+    # быстро", "you said you'd call back at some point", "说好的马上发货")
+    reported = found.get("reported_promise")
+    if reported and hits["vague_time"]:
+        hits["vague_time"] = [
+            m
+            for m in hits["vague_time"]
+            if not any(
+                doc.sentence_of(r.start) == doc.sentence_of(m.start)
+                and not doc.clause_break_between(min(r.end, m.end), max(r.start, m.start))
+                or (r.start < m.start and doc.sentence_of(r.start) == doc.sentence_of(m.start))
+                for r in reported
+            )
+        ]
     for label in SIGNALS:
         for m in hits[label]:
             evidence.append({"label": label, "span": m.span(), "text": doc.text[m.start : m.end]})
