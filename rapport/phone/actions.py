@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -429,18 +429,17 @@ def _checklist_note(call: Call) -> str:
 
 def checklist_figures(calls: QuerySet[Call]) -> dict:
     """For reports: of the calls with a checklist, how often each item was done (CH4, ES7)."""
-    from django.db.models import Count
 
-    done = calls.exclude(checklist_at=None).aggregate(
-        calls=Count("id"),
-        greeted=Count("id", filter=Q(greeted=True)),
-        greeted_asked=Count("id", filter=~Q(greeted=None)),
-        hold_asked=Count("id", filter=Q(asked_before_hold=True)),
-        hold_total=Count("id", filter=~Q(asked_before_hold=None)),
-        thanked=Count("id", filter=Q(thanked=True)),
-        thanked_asked=Count("id", filter=~Q(thanked=None)),
+    figures = calls.exclude(checklist_at=None).aggregate(
+        n_calls=Count("id"),
+        n_greeted=Count("id", filter=Q(greeted=True)),
+        n_greeted_of=Count("id", filter=~Q(greeted=None)),
+        n_asked=Count("id", filter=Q(asked_before_hold=True)),
+        n_asked_of=Count("id", filter=~Q(asked_before_hold=None)),
+        n_thanked=Count("id", filter=Q(thanked=True)),
+        n_thanked_of=Count("id", filter=~Q(thanked=None)),
     )
-    return done
+    return {key.removeprefix("n_"): value for key, value in figures.items()}
 
 
 # --- the walk-in desk ------------------------------------------------------------------------

@@ -198,7 +198,9 @@ def call_log(request: HttpRequest) -> HttpResponse:
         form.add_error(None, exc)
         return _call_form(request, form, status=400)
     messages.success(request, _("Call logged on ticket #%(n)s.") % {"n": call.ticket_id})
-    return redirect("ticket", pk=call.ticket_id)
+    if Ticket.objects.visible_to(request.user).filter(pk=call.ticket_id).exists():
+        return redirect("ticket", pk=call.ticket_id)
+    return redirect("phone-calls")  # continued a conversation of another team
 
 
 def _call_form(request, form, status: int = 200) -> HttpResponse:

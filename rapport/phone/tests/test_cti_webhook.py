@@ -169,11 +169,19 @@ class CtiCallTests(BaseTestCase):
         assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
 
     def test_the_card_speaks_the_agents_language(self):
+        do_add_promise(
+            self.carol_ticket,
+            agent=self.alice,
+            text="Перезвонить",
+            kind="callback",
+            due_at=self.carol_ticket.created_at.replace(year=2099),
+            actor=self.alice,
+        )
         type(self.alice).objects.filter(pk=self.alice.pk).update(language="ru")
-        alice = Inbox(self.alice)
-        self.ring(number="+44 20 7946 0001")
-        html = alice.drain()[0]["data"]["html"]
-        assert "Входящий звонок" in html or "Incoming call" in html  # catalogue may lag
+        alice, bob = Inbox(self.alice), Inbox(self.bob)
+        self.ring()
+        assert "Открытые обещания" in alice.drain()[0]["data"]["html"]
+        assert "Open promises" in bob.drain()[0]["data"]["html"]  # Bob reads English
 
     def test_each_event_counts_once_per_call(self):
         first = self.ring()
