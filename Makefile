@@ -14,8 +14,10 @@ WORKER = $(if $(REDIS_URL),rqworker --with-scheduler default,db_worker --no-star
 run: setup
 	@$(BIN)/python manage.py demo_data
 	@echo "Rapport is at http://$(HOST):$(PORT)/ (Ctrl-C stops the server, workers and scheduler)"
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	@export RAPPORT_INTAKE_DEFERRED=1; \
+	  trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py $(WORKER) & \
+	  $(BIN)/python manage.py intake_worker & \
 	  $(BIN)/python manage.py scheduler & \
 	  $(BIN)/python manage.py mail_worker & \
 	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log

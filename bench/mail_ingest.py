@@ -105,7 +105,7 @@ def setup_django(data_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def endpoint_path(messages: list[bytes]) -> None:
+def endpoint_path(messages: list[bytes], data_dir: str, deferred: bool, kill: bool) -> None:
     from django.test import Client
 
     from rapport.accounts.models import Team
@@ -120,6 +120,7 @@ def endpoint_path(messages: list[bytes]) -> None:
     url = f"/mail/inbound/{box.pk}/"
     auth = f"Bearer {box.inbound_token}"
     times = []
+    worker = start_intake_worker(data_dir) if deferred else None
     started = time.perf_counter()
     for raw in messages:
         t0 = time.perf_counter()
@@ -129,14 +130,78 @@ def endpoint_path(messages: list[bytes]) -> None:
     total = time.perf_counter() - started
     stored = InboundRaw.objects.count()
     print(
-        f"endpoint path: {len(messages)} messages in {total:.1f} s = "
+        f"endpoint path{' (deferred: store and answer)' if deferred else ''}: "
+        f"{len(messages)} messages in {total:.1f} s = "
         f"{len(messages) / total:.0f} messages/s; per message p50 "
         f"{statistics.median(times) * 1000:.1f} ms, p95 "
         f"{statistics.quantiles(times, n=20)[18] * 1000:.1f} ms; stored {stored}"
     )
+    if deferred:
+        finish_drain(worker, data_dir, len(messages), started, kill)
 
 
-def http_path(messages: list[bytes], data_dir: str, workers: int, clients: int) -> None:
+def start_intake_worker(data_dir: str) -> subprocess.Popen:
+    env = {**os.environ, "RAPPORT_DATA_DIR": data_dir}
+    return subprocess.Popen(  # noqa: S603 — our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), "intake_worker", "--idle", "0.02"],
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def finish_drain(
+    worker: subprocess.Popen, data_dir: str, count: int, started: float, kill: bool
+) -> None:
+    """Wait for the intake worker to process every message (SIGKILL it once mid-way with
+    `kill`, then start a new one); print the end-to-end rate, the processing lag and the
+    lost/duplicated counts."""
+    from django.db.models import Count
+
+    from rapport.intake.models import InboundRaw, RawState
+    from rapport.tickets.models import Message
+
+    def processed() -> int:
+        return InboundRaw.objects.exclude(state=RawState.RECEIVED).count()
+
+    if kill:
+        while processed() < count // 2 and worker.poll() is None:
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        print(f"intake worker SIGKILLed after {processed()} of {count} messages were processed")
+        worker = start_intake_worker(data_dir)
+    try:
+        while processed() < count:
+            if worker.poll() is not None:
+                raise SystemExit("the intake worker died")
+            time.sleep(0.02)
+        total = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait()
+    lags = sorted(
+        (r.processed_at - r.received_at).total_seconds()
+        for r in InboundRaw.objects.only("received_at", "processed_at")
+    )
+    distinct = Message.objects.values("external_id").distinct().count()
+    twice = (
+        Message.objects.values("external_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .aggregate(extra=Count("external_id"))["extra"]
+    )
+    quarantined = InboundRaw.objects.filter(state=RawState.QUARANTINED).count()
+    print(
+        f"end to end (stored, parsed, threaded, on a ticket): {count} messages in {total:.1f} s"
+        f" = {count / total:.0f} messages/s; lag received→processed p50 "
+        f"{lags[len(lags) // 2] * 1000:.0f} ms, p95 {lags[int(len(lags) * 0.95)] * 1000:.0f} ms;"
+        f" lost {count - distinct - quarantined}, stored twice {twice}, quarantined {quarantined}"
+    )
+
+
+def http_path(
+    messages: list[bytes], data_dir: str, workers: int, clients: int, deferred: bool, kill: bool
+) -> None:
     """Through a real ASGI server (uvicorn, N worker processes) with concurrent clients."""
     import http.client
     from concurrent.futures import ThreadPoolExecutor
@@ -185,6 +250,7 @@ def http_path(messages: list[bytes], data_dir: str, workers: int, clients: int) 
             assert response.status == 202, response.status
             return time.perf_counter() - t0
 
+        worker = start_intake_worker(data_dir) if deferred else None
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             times = list(pool.map(post, messages))
@@ -196,6 +262,8 @@ def http_path(messages: list[bytes], data_dir: str, workers: int, clients: int) 
             f"{statistics.quantiles(times, n=20)[18] * 1000:.1f} ms; stored "
             f"{InboundRaw.objects.count()}"
         )
+        if deferred:
+            finish_drain(worker, data_dir, len(messages), started, kill)
     finally:
         server.terminate()
         server.wait()
@@ -274,7 +342,18 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--deferred",
+        action="store_true",
+        help="RAPPORT_INTAKE_DEFERRED: the endpoint stores and answers, an intake_worker "
+        "process drains in batches (what `make run` does)",
+    )
+    parser.add_argument(
+        "--kill", action="store_true", help="with --deferred: SIGKILL the intake worker mid-way"
+    )
     args = parser.parse_args()
+    if args.deferred:
+        os.environ["RAPPORT_INTAKE_DEFERRED"] = "1"
     data_dir = tempfile.mkdtemp(prefix="rapport-bench-mail-")
     setup_django(data_dir)
     messages = make_messages(args.messages)
@@ -286,9 +365,9 @@ def main() -> None:
     if args.imap:
         imap_path(messages, data_dir)
     elif args.http:
-        http_path(messages, data_dir, args.workers, args.clients)
+        http_path(messages, data_dir, args.workers, args.clients, args.deferred, args.kill)
     else:
-        endpoint_path(messages)
+        endpoint_path(messages, data_dir, args.deferred, args.kill)
 
 
 if __name__ == "__main__":

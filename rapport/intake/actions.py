@@ -282,7 +282,7 @@ def _prepare(raw: InboundRaw, preloaded: dict) -> NotForTicket | None:
     return None
 
 
-def _complete(raw: InboundRaw, not_for_ticket: NotForTicket | None) -> None:
+def _complete(raw: InboundRaw, not_for_ticket: NotForTicket | None, memo=None) -> None:
     """Inside the processing transaction, with the raw row known to be unprocessed: store the
     message on its ticket (or record why it makes none)."""
     raw.attempts += 1
@@ -292,7 +292,7 @@ def _complete(raw: InboundRaw, not_for_ticket: NotForTicket | None) -> None:
         raw.state, raw.error = RawState.IGNORED, not_for_ticket.outcome()[:5000]
         raw.save(update_fields=["state", "error", "attempts", "processed_at", "sender"])
         return
-    message, raw.opened_ticket = _process(raw)
+    message, raw.opened_ticket = _process(raw, memo if memo is not None else {})
     raw.message = message
     raw.state = RawState.PROCESSED
     raw.error = ""
@@ -373,10 +373,13 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
     """Process stored messages in ONE write transaction (one savepoint each: a message that
     fails is quarantined alone). Parsing happens before, outside the transaction. Returns how
     many were processed (or ignored) now."""
+    # Objects looked up once per batch rather than once per message (a mailbox, a team): a
+    # batch is one transaction, so what it reads cannot change under it.
+    memo: dict = {}
     prepared = []
     for raw in raws:
         try:
-            prepared.append((raw, _prepare(raw, {}), None))
+            prepared.append((raw, _prepare(raw, {"memo": memo}), None))
         except Exception as exc:  # noqa: BLE001 — quarantined below, inside the transaction
             prepared.append((raw, None, exc))
     done = []
@@ -393,7 +396,7 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
                 if failure is not None:
                     raise failure
                 with transaction.atomic():
-                    _complete(raw, not_for_ticket)
+                    _complete(raw, not_for_ticket, memo)
                 done.append(raw)
             except Exception as exc:  # noqa: BLE001 — quarantined with its reason
                 _quarantine(raw.pk, exc)
@@ -444,7 +447,7 @@ def _parse(raw: InboundRaw, preloaded: dict) -> None:
     raw.payload = {**_payload(inbound, raw.pk), "hints": hints, "parsed": True}
 
 
-def _process(raw: InboundRaw) -> tuple[Message, bool]:
+def _process(raw: InboundRaw, memo: dict) -> tuple[Message, bool]:
     """The message stored on its ticket, and whether it opened that ticket."""
     data = raw.payload
     if data.get("unknown_channel"):
@@ -476,7 +479,12 @@ def _process(raw: InboundRaw) -> tuple[Message, bool]:
     subject = data.get("subject") or ""
     opened = ticket is None
     if ticket is None:
-        team = Team.objects.filter(pk=data["team_id"]).first() if data.get("team_id") else None
+        team = None
+        if data.get("team_id"):
+            key = ("team", data["team_id"])
+            if key not in memo:
+                memo[key] = Team.objects.filter(pk=data["team_id"]).first()
+            team = memo[key]
         ticket = do_create_ticket(
             customer=customer,
             subject=subject or subject_from_body(body_text or html_to_text(body_html)),

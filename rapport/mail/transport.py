@@ -119,7 +119,11 @@ def _our_addresses() -> set[str]:
 def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
     mailbox = hints.get("mailbox_obj")
     if mailbox is None or mailbox.pk != hints.get("mailbox"):
-        mailbox = Mailbox.objects.filter(pk=hints.get("mailbox")).first()
+        memo = hints.get("memo", {})  # shared by a batch of messages (intake.do_process_batch)
+        key = ("mailbox", hints.get("mailbox"))
+        if key not in memo:
+            memo[key] = Mailbox.objects.filter(pk=hints.get("mailbox")).first()
+        mailbox = memo[key]
     limit = mailbox.max_attachment_bytes if mailbox else 25 * 1024 * 1024
     mail = parse_message(raw, max_attachment_bytes=limit)
     if mail.auto == "bounce":
