@@ -50,8 +50,8 @@ class BotForm(forms.ModelForm):
 @admin.register(Bot)
 class BotAdmin(admin.ModelAdmin):
     form = BotForm
-    list_display = ("name", "username", "team", "is_active", "api_base_url")
-    readonly_fields = ("webhook_endpoint", "last_error")
+    list_display = ("name", "username", "team", "is_active", "api_base_url", "rejected")
+    readonly_fields = ("webhook_endpoint", "rejected", "last_rejection")
 
     @admin.display(description=_("webhook"))
     def webhook_endpoint(self, obj):

@@ -7,6 +7,7 @@ The token is part of the URL, so URLs are never logged and errors never repeat t
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
 import urllib.error
@@ -89,7 +90,7 @@ def call(base: str, token: str, method: str, params: dict | None = None, files: 
     except urllib.error.HTTPError as exc:  # the Bot API answers errors with a JSON body too
         raw = exc.read()
         status = exc.code
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         raise ApiError(0, f"Telegram unreachable: {type(exc).__name__}") from None
     else:
         status = 200
@@ -126,6 +127,6 @@ def download(base: str, token: str, file_path: str, limit: int) -> bytes:
                 chunks.append(chunk)
     except urllib.error.HTTPError as exc:
         raise ApiError(exc.code, f"File download failed with HTTP {exc.code}.") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         raise ApiError(0, f"File download failed: {type(exc).__name__}") from None
     return b"".join(chunks)

@@ -59,7 +59,9 @@ class Bot(models.Model):
         blank=True,
         help_text=_('Answer to /start: {"ru": "...", "zh": "...", "en": "..."}. Empty: built-in.'),
     )
-    last_error = models.TextField(blank=True, editable=False)
+    # Webhook requests refused (forged secret, not an Update, too large): dropped and counted.
+    rejected = models.PositiveIntegerField(_("requests refused"), default=0, editable=False)
+    last_rejection = models.CharField(_("last refusal"), max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -44,6 +44,7 @@ PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 # A download that failed for a reason that may pass (network, 5xx, 429): the update is
 # quarantined with this reason and retried by `retry_downloads_task`.
 DOWNLOAD_RETRY = "Telegram file download failed, retried automatically: "
+FRESH = timedelta(seconds=2)
 # The update kinds the webhook asks for (setWebhook's allowed_updates).
 ALLOWED_UPDATES = ["message", "edited_message", "my_chat_member"]
 # Message fields that carry a file, in the order they are looked at.
@@ -154,8 +155,13 @@ def _bot_for(hints: dict) -> Bot:
 
 
 def _when(value) -> datetime | None:
+    """A message's own time (Unix seconds), for an update that arrives late (a redelivery, a
+    retry). A fresh one takes the arrival time instead (None): Telegram's dates are whole
+    seconds, and an answer written within the second of an agent's reply must not sort
+    before it on the ticket."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, tz=UTC)
+        at = datetime.fromtimestamp(value, tz=UTC)
+        return at if timezone.now() - at > FRESH else None
     return None
 
 

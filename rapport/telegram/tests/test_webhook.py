@@ -20,6 +20,9 @@ class WebhookAuthTests(TelegramTestCase):
             self.assertEqual(response.status_code, 403, secret)
         self.assertIn("X-Telegram-Bot-Api-Secret-Token", response.json()["error"])
         self.assertFalse(InboundRaw.objects.filter(channel=Channel.TELEGRAM).exists())
+        self.bot.refresh_from_db()
+        self.assertEqual(self.bot.rejected, 4)  # dropped and counted
+        self.assertIn("403", self.bot.last_rejection)
 
     def test_it_refuses_an_unknown_or_inactive_bot_the_same_way(self):
         response = self.client.post(
