@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import model as ngram_model
 from .langpack import Pack, pack_for
 from .language import detect
 from .lexicon import Doc, Match, drop_contained
@@ -90,6 +91,8 @@ def analyze_message(text: str) -> MessageAnalysis:
     doc.found = found  # kept for a reply check against this message (no second matching)
 
     signals, evidence = _signals(doc, pack, found)
+    if "insult" not in signals:
+        _model_insult(doc, found, signals, evidence)
     questions = find_questions(doc, pack, found)
     mood, scores = _mood(doc, pack, found, signals, questions, evidence)
     suggestions = []
@@ -211,6 +214,41 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
             evidence.append({"label": label, "span": m.span(), "text": doc.text[m.start : m.end]})
     signals = [label for label in SIGNALS if hits[label]]
     return signals, evidence
+
+
+# the statistical models that back the rules up, per language (see model.py; bench/README.md
+# gives their data, licence, split and figures)
+INSULT_MODELS = {"zh": "zh_offensive"}
+
+
+def _model_insult(doc: Doc, found, signals: list[str], evidence: list[dict]) -> None:
+    """Offensive language the insult lexicon missed, found by the language's n-gram model
+    (ES4): in a sentence that names a social group (the model was trained on offence against
+    groups, and says nothing about an ordinary complaint). Scored per sentence, so that a long
+    message is judged by its worst sentence; the evidence is the n-grams that weighed most,
+    marked ``source: model``."""
+    name = INSULT_MODELS.get(doc.lang)
+    m = ngram_model.load(name) if name else None
+    groups = found.get("social_group")
+    if m is None or not groups:
+        return
+    for s in doc.sentences:
+        if doc.in_quotes(s.start, s.end) or not any(s.start <= g.start < s.end for g in groups):
+            continue  # the model learnt offence against groups: only where a group is named
+        p = m.score(s.text)
+        if p >= m.threshold:
+            signals.insert(0, "insult")
+            evidence.extend(
+                {
+                    "label": "insult",
+                    "span": [s.start + a, s.start + b],
+                    "text": doc.text[s.start + a : s.start + b],
+                    "source": "model",
+                    "score": round(p, 2),
+                }
+                for a, b in m.reasons(s.text)
+            )
+            return
 
 
 def _aimed_at_people(doc: Doc, found, m: Match) -> bool:
