@@ -218,7 +218,7 @@ def render_card(agent: User, call: Call) -> str:
 
 def _call_for(integration: CtiIntegration, ev: CtiEventData) -> Call:
     call = (
-        Call.objects.select_for_update()
+        Call.objects.select_for_update(of=("self",))
         .filter(integration=integration, call_id=ev.call_id)
         .select_related("customer", "agent", "ticket")
         .first()

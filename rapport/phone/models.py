@@ -219,6 +219,13 @@ class Call(models.Model):
     def customer_number(self) -> str:
         return self.from_number if self.direction == CallDirection.INBOUND else self.to_number
 
+    @property
+    def answered_after(self) -> int | None:
+        """Seconds the caller waited before someone answered (CH4: answer quickly)."""
+        if self.answered_at is None or self.integration_id is None:
+            return None
+        return max(0, int((self.answered_at - self.started_at).total_seconds()))
+
 
 class VisitOutcome(models.TextChoices):
     RESOLVED = "resolved", _("Resolved on the spot")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rapport.customers.actions import do_add_identity, do_flag_customer
 from rapport.customers.models import Customer
 from rapport.intake.models import InboundRaw
@@ -206,6 +208,12 @@ class CtiCallTests(BaseTestCase):
         call = Call.objects.get()
         assert call.agent == self.alice
         assert call.duration == 210
+        Call.objects.filter(pk=call.pk).update(started_at=call.answered_at - timedelta(seconds=12))
+        call.refresh_from_db()
+        assert call.answered_after == 12  # how long Carol waited (CH4)
+        self.login(self.bob)
+        page = self.client.get("/phone/").content.decode()
+        assert "12 s" in page and "210 s" in page and "Carol" in page
         assert call.ticket is not None and call.ticket.customer == self.carol
         assert r.json()["ticket"] == call.ticket_id
         # The one intake path stored it raw and made the message (CH1, TR1).
