@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from rapport.accounts.models import User
+from rapport.realtime.workspace import notified
 
 from .models import Kind, Notification
 
@@ -42,6 +43,7 @@ def do_notify(
                 continue
         else:
             note.save()
+        notified(note)  # header count and a toast, live, after commit (docs/realtime.md)
         created.append(note)
     return created
 

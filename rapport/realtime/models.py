@@ -13,9 +13,9 @@ class RelayedEvent(models.Model):
     layer. Rows are a courtesy, not a record: they are deleted after a minute.
     """
 
-    group = models.CharField(max_length=200)
+    groups = models.JSONField(default=list)  # one row for every group of one event
     message = models.JSONField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.group}: {self.message.get('type', '?')}"
+        return f"{', '.join(self.groups)}: {self.message.get('type', '?')}"

@@ -2,6 +2,10 @@
 
     publish(group, type, **data)      sent after the current transaction commits (never a
                                       message about a row that was rolled back)
+    push(group, event, **data)        the same for agents' browsers (AGENT_EVENT, below)
+    send_now / push_now               at once, outside a transaction
+
+`group` may also be a list of groups (the message goes to each).
 
 Group names (one function each, so nobody spells them by hand):
     user_group(user_id)      one agent's browsers: notifications, CTI card pops
@@ -19,6 +23,7 @@ is logged, never raised: the database is the record, the push is a courtesy.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -46,26 +51,33 @@ def chat_group(ticket_id: int) -> str:
     return f"chat.{ticket_id}"
 
 
-def send_now(group: str, type: str, **data) -> None:
-    """Send at once (from code that is not inside a transaction, e.g. a consumer)."""
+def _groups(group: str | Iterable[str]) -> list[str]:
+    return [group] if isinstance(group, str) else list(dict.fromkeys(group))
+
+
+def send_now(group: str | Iterable[str], type: str, **data) -> None:
+    """Send at once (from code that is not inside a transaction, e.g. a consumer).
+
+    `group` may be a list of groups: the same message goes to each (one relay row for all)."""
+    groups = _groups(group)
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not groups:
         return
     message = {"type": type, **data}
     try:
-        relay.group_send(layer, group, message)
+        relay.group_send(layer, groups, message)
     except Exception:  # the push is a courtesy; the data is already in the database
-        log.exception("realtime: could not send %s to %s", type, group)
-    if relay.is_local(layer) and not relay.serving():
+        log.exception("realtime: could not send %s to %s", type, groups)
+    if relay.is_local(layer) and not relay.serving() and relay.web_alive():
         # Not the web process (a worker, the scheduler, the mail worker): the browsers are
         # connected elsewhere; the web process picks this up from the relay table.
         try:
-            relay.record(group, message)
+            relay.record(groups, message)
         except Exception:
-            log.exception("realtime: could not relay %s to %s", type, group)
+            log.exception("realtime: could not relay %s to %s", type, groups)
 
 
-def publish(group: str, type: str, **data) -> None:
+def publish(group: str | Iterable[str], type: str, **data) -> None:
     """Send `{"type": type, **data}` to `group` once the surrounding transaction commits.
 
     `type` names the consumer method that handles it ("ticket.message" → ticket_message).
@@ -81,11 +93,11 @@ def publish(group: str, type: str, **data) -> None:
 AGENT_EVENT = "agent.event"
 
 
-def push(group: str, event: str, **data) -> None:
+def push(group: str | Iterable[str], event: str, **data) -> None:
     """After commit, send `event` with `data` to every agent browser in `group`."""
     publish(group, AGENT_EVENT, event=event, data=data)
 
 
-def push_now(group: str, event: str, **data) -> None:
+def push_now(group: str | Iterable[str], event: str, **data) -> None:
     """The same, at once (outside a transaction)."""
     send_now(group, AGENT_EVENT, event=event, data=data)

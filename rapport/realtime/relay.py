@@ -10,7 +10,10 @@ would reach nobody. The relay closes that gap:
   server's event loop when called from another thread (the in-memory layer's queues belong to
   that loop and are not thread-safe).
 - Any other process (`serving()` false) still sends to its own layer (harmless when nobody
-  listens there) and also writes a RelayedEvent row.
+  listens there) and, when a web process is alive, also writes a RelayedEvent row — one per
+  event, whatever the number of groups. "Alive" is a heartbeat file in the data directory
+  that the web process touches every HEARTBEAT seconds: a worker run with no web server
+  (a bulk import, a benchmark) writes nothing.
 - The web process tails the table every POLL seconds and fans each new row out locally.
 
 Why a window and a set of seen ids rather than "id > last id": on PostgreSQL ids are handed
@@ -26,17 +29,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
+from pathlib import Path
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
 POLL = 0.3  # seconds between two looks at the table
-WINDOW = 10  # seconds of rows looked at on each poll
+WINDOW = 30  # seconds of rows looked at on each poll (a row is visible once its commit is)
 KEEP = 60  # seconds a row is kept
+HEARTBEAT = 5  # seconds between two touches of the heartbeat file by the web process
 
 _loop: asyncio.AbstractEventLoop | None = None
 _task: asyncio.Task | None = None
@@ -48,21 +55,54 @@ def is_local(layer) -> bool:
     return isinstance(layer, InMemoryChannelLayer)
 
 
+def heartbeat_path() -> Path:
+    return Path(settings.DATA_DIR) / "realtime-web.alive"
+
+
+_alive_memo = [0.0, False]  # checked at most once a second
+
+
+def web_alive() -> bool:
+    """Has a web process touched the heartbeat file lately?"""
+    now = time.time()
+    if now - _alive_memo[0] >= 1:
+        try:
+            alive = now - heartbeat_path().stat().st_mtime < 3 * HEARTBEAT
+        except OSError:
+            alive = False
+        _alive_memo[:] = [now, alive]
+    return _alive_memo[1]
+
+
+def _touch() -> None:
+    path = heartbeat_path()
+    try:
+        path.touch()
+    except OSError:
+        log.warning("realtime relay: cannot touch %s", path)
+
+
 def serving() -> bool:
     """Is this process the web process (its ASGI server has started the relay)?"""
     return _loop is not None
 
 
-def record(group: str, message: dict) -> None:
-    """Queue `message` for the web process (called by send_now outside it)."""
+def record(groups: list[str], message: dict) -> None:
+    """Queue `message` for the web process (called by send_now outside it): one row, however
+    many groups, so a worker pays one INSERT per event."""
     from .models import RelayedEvent
 
-    RelayedEvent.objects.create(group=group, message=message)
+    RelayedEvent.objects.create(groups=list(groups), message=message)
     stats["recorded"] += 1
 
 
-def group_send(layer, group: str, message: dict) -> None:
-    """Send from synchronous code, on the right event loop."""
+async def _send_all(layer, groups, message: dict) -> None:
+    for group in groups:
+        await layer.group_send(group, message)
+
+
+def group_send(layer, groups: list[str], message: dict) -> None:
+    """Send to each group from synchronous code, on the right event loop."""
     loop = _loop
     if loop is not None and is_local(layer) and loop.is_running():
         try:
@@ -70,12 +110,12 @@ def group_send(layer, group: str, message: dict) -> None:
         except RuntimeError:
             running = None
         if running is not loop:
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future = asyncio.run_coroutine_threadsafe(_send_all(layer, groups, message), loop)
             future.result(timeout=5)
             return
     from asgiref.sync import async_to_sync
 
-    async_to_sync(layer.group_send)(group, message)
+    async_to_sync(_send_all)(layer, groups, message)
 
 
 # --- The web process's side ---------------------------------------------------------------
@@ -89,7 +129,7 @@ def _fetch(seen: set[int], *, prune: bool) -> list[tuple[int, str, dict]]:
     if prune:
         RelayedEvent.objects.filter(created__lt=now - timedelta(seconds=KEEP)).delete()
     rows = RelayedEvent.objects.filter(created__gte=now - timedelta(seconds=WINDOW))
-    rows = rows.order_by("pk").values_list("pk", "group", "message")
+    rows = rows.order_by("pk").values_list("pk", "groups", "message")
     return [row for row in rows if row[0] not in seen]
 
 
@@ -105,9 +145,17 @@ async def _tail() -> None:
     from channels.db import database_sync_to_async
 
     layer = get_channel_layer()
-    seen: set[int] = await database_sync_to_async(_latest)()
+    try:
+        seen: set[int] = await database_sync_to_async(_latest)()
+    except Exception:  # e.g. not migrated yet: start from nothing
+        log.exception("realtime relay: could not read the table")
+        seen = set()
     polls = 0
+    beat = 0.0
     while True:
+        if time.monotonic() - beat >= HEARTBEAT:
+            beat = time.monotonic()
+            _touch()
         await asyncio.sleep(POLL)
         polls += 1
         try:
@@ -116,14 +164,14 @@ async def _tail() -> None:
             stats["errors"] += 1
             log.exception("realtime relay: could not read pending events")
             continue
-        for pk, group, message in rows:
+        for pk, groups, message in rows:
             seen.add(pk)
             try:
-                await layer.group_send(group, message)
+                await _send_all(layer, groups, message)
                 stats["relayed"] += 1
             except Exception:
                 stats["errors"] += 1
-                log.exception("realtime relay: could not send %s", group)
+                log.exception("realtime relay: could not send to %s", groups)
         if len(seen) > 10_000:  # ids older than the window never come back
             seen = set(sorted(seen)[-5_000:])
 
@@ -141,6 +189,8 @@ async def stop() -> None:
     global _loop, _task
     task, _task, _loop = _task, None, None
     if task is not None:
+        with contextlib.suppress(OSError):
+            heartbeat_path().unlink()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

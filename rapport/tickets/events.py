@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from rapport.realtime.workspace import ticket_changed
+
 from .models import Event
 
 
@@ -19,7 +21,7 @@ def record_event(
     after: Any = None,
     at=None,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         kind=kind,
         ticket=ticket,
         customer=customer if customer is not None else getattr(ticket, "customer", None),
@@ -28,3 +30,6 @@ def record_event(
         after=after,
         created_at=at or timezone.now(),
     )
+    if ticket is not None:
+        ticket_changed(ticket, kind)  # the live workspace, after commit (docs/realtime.md)
+    return event
