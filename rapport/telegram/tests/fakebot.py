@@ -36,7 +36,7 @@ class FakeBotApi:
         self.server: ThreadingHTTPServer | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeBotApi:
+    def start(self, port: int = 0) -> FakeBotApi:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,7 +49,7 @@ class FakeBotApi:
             def do_POST(self):  # noqa: N802
                 fake._handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -359,3 +359,23 @@ def document(
         "mime_type": mime,
         "file_size": size,
     }
+
+
+if __name__ == "__main__":  # a stand-in Bot API for a local demo: prints every call
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve a fake Telegram Bot API on loopback.")
+    parser.add_argument("--token", default="123456:TEST-token_abc")
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args()
+    fake = FakeBotApi(args.token).start(args.port)
+    print(f"Fake Bot API at {fake.base_url} (token {args.token}); Ctrl-C stops it.", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            for call in fake.calls[seen:]:
+                print(call["method"], json.dumps(call["params"], ensure_ascii=False), flush=True)
+            seen = len(fake.calls)
+    except KeyboardInterrupt:
+        fake.stop()
