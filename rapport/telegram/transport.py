@@ -64,9 +64,9 @@ class RetryAfter(TemporaryFailure):
 # --- inbound ---------------------------------------------------------------------------------
 
 
-def receive_update(bot: Bot, body: bytes) -> Receipt:
-    """Store, then parse and process, one webhook update (exactly once per update_id)."""
-    update = json.loads(body)
+def receive_update(bot: Bot, body: bytes, update: dict) -> Receipt:
+    """Store, then parse and process, one webhook update (exactly once per update_id).
+    `update` is `body` decoded (the webhook has checked it is an Update)."""
     receipt = do_receive_raw(
         Channel.TELEGRAM,
         body,
@@ -255,7 +255,7 @@ def inbound_from_update(raw: bytes, hints: dict) -> InboundMessage:
     """The parser registered with intake: one Update → one InboundMessage, or NotForTicket."""
     try:
         update = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ValidationError(f"The update is not JSON: {exc}") from None
     if not isinstance(update, dict):
         raise ValidationError("The update is not a JSON object.")
@@ -425,14 +425,19 @@ def _step(bot: Bot, chat_id: int, step: tuple[str, object]) -> str:
         return f"{attachment.filename} is larger than Telegram's 50 MB"
     with attachment.file.open("rb") as fh:
         content = fh.read()
-    photo = attachment.content_type in PHOTO_TYPES and len(content) <= PHOTO_LIMIT
-    method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+    upload = (attachment.filename, content, attachment.content_type)
+    if attachment.content_type in PHOTO_TYPES and len(content) <= PHOTO_LIMIT:
+        try:
+            api.call(
+                bot.api_base_url, bot.token, "sendPhoto", {"chat_id": chat_id}, {"photo": upload}
+            )
+            return ""
+        except api.ApiError as exc:
+            if exc.error_code != 400:
+                raise
+            # Telegram refuses some images as photos (dimensions, ratio): sent as a file.
     api.call(
-        bot.api_base_url,
-        bot.token,
-        method,
-        {"chat_id": chat_id},
-        files={field: (attachment.filename, content, attachment.content_type)},
+        bot.api_base_url, bot.token, "sendDocument", {"chat_id": chat_id}, {"document": upload}
     )
     return ""
 

@@ -52,12 +52,12 @@ def webhook(request: HttpRequest, bot_id: int) -> JsonResponse:
         return _refuse(bot, 413, f"An update is at most {MAX_UPDATE_BYTES} bytes.")
     try:
         update = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return _refuse(bot, 400, "The body must be one JSON-encoded Telegram Update.")
     update_id = update.get("update_id") if isinstance(update, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
         return _refuse(bot, 400, "The body must be a Telegram Update with an integer update_id.")
-    receipt = receive_update(bot, body)
+    receipt = receive_update(bot, body, update)
     if not receipt.duplicate and is_start(update):
         # The greeting rides on the webhook's answer (the Bot API runs a method given in the
         # response body): no outbound call, no ticket.

@@ -52,7 +52,7 @@ class FileTests(TelegramTestCase):
         self.assertIn("[video.mp4 (30.0 MB) not downloaded: larger than 20.0 MB]", msg.body_text)
         self.assertEqual(self.fake.calls_to("getFile"), [])
 
-    def test_a_file_larger_than_declared_is_cut_off_at_the_limit(self):
+    def test_a_file_larger_than_declared_is_refused_at_the_limit(self):
         self.bot.max_file_bytes = 1000
         self.bot.save()
         self.fake.add_file("liar", PDF)  # 3 KB behind a declared 10 bytes

@@ -74,6 +74,14 @@ class OutboundTests(TelegramTestCase):
         document = self.fake.calls_to("sendDocument")[0]
         self.assertEqual(document["files"]["document"][:2], ("договор.pdf", b"%PDF-1.7 x"))
 
+    def test_an_image_telegram_refuses_as_a_photo_goes_as_a_document(self):
+        self.fake.fail("sendPhoto", 400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        strip = SimpleUploadedFile("panorama.png", PNG, content_type="image/png")
+        delivery = self.reply("Panorama attached.", attachments=[strip])
+        self.assertEqual(delivery.state, DeliveryState.SENT)
+        methods = [c["method"] for c in self.fake.calls]
+        self.assertEqual(methods, ["sendMessage", "sendPhoto", "sendDocument"])
+
     def test_flood_control_is_retried_no_sooner_than_telegram_says(self):
         self.fake.fail("sendMessage", 429, "Too Many Requests: retry after 90", retry_after=90)
         before = timezone.now()

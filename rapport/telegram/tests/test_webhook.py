@@ -51,6 +51,9 @@ class BadBodyTests(TelegramTestCase):
             self.assertEqual(self.post(body).status_code, 400, body)
         self.assertFalse(InboundRaw.objects.filter(channel=Channel.TELEGRAM).exists())
 
+    def test_absurdly_deep_json_is_a_400_not_a_crash(self):
+        self.assertEqual(self.post("[" * 100_000 + "]" * 100_000).status_code, 400)
+
     def test_an_oversized_body_is_a_413(self):
         big = update(1, text="x" * (1024 * 1024 + 10))
         response = self.post(big)
