@@ -35,7 +35,7 @@ from rapport.jobs.enqueue import enqueue_with_commit
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
-from rapport.tickets.coaching import analyse_message_task
+from rapport.tickets.coaching import analyse_message_task, analyse_messages_task
 from rapport.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -282,9 +282,15 @@ def _prepare(raw: InboundRaw, preloaded: dict) -> NotForTicket | None:
     return None
 
 
-def _complete(raw: InboundRaw, not_for_ticket: NotForTicket | None, memo=None) -> None:
+def _complete(
+    raw: InboundRaw,
+    not_for_ticket: NotForTicket | None,
+    memo: dict | None = None,
+    to_analyse: list[int] | None = None,
+) -> None:
     """Inside the processing transaction, with the raw row known to be unprocessed: store the
-    message on its ticket (or record why it makes none)."""
+    message on its ticket (or record why it makes none). A batch collects the new messages'
+    ids in `to_analyse` and queues one analysis for all of them."""
     raw.attempts += 1
     raw.processed_at = timezone.now()
     if not_for_ticket is not None:
@@ -311,7 +317,10 @@ def _complete(raw: InboundRaw, not_for_ticket: NotForTicket | None, memo=None) -
     )
     # The coach reads it (mood, signals, questions) in the background: the task is queued
     # with this commit (database queue) or right after it (Redis).
-    enqueue_with_commit(analyse_message_task, message.pk)
+    if to_analyse is not None:
+        to_analyse.append(message.pk)
+    else:
+        enqueue_with_commit(analyse_message_task, message.pk)
 
 
 def _reason(exc: Exception) -> str:
@@ -374,7 +383,7 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
     fails is quarantined alone). Parsing happens before, outside the transaction. Returns how
     many were processed (or ignored) now."""
     # Objects looked up once per batch rather than once per message (a mailbox, a team): a
-    # batch is one transaction, so what it reads cannot change under it.
+    # batch lasts a fraction of a second, and an edit applies from the next one.
     memo: dict = {}
     prepared = []
     for raw in raws:
@@ -382,7 +391,8 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
             prepared.append((raw, _prepare(raw, {"memo": memo}), None))
         except Exception as exc:  # noqa: BLE001 — quarantined below, inside the transaction
             prepared.append((raw, None, exc))
-    done = []
+    done: list[InboundRaw] = []
+    to_analyse: list[int] = []
     with transaction.atomic():
         states = dict(
             InboundRaw.objects.select_for_update()
@@ -392,14 +402,18 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
         for raw, not_for_ticket, failure in prepared:
             if states.get(raw.pk) != RawState.RECEIVED:
                 continue  # processed meanwhile by another path, or no longer there
+            mark = len(to_analyse)
             try:
                 if failure is not None:
                     raise failure
                 with transaction.atomic():
-                    _complete(raw, not_for_ticket, memo)
+                    _complete(raw, not_for_ticket, memo, to_analyse)
                 done.append(raw)
             except Exception as exc:  # noqa: BLE001 — quarantined with its reason
+                del to_analyse[mark:]  # the message rolled back with its savepoint
                 _quarantine(raw.pk, exc)
+        if to_analyse:
+            enqueue_with_commit(analyse_messages_task, to_analyse)
     for raw in done:
         _after_processed(raw)
     return len(done)

@@ -34,6 +34,17 @@ def evaluate_message_rules_task(message_id: int) -> int:
     return len(evaluate(message.ticket, trigger=Trigger.MESSAGE, message=message))
 
 
+@task()
+def evaluate_messages_rules_task(message_ids: list[int]) -> int:
+    """The same for a batch of messages (see tickets.coaching.analyse_messages_task)."""
+    messages = Message.objects.select_related(
+        "ticket__customer", "ticket__team", "ticket__assignee"
+    ).filter(pk__in=message_ids, direction=Direction.IN, auto="")
+    return sum(
+        len(evaluate(m.ticket, trigger=Trigger.MESSAGE, message=m)) for m in messages.order_by("pk")
+    )
+
+
 @periodic(every=timedelta(minutes=1))
 @task()
 def evaluate_timer_rules_task() -> int:

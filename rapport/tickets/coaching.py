@@ -49,6 +49,21 @@ def analyse_message_task(message_id: int) -> bool:
     return True
 
 
+@task()
+def analyse_messages_task(message_ids: list[int]) -> int:
+    """The same for a batch of messages (the intake worker's batches: one task, not one per
+    message, so the queue keeps pace with intake); their rules are evaluated in one task."""
+    messages = list(Message.objects.filter(pk__in=message_ids, direction=Direction.IN))
+    for message in messages:
+        analyse(message)
+    if messages:
+        from rapport.rules.tasks import evaluate_messages_rules_task
+
+        ids = [m.pk for m in messages]
+        transaction.on_commit(lambda: evaluate_messages_rules_task.enqueue(ids))
+    return len(messages)
+
+
 def last_customer_message(ticket: Ticket, before=None) -> Message | None:
     qs = Message.objects.filter(ticket=ticket, direction=Direction.IN, auto="")
     if before is not None:

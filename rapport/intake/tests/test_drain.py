@@ -57,6 +57,29 @@ def test_accepting_stores_only_and_the_drain_processes_once(box):
     assert Message.objects.count() == 7
 
 
+def test_a_batch_queues_one_analysis_for_all_its_messages(
+    box, settings, django_capture_on_commit_callbacks
+):
+    """The coach reads every message of a batch in one task (and the rules in one more), so
+    the task queue keeps pace with intake."""
+    from django_tasks_db.models import DBTaskResult
+
+    accept(box, mime(1, body="Вы идиоты! Сколько можно ждать?"))
+    accept(box, mime(2, body="谢谢，没问题。"))
+    do_drain()
+    queued = DBTaskResult.objects.filter(task_path__endswith="analyse_messages_task")
+    assert queued.count() == 1
+    assert sorted(queued.get().args_kwargs["args"][0]) == sorted(
+        Message.objects.values_list("pk", flat=True)
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        accept(box, mime(3, body="Вы идиоты! Сколько можно ждать?"))
+        do_drain()
+    angry = Message.objects.get(external_id="<drain-3@example.com>")
+    assert angry.analysis["mood"] == "angry" and "insult" in angry.analysis["signals"]
+
+
 def test_one_bad_message_in_a_batch_is_quarantined_alone(box):
     accept(box, mime(1))
     bad = accept(box, b"To: help@shop.test\r\nSubject: no sender\r\n\r\nhello")
