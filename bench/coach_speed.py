@@ -9,11 +9,16 @@ cold start ≤ 3 s; peak resident memory ≤ 400 MB.
   1,000-character reply checked against a customer message (check_reply), each repeated with
   small variations so caches do not make every call a cache hit; after warm-up;
 - peak RSS of this process at the end (everything loaded, every language used).
+
+Wall time and CPU time (``time.thread_time``) of each call are both printed: on a shared,
+busy machine the wall time measures the neighbours too; the CPU time is what the code costs.
+"no cache" is the CPU p50 with the segmentation caches emptied before every call.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -84,18 +89,38 @@ def cold_start() -> dict:
 def timings(fn, inputs, warmup: int = 30) -> dict:
     for x in inputs[:warmup]:
         fn(x)
-    samples = []
+    samples, cpu = [], []
     for x in inputs:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         fn(x)
+        cpu.append((time.thread_time() - c) * 1000)
         samples.append((time.perf_counter() - t) * 1000)
     samples.sort()
+    cpu.sort()
     return {
         "n": len(samples),
         "p50_ms": statistics.median(samples),
         "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))],
         "max_ms": samples[-1],
+        # CPU time of the call: what the code costs, whatever else the machine is doing
+        "cpu_p50_ms": statistics.median(cpu),
+        "cpu_p99_ms": cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))],
     }
+
+
+def cold_cpu(fn, inputs) -> float:
+    """CPU p50 with every segmentation cache emptied before each call: the cost of a text
+    whose sentences were never seen (the warm figures profit from sentences repeated across
+    calls, as a reply re-checked while it is typed does)."""
+    from rapport.coach.lexicon import clear_caches
+
+    cpu = []
+    for x in inputs:
+        clear_caches()
+        c = time.thread_time()
+        fn(x)
+        cpu.append((time.thread_time() - c) * 1000)
+    return statistics.median(cpu)
 
 
 def main() -> int:
@@ -109,6 +134,10 @@ def main() -> int:
         cust = MESSAGES[lang].format(n=1)
         reps = [make(REPLIES[lang], n) for n in range(300)]
         results["reply"][lang] = timings(lambda r, c=cust: check_reply(c, r), reps)
+        results["message"][lang]["cold_cpu_p50_ms"] = cold_cpu(analyze_message, msgs[:60])
+        results["reply"][lang]["cold_cpu_p50_ms"] = cold_cpu(
+            lambda r, c=cust: check_reply(c, r), reps[:60]
+        )
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print("== Coach speed (1,000-character texts, after warm-up) ==")
@@ -118,14 +147,19 @@ def main() -> int:
         f"{'met' if cold['first_analysis_s'] <= 3 else 'MISSED'}); "
         f"whole process {cold['process_wall_s']:.2f} s; its RSS {cold['rss_mb']:.0f} MB"
     )
-    print(f"{'':10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}   target p50 ≤ 5, p99 ≤ 25")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall time suffers)")
+    print(
+        f"{'':10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU p50':>9}{'CPU p99':>9}"
+        f"{'no cache':>9}   target p50 ≤ 5, p99 ≤ 25 (wall)"
+    )
     for kind in ("message", "reply"):
         for lang in ("ru", "zh", "en"):
             r = results[kind][lang]
             ok = r["p50_ms"] <= 5 and r["p99_ms"] <= 25
             print(
-                f"{kind:7} {lang}{r['p50_ms']:9.2f}{r['p99_ms']:9.2f}{r['max_ms']:9.2f}   "
-                f"{'met' if ok else 'MISSED'}"
+                f"{kind:7} {lang}{r['p50_ms']:9.2f}{r['p99_ms']:9.2f}{r['max_ms']:9.2f}"
+                f"{r['cpu_p50_ms']:9.2f}{r['cpu_p99_ms']:9.2f}{r['cold_cpu_p50_ms']:9.2f}"
+                f"   {'met' if ok else 'MISSED'}"
             )
     print(
         f"peak RSS (all languages loaded): {results['peak_rss_mb']:.0f} MB "

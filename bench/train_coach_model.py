@@ -34,8 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rapport.coach.langpack import pack_for  # noqa: E402
-from rapport.coach.lexicon import Doc  # noqa: E402
+from rapport.coach.customer import group_regex  # noqa: E402
 from rapport.coach.model import ngrams  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -104,7 +103,7 @@ def score(w: dict, b: float, feats: list[str]) -> float:
 def names_group(text: str) -> bool:
     """The gate of rapport.coach.customer._model_insult: the model speaks only about a
     sentence that names a social group ([social_group] of the zh pack)."""
-    return bool(pack_for("zh").find(Doc(text, "zh")).get("social_group"))
+    return bool(group_regex("zh").search(text.lower()))
 
 
 def pick_threshold(ps: list[float], ys: list[int]) -> tuple[float, float, float]:

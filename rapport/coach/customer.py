@@ -92,7 +92,7 @@ def analyze_message(text: str) -> MessageAnalysis:
 
     signals, evidence = _signals(doc, pack, found)
     if "insult" not in signals:
-        _model_insult(doc, found, signals, evidence)
+        _model_insult(doc, signals, evidence)
     questions = find_questions(doc, pack, found)
     mood, scores = _mood(doc, pack, found, signals, questions, evidence)
     suggestions = []
@@ -221,7 +221,14 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
 INSULT_MODELS = {"zh": "zh_offensive"}
 
 
-def _model_insult(doc: Doc, found, signals: list[str], evidence: list[dict]) -> None:
+@functools.cache
+def group_regex(lang: str) -> re.Pattern | None:
+    """The pack's ``social_group`` words as one search (a plain substring gate: cheap)."""
+    words = sorted(pack_for(lang).words("social_group"), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def _model_insult(doc: Doc, signals: list[str], evidence: list[dict]) -> None:
     """Offensive language the insult lexicon missed, found by the language's n-gram model
     (ES4): in a sentence that names a social group (the model was trained on offence against
     groups, and says nothing about an ordinary complaint). Scored per sentence, so that a long
@@ -229,11 +236,13 @@ def _model_insult(doc: Doc, found, signals: list[str], evidence: list[dict]) -> 
     marked ``source: model``."""
     name = INSULT_MODELS.get(doc.lang)
     m = ngram_model.load(name) if name else None
-    groups = found.get("social_group")
-    if m is None or not groups:
+    if m is None:
+        return
+    gate = group_regex(doc.lang)
+    if gate is None or not gate.search(doc.lower if doc.lang == "zh" else doc.text.lower()):
         return
     for s in doc.sentences:
-        if doc.in_quotes(s.start, s.end) or not any(s.start <= g.start < s.end for g in groups):
+        if doc.in_quotes(s.start, s.end) or not gate.search(s.text.lower()):
             continue  # the model learnt offence against groups: only where a group is named
         p = m.score(s.text)
         if p >= m.threshold:
@@ -756,9 +765,9 @@ def _dedupe(qs: list[Question]) -> list[Question]:
         if (
             nxt is not None
             and len(q.text) <= 25
+            and nxt.start - q.end < 5  # cheap tests first: keys segment the text
             and q.keys != ()
             and set(q.keys) <= set(nxt.keys)
-            and nxt.start - q.end < 5
         ):
             continue  # "Когда? Когда вы вернёте деньги?" is one question
         if (

@@ -67,6 +67,21 @@ def _segment(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for _, s, e in morph.jieba().tokenize(text, HMM=False))
 
 
+@functools.lru_cache(maxsize=20000)
+def _zh_words(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Segmented words of a sentence (cached: a reply typed live is re-checked on every
+    pause, and all its sentences but one are unchanged)."""
+    return tuple(
+        (w.lower(), s, e) for w, s, e in morph.jieba().tokenize(text, HMM=False) if not w.isspace()
+    )
+
+
+def clear_caches() -> None:
+    """Forget every cached segmentation (bench/coach_speed.py measures without them too)."""
+    _segment.cache_clear()
+    _zh_words.cache_clear()
+
+
 class Doc:
     """One text, prepared once: normalised text, tokens, sentences, quotes."""
 
@@ -116,11 +131,7 @@ class Doc:
         """Segmented words of text[start:end] with offsets, without segmenting the rest."""
         if self._tokens is not None:
             return [(t.lower, t.start, t.end) for t in self.tokens_in(start, end)]
-        return [
-            (w.lower(), start + s, start + e)
-            for w, s, e in morph.jieba().tokenize(self.text[start:end], HMM=False)
-            if not w.isspace()
-        ]
+        return [(w, start + s, start + e) for w, s, e in _zh_words(self.text[start:end])]
 
     def zh_boundaries(self, start: int, end: int) -> set[int]:
         """Word boundaries near [start, end), from segmenting a small window around it."""

@@ -7,6 +7,7 @@ and 1 that feeds the 0–100 quality score.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import re
@@ -239,6 +240,12 @@ def _clause_is_question(c: _Ctx, offset: int) -> bool:
 
 
 # -- CQ5 --------------------------------------------------------------------------------
+@dataclass
+class _Span:
+    start: int
+    end: int
+
+
 def _language(c: _Ctx, lang: str) -> None:
     cust_lang = c.cust.language
     if cust_lang in LANGS and lang != cust_lang and len(c.doc.text.strip()) >= 3:
@@ -262,10 +269,22 @@ def _language(c: _Ctx, lang: str) -> None:
     formal = c.pack.words("formal_you")
     if not informal:
         return
-    inf = [t for t in c.doc.tokens if t.lower in informal and not c.doc.in_quotes(t.start, t.end)]
     if c.doc.lang == "zh":
-        inf = [t for t in inf if t.lower in ("你", "你的")]
-    form = [t for t in c.doc.tokens if t.lower in formal]
+        # "你" as a word of its own (not "你们"), found without segmenting the whole reply
+        doc = c.doc
+        inf = []
+        for m in re.finditer("你(?!们)", doc.text):
+            bounds = doc.zh_boundaries(m.start(), m.end())
+            if m.start() in bounds and (m.end() in bounds or m.end() + 1 in bounds):
+                if not doc.in_quotes(m.start(), m.end()):
+                    inf.append(_Span(m.start(), m.end()))
+                    break
+        form = []
+    else:
+        inf = [
+            t for t in c.doc.tokens if t.lower in informal and not c.doc.in_quotes(t.start, t.end)
+        ]
+        form = [t for t in c.doc.tokens if t.lower in formal]
     if inf and (form or c.doc.lang == "zh"):
         c.add("register", "register", [inf[0].start, inf[0].end], c.sugg("register"))
         c.score("register", 0.0)
@@ -385,10 +404,20 @@ def _next_steps(c: _Ctx) -> list[Match]:
         for m in c.found.get(cat, ())
     ]
 
+    # merged, sorted spans: one bisection per candidate instead of a scan of every span
+    merged: list[list[int]] = []
+    for a, b in sorted(blocked):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    starts = [a for a, _ in merged]
+
     def ok(m: Match) -> bool:
         if _clause_is_question(c, m.start):
             return False
-        return not any(a <= m.start < b for a, b in blocked)
+        i = bisect.bisect_right(starts, m.start) - 1
+        return not (i >= 0 and m.start < merged[i][1])
 
     for cat in ("next_action", "instruction"):
         steps.extend(m for m in c.live(cat) if ok(m))
