@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django_tasks import task
@@ -21,7 +22,8 @@ def retry_downloads_task() -> int:
     from rapport.intake.models import InboundRaw, RawState
     from rapport.lib.channels import Channel
 
-    from .transport import DOWNLOAD_RETRY
+    from .models import Bot
+    from .transport import DOWNLOAD_RETRY, remember_contact
 
     ids = list(
         InboundRaw.objects.filter(
@@ -35,6 +37,12 @@ def retry_downloads_task() -> int:
     )
     done = 0
     for raw_id in ids:
-        if do_retry(raw_id).state != RawState.QUARANTINED:
-            done += 1
+        raw = do_retry(raw_id)
+        if raw.state == RawState.QUARANTINED:
+            continue
+        done += 1
+        bot = Bot.objects.filter(pk=(raw.payload.get("hints") or {}).get("bot")).first()
+        if bot is not None and raw.message is not None:
+            # The contact was recorded without a customer when the update first came in.
+            remember_contact(bot, json.loads(bytes(raw.raw)), raw.message.customer)
     return done

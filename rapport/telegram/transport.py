@@ -77,7 +77,8 @@ def receive_update(bot: Bot, body: bytes, update: dict) -> Receipt:
     )
     if not receipt.duplicate:
         try:
-            remember_contact(bot, update, receipt)
+            customer = receipt.message.customer if receipt.message is not None else None
+            remember_contact(bot, update, customer)
         except Exception:  # noqa: BLE001 — the update is stored; the contact is a convenience
             log.exception("telegram: could not record the contact of update %s", receipt.raw.pk)
     return receipt
@@ -113,8 +114,9 @@ def is_start(update: dict) -> bool:
     return command.split("@", 1)[0] == "/start"
 
 
-def remember_contact(bot: Bot, update: dict, receipt: Receipt) -> Contact | None:
-    """Upsert who wrote (username, names, language, chat) after intake stored the update."""
+def remember_contact(bot: Bot, update: dict, customer=None) -> Contact | None:
+    """Upsert who wrote (username, names, language, chat) after intake stored the update;
+    `customer`: the profile intake put their message on, when it made one."""
     _kind, message = _message_of(update)
     if not message:
         return None
@@ -122,6 +124,8 @@ def remember_contact(bot: Bot, update: dict, receipt: Receipt) -> Contact | None
     if not isinstance(user, dict) or not isinstance(chat, dict) or chat.get("type") != "private":
         return None
     if not isinstance(user.get("id"), int) or not isinstance(chat.get("id"), int):
+        return None
+    if user.get("is_bot"):
         return None
     fields = {
         "chat_id": chat["id"],
@@ -132,8 +136,8 @@ def remember_contact(bot: Bot, update: dict, receipt: Receipt) -> Contact | None
         "last_seen_at": timezone.now(),
         "blocked_at": None,  # they wrote: they have not blocked the bot (any more)
     }
-    if receipt.message is not None:
-        fields["customer"] = receipt.message.customer
+    if customer is not None:
+        fields["customer"] = customer
     try:
         with transaction.atomic():
             contact, _created = Contact.objects.update_or_create(

@@ -5,6 +5,7 @@ a passing reason quarantines the update, and a retry brings the file in."""
 from __future__ import annotations
 
 from rapport.intake.models import InboundRaw, RawState
+from rapport.telegram.models import Contact
 from rapport.telegram.tasks import retry_downloads_task
 from rapport.tickets.models import Message
 
@@ -83,6 +84,7 @@ class FileTests(TelegramTestCase):
         raw.refresh_from_db()
         self.assertEqual(raw.state, RawState.PROCESSED)
         self.assertEqual(raw.message.attachments.get().size, len(PDF))
+        self.assertEqual(Contact.objects.get().customer, raw.message.customer)
 
     def test_flood_control_on_getfile_is_a_passing_failure_too(self):
         self.fake.add_file("doc-3", PDF)
