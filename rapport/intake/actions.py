@@ -394,8 +394,11 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
     done: list[InboundRaw] = []
     to_analyse: list[int] = []
     with transaction.atomic():
+        # PostgreSQL: rows another worker's batch holds are skipped (it is processing them),
+        # so several intake workers share the backlog instead of queueing on one batch.
+        skip = connection.features.has_select_for_update_skip_locked
         states = dict(
-            InboundRaw.objects.select_for_update()
+            InboundRaw.objects.select_for_update(skip_locked=skip)
             .filter(pk__in=[raw.pk for raw in raws])
             .values_list("pk", "state")
         )

@@ -8,6 +8,7 @@ import signal
 import time
 
 import pytest
+from django.db.models import F
 from django.test import Client
 
 from rapport.accounts.models import Team
@@ -162,3 +163,25 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_stores_nothing_twice():
     assert InboundRaw.objects.filter(state=RawState.PROCESSED).count() == count
     assert Message.objects.count() == count  # 0 lost
     assert Message.objects.values("external_id").distinct().count() == count  # 0 twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_a_backlog_and_process_each_message_once():
+    """Two real `intake_worker --once` processes on one backlog (on PostgreSQL they skip each
+    other's locked batches; on SQLite they take turns at the write lock)."""
+    team = Team.objects.create(name="Support", is_default=True)
+    box = Mailbox.objects.create(
+        name="Support", address="help@shop.test", team=team, ack_enabled=False
+    )
+    count = 300
+    for n in range(count):
+        accept(box, mime(n, sender=f"c{n % 40}@example.com"))
+    workers = [manage("intake_worker", "--once", "--batch", "10") for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=300) == 0, worker.stdout.read().decode()
+    assert InboundRaw.objects.filter(state=RawState.PROCESSED).count() == count
+    assert Message.objects.count() == count
+    assert Message.objects.values("external_id").distinct().count() == count
+    # Each e-mail without a reference is a new problem (a new ticket), on its sender's profile.
+    assert Ticket.objects.count() == count
+    assert not Message.objects.exclude(customer=F("ticket__customer")).exists()
