@@ -301,10 +301,6 @@ def do_cti_event(integration: CtiIntegration, ev: CtiEventData) -> dict:
 
 def _tell_targets(integration: CtiIntegration, ev: CtiEventData, call: Call, event: str) -> None:
     """The card on every ringing screen learns the call was answered (by whom) or ended."""
+    agent_name = call.agent.display_name if call.agent else ""
     for agent in ring_targets(integration, ev):
-        push(
-            user_group(agent.pk),
-            event,
-            call=call.pk,
-            agent=call.agent.display_name if call.agent else "",
-        )
+        push(user_group(agent.pk), event, call=call.pk, agent=agent_name)
