@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rapport.webchat",
     "rapport.phone",
     "rapport.telegram",
+    "rapport.search",
     "rapport.demo",
 ]
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("chat/", include("rapport.webchat.urls")),
     path("phone/", include("rapport.phone.urls")),
     path("telegram/", include("rapport.telegram.urls")),
+    path("search/", include("rapport.search.urls")),
     path("", include("rapport.tickets.urls")),
 ]

@@ -1,0 +1,155 @@
+"""The query tree compiled for SQLite FTS5 or PostgreSQL full text, with one behaviour.
+
+Both read the same document rows and the same normalised tokens; only the match expression
+and the rank function differ:
+
+| | SQLite | PostgreSQL |
+|---|---|---|
+| index | FTS5 table `search_fts` (external content, triggers) | `tsv` tsvector column, GIN |
+| word | `("a" OR "b")` over both columns | `(a | b)` any weight |
+| phrase | `{tokens} : "a b"` | `a:A <-> b:A` |
+| exclude | `x NOT y` | `x & !y` |
+| rank | `bm25(search_fts, 1.0, 0.4)` | `ts_rank(tsv, q)` (A 1.0, B 0.4) |
+
+`candidates()` returns at most `cap` matching documents, newest first, each with its rank:
+the database walks the match in document order and stops at the cap, so a word found in a
+million messages costs what one found in a thousand costs. Ranking is then exact among those
+candidates (all of them when there are fewer than the cap). docs/search.md explains why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from .models import SearchDocument
+from .query import All, Any, Node, Phrase, Term
+
+DOC = SearchDocument._meta.db_table
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    kind: str
+    object_id: int
+    ticket_id: int | None
+    customer_id: int | None
+    score: float
+
+
+def vendor() -> str:
+    return "postgresql" if connection.vendor == "postgresql" else "sqlite"
+
+
+# --- SQLite FTS5 ------------------------------------------------------------------------------
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def fts5(node: Node) -> str:
+    if isinstance(node, Term):
+        alts = [" AND ".join(_fts_quote(t) for t in group) for group in node.groups]
+        return "(" + " OR ".join(f"({a})" if " " in a else a for a in alts) + ")"
+    if isinstance(node, Phrase):
+        return "{tokens} : " + _fts_quote(" ".join(node.tokens))
+    if isinstance(node, All):
+        return "(" + " AND ".join(fts5(n) for n in node.items) + ")"
+    if isinstance(node, Any):
+        return "(" + " OR ".join(fts5(n) for n in node.items) + ")"
+    raise TypeError(node)
+
+
+# --- PostgreSQL tsquery ---------------------------------------------------------------------
+
+
+def _ts_quote(token: str, weight: str = "") -> str:
+    return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'" + weight
+
+
+def tsquery(node: Node) -> str:
+    if isinstance(node, Term):
+        alts = [" & ".join(_ts_quote(t) for t in group) for group in node.groups]
+        return "(" + " | ".join(f"({a})" if " " in a else a for a in alts) + ")"
+    if isinstance(node, Phrase):
+        return "(" + " <-> ".join(_ts_quote(t, ":A") for t in node.tokens) + ")"
+    if isinstance(node, All):
+        return "(" + " & ".join(tsquery(n) for n in node.items) + ")"
+    if isinstance(node, Any):
+        return "(" + " | ".join(tsquery(n) for n in node.items) + ")"
+    raise TypeError(node)
+
+
+# --- candidates -----------------------------------------------------------------------------
+
+
+def candidates(
+    must: list[Node], must_not: list[Node], where: list[str], params: list, cap: int
+) -> list[Candidate]:
+    """At most `cap` documents matching every `must` and no `must_not` and the SQL conditions
+    `where` (on the document table aliased `d`), newest first, each with its rank."""
+    if vendor() == "postgresql":
+        sql, args = _pg(must, must_not, where, params, cap)
+    else:
+        sql, args = _sqlite(must, must_not, where, params, cap)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [Candidate(*row) for row in cursor.fetchall()]
+
+
+_COLUMNS = "d.id, d.kind, d.object_id, d.ticket_id, d.customer_id"
+
+
+def _sqlite(must, must_not, where, params, cap):
+    conditions = list(where)
+    args = list(params)
+    if must:
+        expression = " AND ".join(fts5(n) for n in must)
+        if must_not:
+            expression = f"({expression}) NOT ({' OR '.join(fts5(n) for n in must_not)})"
+        sql = (
+            f"SELECT {_COLUMNS}, -bm25(search_fts, 1.0, 0.4) FROM search_fts "  # noqa: S608 — values are bound
+            f"JOIN {DOC} d ON d.id = search_fts.rowid WHERE search_fts MATCH %s"
+            + "".join(f" AND {c}" for c in conditions)
+            + " ORDER BY search_fts.rowid DESC LIMIT %s"
+        )
+        return sql, [expression, *args, cap]
+    if must_not:
+        conditions.append("d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)")
+        args.append(" OR ".join(fts5(n) for n in must_not))
+    sql = (
+        f"SELECT {_COLUMNS}, 0.0 FROM {DOC} d"  # noqa: S608 — values are bound
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + " ORDER BY d.id DESC LIMIT %s"
+    )
+    return sql, [*args, cap]
+
+
+def _pg(must, must_not, where, params, cap):
+    parts = [tsquery(n) for n in must] + [f"!{tsquery(n)}" for n in must_not]
+    conditions = list(where)
+    args = list(params)
+    if must:
+        conditions.insert(0, "d.tsv @@ to_tsquery('simple', %s)")
+        args.insert(0, " & ".join(parts))
+        # The rank is computed for the capped rows only, outside the inner LIMIT.
+        sql = (
+            f"SELECT id, kind, object_id, ticket_id, customer_id, "  # noqa: S608 — values are bound
+            f"ts_rank('{{0, 0, 0.4, 1.0}}', tsv, to_tsquery('simple', %s)) FROM ("
+            f"SELECT {_COLUMNS}, d.tsv FROM {DOC} d WHERE "
+            + " AND ".join(conditions)
+            + " ORDER BY d.id DESC LIMIT %s) AS c"
+        )
+        return sql, [" & ".join(parts), *args, cap]
+    if must_not:
+        conditions.append("NOT (d.tsv @@ to_tsquery('simple', %s))")
+        args.append(" | ".join(tsquery(n) for n in must_not))
+    sql = (
+        f"SELECT {_COLUMNS}, 0.0 FROM {DOC} d"  # noqa: S608 — values are bound
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + " ORDER BY d.id DESC LIMIT %s"
+    )
+    return sql, [*args, cap]

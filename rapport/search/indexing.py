@@ -1,0 +1,310 @@
+"""Writing search documents: `index_*` for one object, `sync_*` after a change that moves or
+re-labels documents, and the batch builders the rebuild command uses (docs/search.md).
+
+Every function runs inside the caller's transaction: a message rolled back takes its document
+with it. The full-text index itself follows the document rows in the database (an FTS5 table
+kept by triggers on SQLite, a generated tsvector column on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from rapport.customers.models import Customer, Identity
+from rapport.tickets.models import Message, Note, Ticket
+
+from .models import Kind, SearchDocument
+from .normalise import index_strings
+
+
+def message_text(subject: str, body: str) -> str:
+    return f"{subject}\n{body}" if subject else body
+
+
+def ticket_text(subject: str, summary: str) -> str:
+    return f"{subject}\n{summary}" if summary else subject
+
+
+def customer_text(name: str, organisation: str, identities: Iterable[str], notes: str) -> str:
+    return "\n".join(part for part in (name, organisation, *identities, notes) if part)
+
+
+def _document(kind: str, object_id: int, text: str, **fields) -> SearchDocument:
+    tokens, alternatives = index_strings(text)
+    return SearchDocument(
+        kind=kind, object_id=object_id, tokens=tokens, alternatives=alternatives, **fields
+    )
+
+
+def _save(doc: SearchDocument) -> None:
+    fields = {
+        f.attname: getattr(doc, f.attname)
+        for f in SearchDocument._meta.concrete_fields
+        if f.attname not in ("id", "kind", "object_id")
+    }
+    SearchDocument.objects.update_or_create(kind=doc.kind, object_id=doc.object_id, defaults=fields)
+
+
+# --- one object ---------------------------------------------------------------------------
+
+
+def message_document(message: Message, ticket: Ticket) -> SearchDocument:
+    return _document(
+        Kind.MESSAGE,
+        message.pk,
+        message_text(message.subject, message.body_text),
+        ticket_id=ticket.pk,
+        team_id=ticket.team_id,
+        customer_id=message.customer_id,
+        status=ticket.status,
+        channel=message.channel,  # channel: finds the Telegram messages of an e-mail ticket
+        created_at=message.created_at,
+    )
+
+
+def index_message(message: Message) -> None:
+    _save(message_document(message, message.ticket))
+
+
+def index_note(note: Note) -> None:
+    ticket = note.ticket
+    _save(
+        _document(
+            Kind.NOTE,
+            note.pk,
+            note.body,
+            ticket_id=ticket.pk,
+            team_id=ticket.team_id,
+            customer_id=ticket.customer_id,
+            status=ticket.status,
+            channel=ticket.channel,
+            created_at=note.created_at,
+        )
+    )
+
+
+def index_ticket(ticket: Ticket) -> None:
+    """The ticket's own document: its subject and its "current state / next step" summary.
+    A merged ticket has none: its messages and notes are found on the one it went into."""
+    if ticket.merged_into_id:
+        unindex(Kind.TICKET, ticket.pk)
+        return
+    _save(
+        _document(
+            Kind.TICKET,
+            ticket.pk,
+            ticket_text(ticket.subject, ticket.summary),
+            ticket_id=ticket.pk,
+            team_id=ticket.team_id,
+            customer_id=ticket.customer_id,
+            status=ticket.status,
+            channel=ticket.channel,
+            created_at=ticket.created_at,
+        )
+    )
+
+
+def index_customer(customer_id: int) -> None:
+    customer = Customer.objects.select_related("organisation").filter(pk=customer_id).first()
+    if customer is None:
+        return
+    if customer.merged_into_id:  # a merged profile is found as the one it became
+        SearchDocument.objects.filter(kind=Kind.CUSTOMER, object_id=customer_id).delete()
+        return
+    identities = Identity.objects.filter(customer_id=customer_id).values_list("value", flat=True)
+    _save(
+        _document(
+            Kind.CUSTOMER,
+            customer.pk,
+            customer_text(
+                customer.name,
+                customer.organisation.name if customer.organisation else "",
+                identities,
+                customer.notes,
+            ),
+            customer_id=customer.pk,
+            created_at=customer.created_at,
+        )
+    )
+
+
+def unindex(kind: str, object_id: int) -> None:
+    SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+
+
+# --- changes that move or re-label documents --------------------------------------------
+
+
+def sync_ticket(ticket_id: int) -> None:
+    """A ticket's status or team changed (through queryset updates, which send no signals):
+    its documents take the new values. (A message keeps the customer who wrote it, a Cc
+    participant perhaps; customers change only by merging, sync_merged_customers.)"""
+    row = Ticket.objects.filter(pk=ticket_id).values("status", "team_id").first()
+    if row is None:
+        return
+    SearchDocument.objects.filter(ticket_id=ticket_id).exclude(
+        status=row["status"], team_id=row["team_id"]
+    ).update(**row)
+
+
+def sync_moved_messages(target_id: int, source_id: int | None = None, message_ids=()) -> None:
+    """Messages and notes moved to another ticket (merge, split): documents follow."""
+    docs = SearchDocument.objects.exclude(kind=Kind.TICKET)
+    if source_id is not None:
+        docs.filter(ticket_id=source_id).update(ticket_id=target_id)
+    if message_ids:
+        docs.filter(kind=Kind.MESSAGE, object_id__in=list(message_ids)).update(ticket_id=target_id)
+    sync_ticket(target_id)
+
+
+def sync_merged_customers(target_id: int, source_id: int) -> None:
+    SearchDocument.objects.filter(customer_id=source_id).exclude(kind=Kind.CUSTOMER).update(
+        customer_id=target_id
+    )
+    index_customer(source_id)
+    index_customer(target_id)
+
+
+# --- batches (manage.py search_rebuild) -----------------------------------------------------
+
+
+def _message_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
+    rows = list(
+        Message.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "ticket_id",
+            "ticket__team_id",
+            "ticket__status",
+            "customer_id",
+            "channel",
+            "created_at",
+            "subject",
+            "body_text",
+        )[:size]
+    )
+    docs = [
+        _document(
+            Kind.MESSAGE,
+            pk,
+            message_text(subject, body),
+            ticket_id=ticket_id,
+            team_id=team_id,
+            customer_id=customer_id,
+            status=status,
+            channel=channel,
+            created_at=created_at,
+        )
+        for pk, ticket_id, team_id, status, customer_id, channel, created_at, subject, body in rows
+    ]
+    return docs, len(rows)
+
+
+def _note_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
+    rows = list(
+        Note.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "ticket_id",
+            "ticket__team_id",
+            "ticket__status",
+            "ticket__customer_id",
+            "ticket__channel",
+            "created_at",
+            "body",
+        )[:size]
+    )
+    docs = [
+        _document(
+            Kind.NOTE,
+            pk,
+            body,
+            ticket_id=ticket_id,
+            team_id=team_id,
+            customer_id=customer_id,
+            status=status,
+            channel=channel,
+            created_at=created_at,
+        )
+        for pk, ticket_id, team_id, status, customer_id, channel, created_at, body in rows
+    ]
+    return docs, len(rows)
+
+
+def _ticket_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
+    rows = list(
+        Ticket.objects.filter(pk__gt=after, merged_into=None)
+        .order_by("pk")
+        .values_list(
+            "pk", "team_id", "status", "customer_id", "channel", "created_at", "subject", "summary"
+        )[:size]
+    )
+    docs = [
+        _document(
+            Kind.TICKET,
+            pk,
+            ticket_text(subject, summary),
+            ticket_id=pk,
+            team_id=team_id,
+            customer_id=customer_id,
+            status=status,
+            channel=channel,
+            created_at=created_at,
+        )
+        for pk, team_id, status, customer_id, channel, created_at, subject, summary in rows
+    ]
+    return docs, len(rows)
+
+
+def _customer_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
+    customers = list(
+        Customer.objects.filter(pk__gt=after, merged_into=None)
+        .order_by("pk")
+        .values_list("pk", "name", "organisation__name", "notes", "created_at")[:size]
+    )
+    identities: dict[int, list[str]] = {}
+    if customers:
+        for cid, value in Identity.objects.filter(
+            customer_id__gte=customers[0][0], customer_id__lte=customers[-1][0]
+        ).values_list("customer_id", "value"):
+            identities.setdefault(cid, []).append(value)
+    docs = [
+        _document(
+            Kind.CUSTOMER,
+            pk,
+            customer_text(name, org or "", identities.get(pk, ()), notes),
+            customer_id=pk,
+            created_at=created_at,
+        )
+        for pk, name, org, notes, created_at in customers
+    ]
+    return docs, len(customers)
+
+
+BATCHES = {
+    Kind.CUSTOMER: (Customer, _customer_batch),
+    Kind.TICKET: (Ticket, _ticket_batch),
+    Kind.MESSAGE: (Message, _message_batch),
+    Kind.NOTE: (Note, _note_batch),
+}
+
+
+def rebuild_batch(kind: str, after: int, size: int) -> tuple[int, int]:
+    """Re-index the next `size` objects of `kind` after id `after` in one transaction:
+    (objects read, last id), last id 0 when there are no more. Documents of objects in the
+    range that no longer exist go too, so a rebuild also cleans."""
+    _model, build = BATCHES[kind]
+    docs, n = build(after, size)
+    if not n:
+        with transaction.atomic():
+            SearchDocument.objects.filter(kind=kind, object_id__gt=after).delete()
+        return 0, 0
+    last = docs[-1].object_id  # one document per object read, in id order
+    with transaction.atomic():
+        SearchDocument.objects.filter(kind=kind, object_id__gt=after, object_id__lte=last).delete()
+        SearchDocument.objects.bulk_create(docs, batch_size=500)
+    return n, last

@@ -1,0 +1,133 @@
+"""Language-aware tokens shared by indexing and querying (docs/search.md).
+
+No Django in here: the same functions turn a message into the token strings the index stores
+and an agent's query into the tokens it looks for, so the two always agree (KN6: an agent finds
+the answer however the customer inflected the word).
+
+- Everything is folded first: NFKC (full-width ＲＥＦＵＮＤ, half-width ｶﾅ, compatibility
+  ideographs), case folding, ё → е.
+- Russian (a word with Cyrillic letters): pymorphy3 lemmas through the coach's cached loader
+  (`rapport.coach.morph.ru_lemmas`): заказа, заказов → заказ; искал, искала → искать. The
+  most likely lemma is the word's token; the other lemmas of an ambiguous word (стали → стать,
+  сталь) are indexed as alternatives so either reading finds it.
+- English (a word of Latin letters): the Snowball (Porter 2) stemmer — refunds, refunded,
+  refunding → refund.
+- Chinese (a run of Han characters): jieba's dictionary segmentation without the HMM (the HMM
+  guesses new words, which would make the index depend on the neighbours of a word). The run's
+  character bigrams and jieba's search-mode sub-words are indexed as alternatives, so "退款"
+  is found inside "我要退款了" however jieba cuts the sentence, and a 3-character query word
+  also matches the run of its bigrams.
+- Anything else (digits, mixed letters and digits, other scripts): the folded word itself.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapport.coach.morph import jieba, ru_lemmas
+
+# Han ideographs (CJK Unified, Extension A, compatibility, and the supplementary planes).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
+_PIECE = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[а-яё]")
+_LATIN_WORD = re.compile(r"[a-z]+")
+MAX_TOKEN = 64  # longer "words" (base64, hashes) are cut: the index stays small
+MAX_LEMMAS = 3
+
+_stemmer_lock = threading.Lock()
+_en_stemmer = None
+
+
+def fold(text: str) -> str:
+    """NFKC, case folding, ё → е: the form both the index and the query see."""
+    return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+
+
+def _english():
+    global _en_stemmer
+    if _en_stemmer is None:
+        with _stemmer_lock:
+            if _en_stemmer is None:
+                import snowballstemmer
+
+                _en_stemmer = snowballstemmer.stemmer("english")
+    return _en_stemmer
+
+
+@lru_cache(maxsize=200_000)
+def word_forms(piece: str) -> tuple[str, ...]:
+    """The normalised forms of one folded letters-and-digits piece: first the token, then
+    alternatives (other lemmas of an ambiguous Russian word)."""
+    piece = piece[:MAX_TOKEN]
+    if _CYRILLIC.search(piece) and not any(c.isdigit() for c in piece):
+        lemmas = ru_lemmas(piece)[0][:MAX_LEMMAS]
+        return tuple(dict.fromkeys(lemma.replace("ё", "е") for lemma in lemmas)) or (piece,)
+    if _LATIN_WORD.fullmatch(piece):
+        return (_english().stemWord(piece),)
+    return (piece,)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the original text: where it is, its token and its alternatives."""
+
+    start: int
+    end: int
+    token: str
+    alternatives: tuple[str, ...] = ()
+    han: bool = False
+
+
+def words(text: str) -> Iterator[Word]:
+    """The words of `text` with offsets into `text` itself (highlighting needs them)."""
+    for m in _RUNS.finditer(text or ""):
+        if m.group("han"):
+            yield from _han_words(m.group(), m.start())
+            continue
+        folded = fold(m.group())
+        for piece in _PIECE.findall(folded):
+            forms = word_forms(piece)
+            yield Word(m.start(), m.end(), forms[0], forms[1:])
+
+
+def _han_words(run: str, offset: int) -> Iterator[Word]:
+    folded = fold(run)
+    if len(folded) != len(run):  # NFKC changed the length: offsets would be wrong; rare
+        folded = run
+    cut = list(jieba().tokenize(folded, HMM=False))
+    primary = {w for w, _s, _e in cut}
+    for word, start, end in cut:
+        yield Word(offset + start, offset + end, word, han=True)
+    # Recall: search-mode sub-words and character bigrams, attached to the run's last word.
+    extra = [w for w, _s, _e in jieba().tokenize(folded, mode="search", HMM=False)]
+    extra += [folded[i : i + 2] for i in range(len(folded) - 1)]
+    alternatives = tuple(dict.fromkeys(w for w in extra if w not in primary))
+    if alternatives:
+        yield Word(offset + len(run), offset + len(run), "", alternatives, han=True)
+
+
+def index_strings(text: str) -> tuple[str, str]:
+    """(tokens, alternatives) to store for `text`: the tokens in text order (phrases are
+    matched on them), then the alternatives, each once."""
+    tokens: list[str] = []
+    alternatives: dict[str, None] = {}
+    for w in words(text):
+        if w.token:
+            tokens.append(w.token)
+        for alt in w.alternatives:
+            alternatives[alt] = None
+    return " ".join(tokens), " ".join(a for a in alternatives if a)
+
+
+def is_han(text: str) -> bool:
+    return bool(re.fullmatch(rf"[{_HAN}]+", text))
+
+
+def bigrams(word: str) -> tuple[str, ...]:
+    return tuple(word[i : i + 2] for i in range(len(word) - 1))

@@ -1,0 +1,244 @@
+"""The search service: `search(user, text)` → ranked, permission-filtered results grouped by
+ticket, with highlighted snippets and a keyset cursor (docs/search.md).
+
+The public API for the rest of Rapport (the search page; later the knowledge base, the help
+centre and answer suggestions, KN1/KN6):
+
+    results = search(user, 'refund status:open', after=None, limit=20)
+    results.groups        # [Group(ticket | customer, score, hits=[Hit(kind, object, snippet)])]
+    results.total         # tickets and customers found, exact up to the cap …
+    results.capped        # … True when more matched: shown as "1000+"
+    results.next_cursor   # pass as `after` for the next page, None on the last
+    results.errors        # problems with the query text, to show the agent
+
+Permissions are part of the SQL, so a hit an agent may not open is never fetched, counted or
+ranked: the rule is Ticket.objects.visible_to (every ticket for supervisors, else their teams'
+tickets) and customers.views.visible_customers (a customer with a ticket in their teams).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import Team
+from rapport.customers.models import Customer
+from rapport.lib.channels import Channel
+from rapport.tickets.models import Message, Note, Ticket
+
+from . import backends
+from .highlight import snippet
+from .indexing import customer_text, message_text, ticket_text
+from .models import Kind, SearchDocument
+from .query import Query, _phrase_node, _term_nodes, parse
+
+CAP = getattr(settings, "RAPPORT_SEARCH_CAP", 1000)
+HITS_PER_GROUP = 3
+
+
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    score: float
+    snippet: SafeString | str = ""
+    created_at: dt.datetime | None = None
+    author: str = ""
+
+
+@dataclass
+class Group:
+    key: str  # "t123" (a ticket) or "c45" (a customer)
+    score: float
+    hits: list[Hit] = field(default_factory=list)
+    ticket: Ticket | None = None
+    customer: Customer | None = None
+
+
+@dataclass
+class Results:
+    query: Query
+    groups: list[Group] = field(default_factory=list)
+    total: int = 0
+    capped: bool = False
+    next_cursor: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _in(column: str, values) -> tuple[str, list]:
+    values = list(values)
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def visibility(user) -> tuple[list[str], list]:
+    """The permission rule as SQL on the document table `d` (see the module docstring)."""
+    if user.sees_all_teams:
+        return [], []
+    team_sql, team_args = _in("d.team_id", user.team_ids)
+    ticket_team_sql, ticket_team_args = _in("t.team_id", user.team_ids)
+    sql = (
+        f"({team_sql} OR (d.kind = 'customer' AND EXISTS (SELECT 1 FROM "  # noqa: S608 — values are bound
+        f"{Ticket._meta.db_table} t WHERE t.customer_id = d.customer_id AND {ticket_team_sql})))"
+    )
+    return [sql], [*team_args, *ticket_team_args]
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _customer_ids(value: str, errors: list[str]) -> list[int]:
+    """Customers named `value` or reachable at it (an e-mail, a phone…), by their documents."""
+    q = Query()
+    node = _phrase_node(value, q, positive=False)
+    if node is None:
+        nodes = _term_nodes(value, q, positive=False)
+        node = nodes[0] if nodes else None
+    if node is None:
+        errors.append(_("Say which customer: customer:name or customer:e-mail."))
+        return []
+    found = backends.candidates([node], [], ["d.kind = 'customer'"], [], 50)
+    return [c.customer_id for c in found]
+
+
+def _team_ids(names: list[str], errors: list[str]) -> list[int]:
+    ids: list[int] = []
+    for name in names:
+        match = Q(name__iexact=name) | (Q(pk=int(name)) if name.isdigit() else Q())
+        found = list(Team.objects.filter(match).values_list("pk", flat=True))
+        if not found:
+            errors.append(_("No team is called “%(name)s”.") % {"name": name})
+        ids += found
+    return ids
+
+
+def _where(user, q: Query, errors: list[str]) -> tuple[list[str], list] | None:
+    """SQL conditions for the filters and permissions; None when nothing can match."""
+    where, args = visibility(user)
+    f = q.filters
+
+    def add(sql_args):
+        where.append(sql_args[0])
+        args.extend(sql_args[1])
+
+    if f.statuses:
+        add(_in("d.status", f.statuses))
+    if f.channels:
+        add(_in("d.channel", f.channels))
+    if f.teams:
+        add(_in("d.team_id", _team_ids(f.teams, errors)))
+    for value in f.customers:
+        ids = _customer_ids(value, errors)
+        if not ids:
+            return None
+        add(_in("d.customer_id", ids))
+    tag_table = Ticket.tags.through._meta.db_table
+    tag_model = Ticket.tags.field.related_model._meta.db_table
+    for tag in f.tags:
+        where.append(
+            f"d.ticket_id IN (SELECT tt.ticket_id FROM {tag_table} tt "  # noqa: S608 — values are bound
+            f"JOIN {tag_model} g ON g.id = tt.tag_id WHERE g.name = %s)"
+        )
+        args.append(tag)
+    if f.after:
+        where.append("d.created_at >= %s")
+        args.append(_day_start(f.after))
+    if f.before:
+        where.append("d.created_at < %s")
+        args.append(_day_start(f.before))
+    return where, args
+
+
+def _cursor(group: Group) -> str:
+    return f"{group.score!r}:{group.key}"
+
+
+def _after(groups: list[Group], cursor: str | None) -> list[Group]:
+    if not cursor:
+        return groups
+    try:
+        score_text, key = cursor.rsplit(":", 1)
+        score = float(score_text)
+        position = (-score, key[0], -int(key[1:]))
+    except ValueError:
+        return groups
+    return [g for g in groups if (-g.score, g.key[0], -int(g.key[1:])) > position]
+
+
+def search(user, text: str, *, after: str | None = None, limit: int = 20) -> Results:
+    q = parse(text, valid_channels=tuple(Channel.values))
+    results = Results(query=q, errors=list(q.errors))
+    if q.empty or q.errors:
+        return results
+    built = _where(user, q, results.errors)
+    if built is None or results.errors:
+        return results
+    where, args = built
+    found = backends.candidates(q.must, q.must_not, where, args, CAP)
+    results.capped = len(found) >= CAP
+
+    groups: dict[str, Group] = {}
+    for c in found:
+        key = f"t{c.ticket_id}" if c.ticket_id else f"c{c.customer_id}"
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(key=key, score=c.score)
+        group.score = max(group.score, c.score)
+        group.hits.append(Hit(c.kind, c.object_id, c.score))
+    ordered = sorted(groups.values(), key=lambda g: (-g.score, g.key[0], -int(g.key[1:])))
+    results.total = len(ordered)
+    page = _after(ordered, after)
+    if len(page) > limit:
+        results.next_cursor = _cursor(page[limit - 1])
+    results.groups = page[:limit]
+    _fill(results.groups, q)
+    return results
+
+
+def _fill(groups: list[Group], q: Query) -> None:
+    """Load the page's tickets, customers and the texts of their best hits; make snippets."""
+    for g in groups:
+        g.hits = sorted(g.hits, key=lambda h: (-h.score, -h.object_id))[:HITS_PER_GROUP]
+    wanted: dict[str, set[int]] = {kind: set() for kind in Kind.values}
+    for g in groups:
+        for h in g.hits:
+            wanted[h.kind].add(h.object_id)
+    tickets = Ticket.objects.select_related("customer", "team", "assignee").in_bulk(
+        [int(g.key[1:]) for g in groups if g.key[0] == "t"]
+    )
+    customers = Customer.objects.select_related("organisation").in_bulk(
+        {int(g.key[1:]) for g in groups if g.key[0] == "c"} | wanted[Kind.CUSTOMER]
+    )
+    texts: dict[tuple[str, int], tuple[str, dt.datetime | None, str]] = {}
+    for m in Message.objects.filter(pk__in=wanted[Kind.MESSAGE]).select_related("author"):
+        who = m.author.display_name if m.author else ""
+        texts[Kind.MESSAGE, m.pk] = (message_text(m.subject, m.body_text), m.created_at, who)
+    for n in Note.objects.filter(pk__in=wanted[Kind.NOTE]).select_related("author"):
+        who = n.author.display_name if n.author else ""
+        texts[Kind.NOTE, n.pk] = (n.body, n.created_at, who)
+    for t in tickets.values():
+        texts[Kind.TICKET, t.pk] = (ticket_text(t.subject, t.summary), t.created_at, "")
+    for c in customers.values():
+        identities = [i.value for i in c.identities.all()]
+        org = c.organisation.name if c.organisation else ""
+        texts[Kind.CUSTOMER, c.pk] = (customer_text(c.name, org, identities, c.notes), None, "")
+    for g in groups:
+        if g.key[0] == "t":
+            g.ticket = tickets.get(int(g.key[1:]))
+        else:
+            g.customer = customers.get(int(g.key[1:]))
+        for h in g.hits:
+            text, h.created_at, h.author = texts.get((h.kind, h.object_id), ("", None, ""))
+            h.snippet = snippet(text, q.marks, q.han)
+
+
+def document_count() -> int:
+    return SearchDocument.objects.count()
