@@ -661,6 +661,8 @@ def _jargon(c: _Ctx, customer_text: str) -> None:
 def _deflection_denial(c: _Ctx) -> None:
     for check in ("deflection", "denial"):
         hits = c.live(check)
+        if check == "deflection" and c.live("followup"):
+            hits = []  # "… another department handles it; I've forwarded your request" (tone.toml)
         if hits:
             c.violations.add(check)
             for m in hits[:2]:
