@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from django_tasks import task
@@ -22,8 +21,7 @@ def retry_downloads_task() -> int:
     from rapport.intake.models import InboundRaw, RawState
     from rapport.lib.channels import Channel
 
-    from .models import Bot
-    from .transport import DOWNLOAD_RETRY, remember_contact
+    from .transport import DOWNLOAD_RETRY
 
     ids = list(
         InboundRaw.objects.filter(
@@ -37,12 +35,7 @@ def retry_downloads_task() -> int:
     )
     done = 0
     for raw_id in ids:
-        raw = do_retry(raw_id)
-        if raw.state == RawState.QUARANTINED:
-            continue
-        done += 1
-        bot = Bot.objects.filter(pk=(raw.payload.get("hints") or {}).get("bot")).first()
-        if bot is not None and raw.message is not None:
-            # The contact was recorded without a customer when the update first came in.
-            remember_contact(bot, json.loads(bytes(raw.raw)), raw.message.customer)
+        # A success runs the channel's after-processed hook: the contact gets its customer.
+        if do_retry(raw_id).state != RawState.QUARANTINED:
+            done += 1
     return done

@@ -2,8 +2,9 @@
 agent replies out through the one outbox. See docs/telegram.md.
 
 Inbound: the webhook hands the update's bytes to `receive_update`, which stores them first
-(`do_receive_raw`, external id `<bot id>:<update_id>`, so Telegram's redelivery of an update is
-stored once) and then parses them with `inbound_from_update`. Outbound: `compose` finds the chat
+(`do_receive_raw`, or `do_accept_raw` when intake is deferred; external id `<bot id>:<update_id>`,
+so Telegram's redelivery of an update is stored once) and then parses them with
+`inbound_from_update`. Outbound: `compose` finds the chat
 to answer in, `send` calls sendMessage / sendPhoto / sendDocument and remembers each step done,
 so a retry never sends a part twice.
 """
@@ -18,15 +19,19 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from rapport.intake.actions import (
     InboundAttachment,
     InboundMessage,
     NotForTicket,
     Receipt,
+    do_accept_raw,
     do_receive_raw,
+    register_after_processed,
     register_parser,
 )
+from rapport.intake.models import InboundRaw, RawState
 from rapport.lib.channels import Channel
 from rapport.outbox.actions import Composed, PermanentFailure, TemporaryFailure, register_channel
 from rapport.outbox.models import Delivery
@@ -64,24 +69,48 @@ class RetryAfter(TemporaryFailure):
 # --- inbound ---------------------------------------------------------------------------------
 
 
-def receive_update(bot: Bot, body: bytes, update: dict) -> Receipt:
+def receive_update(bot: Bot, body: bytes, update: dict, *, defer: bool = False) -> Receipt:
     """Store, then parse and process, one webhook update (exactly once per update_id).
-    `update` is `body` decoded (the webhook has checked it is an Update)."""
-    receipt = do_receive_raw(
-        Channel.TELEGRAM,
-        body,
-        external_id=f"{bot.pk}:{update['update_id']}",
-        hints={"bot": bot.pk},
-        sender=_sender_of(update),
-        preloaded={"bot_obj": bot},
-    )
-    if not receipt.duplicate:
-        try:
-            customer = receipt.message.customer if receipt.message is not None else None
-            remember_contact(bot, update, customer)
-        except Exception:  # noqa: BLE001 — the update is stored; the contact is a convenience
-            log.exception("telegram: could not record the contact of update %s", receipt.raw.pk)
+    `update` is `body` decoded (the webhook has checked it is an Update). With `defer`
+    (RAPPORT_INTAKE_DEFERRED) only store it: the intake worker parses it — and downloads its
+    files — in a batch, so the webhook answers at once."""
+    external_id = f"{bot.pk}:{update['update_id']}"
+    hints = {"bot": bot.pk, "arrived": timezone.now().isoformat()}
+    sender = _sender_of(update)
+    if defer:
+        receipt = do_accept_raw(
+            Channel.TELEGRAM, body, external_id=external_id, hints=hints, sender=sender
+        )
+    else:
+        receipt = do_receive_raw(
+            Channel.TELEGRAM,
+            body,
+            external_id=external_id,
+            hints=hints,
+            sender=sender,
+            preloaded={"bot_obj": bot},
+        )
+    if not receipt.duplicate and receipt.raw.state != RawState.PROCESSED:
+        # Known before any ticket (a /start, a message still to process): the processed
+        # message links the contact to its customer (`_link_contact`).
+        _remember_quietly(bot, update, None)
     return receipt
+
+
+def _remember_quietly(bot: Bot, update: dict, customer) -> None:
+    try:
+        remember_contact(bot, update, customer)
+    except Exception:  # noqa: BLE001 — the update is stored; the contact is a convenience
+        log.exception("telegram: could not record the contact of bot %s", bot.pk)
+
+
+def _link_contact(raw: InboundRaw) -> None:
+    """After-processed hook (both intake paths, retries included): the contact of the person
+    who wrote, linked to the customer their message went to."""
+    bot = Bot.objects.filter(pk=(raw.payload.get("hints") or {}).get("bot")).first()
+    if bot is None or raw.message is None:
+        return
+    _remember_quietly(bot, json.loads(bytes(raw.raw)), raw.message.customer)
 
 
 def _message_of(update: dict) -> tuple[str, dict | None]:
@@ -152,21 +181,28 @@ def remember_contact(bot: Bot, update: dict, customer=None) -> Contact | None:
 def _bot_for(hints: dict) -> Bot:
     bot = hints.get("bot_obj")
     if bot is None or bot.pk != hints.get("bot"):
-        bot = Bot.objects.filter(pk=hints.get("bot")).first()
+        memo = hints.get("memo")  # a batch of the intake worker looks each bot up once
+        key = ("telegram-bot", hints.get("bot"))
+        if memo is not None and key in memo:
+            bot = memo[key]
+        else:
+            bot = Bot.objects.filter(pk=hints.get("bot")).first()
+            if memo is not None:
+                memo[key] = bot
     if bot is None:
         raise ValidationError("The bot this update was sent to no longer exists.")
     return bot
 
 
-def _when(value) -> datetime | None:
-    """A message's own time (Unix seconds), for an update that arrives late (a redelivery, a
-    retry). A fresh one takes the arrival time instead (None): Telegram's dates are whole
-    seconds, and an answer written within the second of an agent's reply must not sort
-    before it on the ticket."""
+def _when(value, arrived: datetime | None) -> datetime | None:
+    """When the message was written: its arrival at the webhook, unless Telegram's own date
+    (Unix seconds) is clearly earlier — a redelivery, a backlog. (The arrival time is precise,
+    Telegram's whole seconds could sort an answer before the reply it answers.)"""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         at = datetime.fromtimestamp(value, tz=UTC)
-        return at if timezone.now() - at > FRESH else None
-    return None
+        if arrived is None or arrived - at > FRESH:
+            return at
+    return arrived
 
 
 def _size(n: int) -> str:
@@ -293,11 +329,12 @@ def inbound_from_update(raw: bytes, hints: dict) -> InboundMessage:
     attachments, notes = _files(bot, message)
     notes += _other_content(message)
     body = "\n\n".join(part for part in [text, *notes] if part)
-    at = _when(message.get("date"))
+    arrived = parse_datetime(str(hints.get("arrived") or ""))
+    at = _when(message.get("date"), arrived)
     if kind == "edited_message":
         # An edit arrives as a new message on the ticket, marked as such: the original stays
         # where it was (what the customer wrote first is part of the record, TR1).
-        at = _when(message.get("edit_date")) or timezone.now()
+        at = _when(message.get("edit_date"), arrived) or timezone.now()
         body = f"[edited] {body}" if body else "[edited]"
     name = " ".join(
         str(user.get(k) or "").strip() for k in ("first_name", "last_name") if user.get(k)
@@ -334,6 +371,7 @@ def _member_change(bot: Bot, change) -> InboundMessage:
 
 
 register_parser(Channel.TELEGRAM, inbound_from_update)
+register_after_processed(Channel.TELEGRAM, _link_contact)
 
 
 # --- outbound --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import F
 from django.http import HttpRequest, JsonResponse
@@ -57,7 +58,7 @@ def webhook(request: HttpRequest, bot_id: int) -> JsonResponse:
     update_id = update.get("update_id") if isinstance(update, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
         return _refuse(bot, 400, "The body must be a Telegram Update with an integer update_id.")
-    receipt = receive_update(bot, body, update)
+    receipt = receive_update(bot, body, update, defer=settings.RAPPORT_INTAKE_DEFERRED)
     if not receipt.duplicate and is_start(update):
         # The greeting rides on the webhook's answer (the Bot API runs a method given in the
         # response body): no outbound call, no ticket.
