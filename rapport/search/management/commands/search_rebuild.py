@@ -93,5 +93,6 @@ class Command(BaseCommand):
                 cursor.execute(f"DELETE FROM {SearchDocument._meta.db_table}")  # noqa: S608 — values are bound
                 cursor.execute(_DELETE_TRIGGER)
         else:
-            with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {SearchDocument._meta.db_table}")
+            # DELETE, not TRUNCATE: TRUNCATE refuses inside a transaction that has pending
+            # deferred foreign-key checks (a caller's, or a test's).
+            SearchDocument.objects.all().delete()
