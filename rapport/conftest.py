@@ -139,3 +139,26 @@ def asgi_live_server(transactional_db):
         thread.join(10)
         sock.close()
         db_settings["CONN_MAX_AGE"] = conn_max_age
+        _close_server_connections()
+
+
+def _close_server_connections() -> None:
+    """Close what the server's threads left open, so PostgreSQL can drop the test database:
+    the connection of asgiref's shared thread (database_sync_to_async outside a request),
+    those of request threads that have ended (closed when their wrappers are collected), and
+    on PostgreSQL any other session still on the test database (only this test's server)."""
+    import gc
+
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+    gc.collect()
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        # Whatever is still open belongs to the stopped server's threads: end it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -102,17 +103,37 @@ async def _send_all(layer, groups, message: dict) -> None:
 
 
 def group_send(layer, groups: list[str], message: dict) -> None:
-    """Send to each group from synchronous code, on the right event loop."""
+    """Send to each group from synchronous code, on the right event loop.
+
+    - In the web process, from another thread: on the server's loop (the in-memory layer's
+      queues belong to it and are not thread-safe).
+    - From sync code on a thread that runs a loop of its own (e.g. Playwright's sync API in a
+      test): async_to_sync cannot block that loop, so a helper thread sends.
+    - Otherwise async_to_sync (which also finds the loop of a surrounding sync_to_async).
+    """
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
     loop = _loop
-    if loop is not None and is_local(layer) and loop.is_running():
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is not loop:
-            future = asyncio.run_coroutine_threadsafe(_send_all(layer, groups, message), loop)
-            future.result(timeout=5)
-            return
+    if loop is not None and loop.is_running() and running is not loop:
+        asyncio.run_coroutine_threadsafe(_send_all(layer, groups, message), loop).result(5)
+        return
+    if running is not None:
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(_send_all(layer, groups, message))
+            except BaseException as exc:  # handed to the caller below
+                errors.append(exc)
+
+        helper = threading.Thread(target=run, name="realtime-send")
+        helper.start()
+        helper.join(5)
+        if errors:
+            raise errors[0]
+        return
     from asgiref.sync import async_to_sync
 
     async_to_sync(_send_all)(layer, groups, message)

@@ -1,0 +1,181 @@
+"""Events raised outside the web process — the task worker, the scheduler, the mail worker —
+reach the agents' browsers: through the relay table on one machine without Redis, through
+Redis with REDIS_URL (CH1, CH3; docs/realtime.md, rapport/realtime/relay.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import websockets
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+
+from rapport.realtime import relay
+from rapport.realtime.models import RelayedEvent
+from rapport.realtime.publish import push_now, team_group, user_group
+
+from .base import session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+local_layer = pytest.mark.skipif(
+    bool(settings.REDIS_URL), reason="the relay serves the in-process layer (no REDIS_URL)"
+)
+
+
+def _database_url() -> str:
+    """The test database, as a URL another process can open."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def run_as_worker(code: str) -> None:
+    """Run `code` in a separate Django process on the same database, as a worker would."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "rapport.settings",
+    }
+    script = "import django; django.setup()\n" + code
+    done = subprocess.run(  # noqa: S603 — our own interpreter, our own code
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+
+
+async def _next_event(url: str, cookie: str, event: str, trigger) -> dict:
+    headers = {"Cookie": cookie, "Origin": url.replace("ws://", "http://").split("/ws/")[0]}
+    async with websockets.connect(url, additional_headers=headers) as socket:
+        hello = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert hello["event"] == "hello"
+        await asyncio.to_thread(trigger)
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), 20))
+            if frame["event"] == event:
+                return frame["data"]
+
+
+def test_a_notification_from_a_worker_process_reaches_the_agents_browser(asgi_live_server, desk):
+    """The rule engine / SLA scheduler notify from another process (do_notify, after commit)."""
+    cookie = session_cookie(desk.alice)
+    code = (
+        "from rapport.accounts.models import User\n"
+        "from rapport.notify.actions import do_notify\n"
+        f"do_notify([User.objects.get(pk={desk.alice.pk})], 'SLA warning: reply due soon')\n"
+    )
+    data = async_to_sync(_next_event)(
+        f"{asgi_live_server.ws_url}/ws/agent/", cookie, "notification", lambda: run_as_worker(code)
+    )
+    assert data["text"] == "SLA warning: reply due soon"
+
+
+def test_a_new_ticket_taken_in_by_a_worker_reaches_the_teams_inbox(asgi_live_server, desk):
+    cookie = session_cookie(desk.bob)
+    code = (
+        "from rapport.test import receive\n"
+        "receive(external_id='<w1@x>', sender='dave@example.com', subject='From the worker')\n"
+    )
+    data = async_to_sync(_next_event)(
+        f"{asgi_live_server.ws_url}/ws/agent/",
+        cookie,
+        "ticket.changed",
+        lambda: run_as_worker(code),
+    )
+    assert data["team"] == desk.support.pk
+
+
+@local_layer
+def test_outside_the_web_process_an_event_is_one_row_for_all_its_groups(desk):
+    relay.heartbeat_path().touch()
+    relay._alive_memo[:] = [0.0, False]
+    RelayedEvent.objects.all().delete()
+    push_now([team_group(1), user_group(2)], "ticket.changed", ticket=3)
+    row = RelayedEvent.objects.get()
+    assert row.groups == ["team.1", "user.2"]
+    assert row.message == {
+        "type": "agent.event",
+        "event": "ticket.changed",
+        "data": {"ticket": 3},
+    }
+
+
+@local_layer
+def test_with_no_web_process_alive_nothing_is_written(desk):
+    relay.heartbeat_path().unlink(missing_ok=True)
+    relay._alive_memo[:] = [0.0, False]
+    RelayedEvent.objects.all().delete()
+    push_now(team_group(1), "ticket.changed", ticket=3)
+    assert not RelayedEvent.objects.exists()
+
+
+@local_layer
+def test_the_web_process_fans_out_each_row_once_and_forgets_old_rows(desk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = RelayedEvent.objects.create(groups=["team.9"], message={"type": "agent.event"})
+    RelayedEvent.objects.filter(pk=old.pk).update(
+        created=timezone.now() - timedelta(seconds=relay.KEEP + 5)
+    )
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("team.9", channel)
+        await relay.start()
+        try:
+            await asyncio.sleep(relay.POLL * 2)
+            from channels.db import database_sync_to_async
+
+            await database_sync_to_async(RelayedEvent.objects.create)(
+                groups=["team.9"], message={"type": "agent.event", "event": "e", "data": {"n": 1}}
+            )
+            got = await asyncio.wait_for(layer.receive(channel), 10)
+            await asyncio.sleep(relay.POLL * 3)  # polled again: not sent a second time
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(layer.receive(channel), relay.POLL * 2)
+            return got
+        finally:
+            await relay.stop()
+
+    assert async_to_sync(scenario)()["data"] == {"n": 1}
+    stale = relay._fetch(set(), prune=True)
+    assert all(pk != old.pk for pk, *_ in stale)
+    assert not RelayedEvent.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (CI's second pass)")
+def test_on_redis_two_servers_share_groups_and_nothing_is_relayed(desk):
+    """Two app servers are two layer instances on the same Redis: a message sent through one
+    reaches a browser connected to the other, and the relay table stays empty."""
+    from channels_redis.core import RedisChannelLayer
+
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+
+    async def scenario():
+        server_a, server_b = RedisChannelLayer(**config), RedisChannelLayer(**config)
+        channel = await server_a.new_channel()
+        group = f"team.redis-test-{time.time_ns()}"
+        await server_a.group_add(group, channel)
+        await server_b.group_send(group, {"type": "agent.event", "event": "e", "data": {}})
+        got = await asyncio.wait_for(server_a.receive(channel), 10)
+        await server_a.group_discard(group, channel)
+        await server_a.flush()
+        return got
+
+    assert async_to_sync(scenario)()["event"] == "e"
+    assert not relay.is_local(get_channel_layer())
+    RelayedEvent.objects.all().delete()
+    push_now(team_group(1), "ticket.changed", ticket=1)
+    assert not RelayedEvent.objects.exists()
