@@ -55,7 +55,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.realtime.publish import chat_group, push_now, ticket_group
+from rapport.realtime.publish import AGENT_EVENT, chat_group, ticket_group
 
 from . import actions, limits
 from .models import Visitor, visitor_id
@@ -203,12 +203,18 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     async def on_typing(self, frame: dict) -> None:
         if not self.ticket_id or not self.typing.take():
             return  # nobody to tell yet, or told recently enough
-        push_now(
+        # As rapport.realtime.publish.push_now would, awaited here (we are in the event loop).
+        await self.channel_layer.group_send(
             ticket_group(self.ticket_id),
-            "chat.typing",
-            ticket=self.ticket_id,
-            who="visitor",
-            typing=bool(frame.get("typing")),
+            {
+                "type": AGENT_EVENT,
+                "event": "chat.typing",
+                "data": {
+                    "ticket": self.ticket_id,
+                    "who": "visitor",
+                    "typing": bool(frame.get("typing")),
+                },
+            },
         )
 
     async def on_identify(self, frame: dict) -> None:

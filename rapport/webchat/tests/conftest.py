@@ -1,0 +1,1 @@
+from .base import desk  # noqa: F401 — the shared fixture
