@@ -232,6 +232,10 @@ def _set_status(ticket: Ticket, status: str, *, actor, at) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
     record_event(EventKind.STATUS, ticket=ticket, actor=actor, before=before, after=status, at=at)
     sla.on_status_changed(ticket, before, status, at)  # pause, resume, stop, reopen
+    if ticket.channel == "webchat":  # the chat widget asks the visitor for a rating (FB1)
+        from rapport.webchat.transport import on_status_changed as chat_status_changed
+
+        chat_status_changed(ticket, before, status)
 
 
 def do_change_status(ticket: Ticket, status: str, *, actor: User | None, at=None) -> None:
