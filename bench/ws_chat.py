@@ -1,0 +1,358 @@
+"""WebSocket chat load: N concurrent chat visitors against Rapport's server (issue #6, CH1).
+
+    .venv/bin/python bench/ws_chat.py                          # 1000 clients, one server, SQLite
+    .venv/bin/python bench/ws_chat.py --clients 200 --duration 30
+    .venv/bin/python bench/ws_chat.py --servers 2 --redis      # two servers on the Redis layer
+
+What it does: a fresh data directory (SQLite), `migrate`, one chat widget with no per-address
+limit (every client comes from 127.0.0.1), then uvicorn server process(es) started here
+(`--servers 2` needs `--redis`: without Redis the channel layer is in-process, one server).
+N clients speak the visitor protocol of rapport/webchat/consumers.py: connect (ramped, RAMP
+per second), `hello` with their own token, then every INTERVAL seconds (first one at a random
+offset) a `message` with a fresh client id, for DURATION seconds. Clients are spread over the
+servers round-robin.
+
+Measured:
+- round trip: `message` sent → the server's `ack` for that client id (sent once the message
+  is committed through the one intake path): p50, p90, p99, max;
+- errors: failed connects, `error` frames, connections closed early, acks not received within
+  the grace period at the end;
+- lost: every client id sent must be stored exactly once — checked in the database
+  (tickets_message.external_id = "<visitor id>:<client id>"): missing or duplicated ids.
+Also the machine's load (os.getloadavg) before and after, and the CPU the servers used.
+Target (issue #6): p99 ≤ 100 ms, 0 lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def visitor_id(token: str) -> str:  # as rapport.webchat.models.visitor_id
+    return "v" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def manage(env: dict, *args: str, code: str | None = None) -> str:
+    cmd = [PYTHON, str(ROOT / "manage.py"), *args]
+    if code is not None:
+        cmd += ["-c", code]
+    done = subprocess.run(  # noqa: S603 — our own manage.py
+        cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.rtts: list[float] = []
+        self.sent: dict[str, set[str]] = {}  # visitor id → client ids sent
+        self.pending: dict[str, float] = {}  # client id → send time
+        self.acked: set[str] = set()  # "<visitor id>:<client id>"
+        self.pings: list[str] = []  # --frame ping: ids of pings not answered yet
+        self.connect_errors = 0
+        self.error_frames: dict[str, int] = {}
+        self.closed_early = 0
+        self.connected = 0
+
+
+async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: float) -> None:
+    token = f"bench-{n:06d}-{os.urandom(6).hex()}"
+    vid = visitor_id(token)
+    stats.sent[vid] = set()
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    try:
+        socket_ = await websockets.connect(
+            url, additional_headers={"Origin": origin}, open_timeout=60, ping_interval=None
+        )
+    except Exception:
+        stats.connect_errors += 1
+        return
+    stats.connected += 1
+    done = asyncio.Event()
+
+    async def reader() -> None:
+        try:
+            async for raw in socket_:
+                frame = json.loads(raw)
+                kind = frame.get("type")
+                if kind == "ack":
+                    sent_at = stats.pending.pop(frame["id"], None)
+                    if sent_at is not None:
+                        stats.rtts.append(time.monotonic() - sent_at)
+                        stats.acked.add(f"{vid}:{frame['id']}")
+                elif kind == "pong" and stats.pings:
+                    # Pongs come back in order on one connection: the oldest ping is answered.
+                    mine = [c for c in stats.pings if c.startswith(f"c{n}-")]
+                    if mine:
+                        stats.pings.remove(mine[0])
+                        stats.rtts.append(time.monotonic() - stats.pending.pop(mine[0]))
+                elif kind == "error":
+                    code = frame.get("code", "?")
+                    stats.error_frames[code] = stats.error_frames.get(code, 0) + 1
+        except websockets.ConnectionClosed:
+            pass
+        if not done.is_set():
+            stats.closed_early += 1
+
+    await socket_.send(json.dumps({"type": "hello", "token": token, "lang": "en"}))
+    read = asyncio.create_task(reader())
+    # The first message at a random point of the first interval: the load is spread evenly.
+    first = time.monotonic() + random.uniform(0, args.interval)  # noqa: S311
+    end = first + args.duration - args.interval
+    k = 0
+    try:
+        next_at = first
+        while next_at <= end and not read.done():
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            cid = f"c{n}-{k}"
+            k += 1
+            stats.pending[cid] = time.monotonic()
+            if args.frame == "ping":
+                stats.pings.append(cid)
+                await socket_.send(json.dumps({"type": "ping"}))
+            else:
+                stats.sent[vid].add(cid)
+                await socket_.send(
+                    json.dumps({"type": "message", "id": cid, "text": f"Bench message {cid}"})
+                )
+            next_at += args.interval
+        # Grace period for the last acks.
+        deadline = time.monotonic() + args.grace
+        while time.monotonic() < deadline and any(c in stats.pending for c in stats.sent[vid]):
+            await asyncio.sleep(0.2)
+    except websockets.ConnectionClosed:
+        pass
+    finally:
+        done.set()
+        await socket_.close()
+        read.cancel()
+
+
+def stored(db: Path) -> dict[str, int]:
+    con = sqlite3.connect(db, timeout=60)
+    try:
+        rows = con.execute(
+            "SELECT external_id, COUNT(*) FROM tickets_message"
+            " WHERE channel = 'webchat' AND external_id LIKE 'v%:c%' GROUP BY external_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+async def run_clients(args, urls: list[str], stats: Stats) -> None:
+    t0 = time.monotonic() + 0.5
+    tasks = [
+        asyncio.create_task(
+            client(
+                n,
+                urls[n % len(urls)],
+                urls[n % len(urls)].replace("ws://", "http://").split("/ws/")[0],
+                args,
+                stats,
+                t0 + n / args.ramp,
+            )
+        )
+        for n in range(args.clients)
+    ]
+    await asyncio.gather(*tasks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--duration", type=float, default=60, help="seconds of sending")
+    parser.add_argument("--interval", type=float, default=5, help="seconds between messages")
+    parser.add_argument("--ramp", type=float, default=100, help="connections a second")
+    parser.add_argument("--grace", type=float, default=30, help="seconds to wait for acks")
+    parser.add_argument(
+        "--frame",
+        choices=["message", "ping"],
+        default="message",
+        help="message: a chat message, stored (default); ping: the transport alone (pong)",
+    )
+    parser.add_argument("--servers", type=int, default=1)
+    parser.add_argument("--redis", action="store_true", help="channel layer on REDIS_URL")
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args()
+    if args.servers > 1 and not args.redis:
+        sys.exit("--servers 2 needs --redis (the in-process layer is one server)")
+
+    data = Path(tempfile.mkdtemp(prefix="rapport-wsbench-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(RAPPORT_DATA_DIR=str(data), DJANGO_SETTINGS_MODULE="rapport.settings")
+    if args.redis:
+        env["REDIS_URL"] = args.redis_url
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+    print(f"data dir {data}; migrating …", flush=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "optimize_db", "-v0")
+    key = (
+        manage(
+            env,
+            "shell",
+            code=(
+                "from rapport.accounts.models import Team\n"
+                "from rapport.webchat.models import Widget\n"
+                "team = Team.objects.create(name='Support', is_default=True)\n"
+                "w = Widget.objects.create(name='Bench', team=team, ip_limit_per_minute=0)\n"
+                "print(w.key)\n"
+            ),
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+
+    servers = []
+    ports = []
+    for _ in range(args.servers):
+        port = free_port()
+        proc = subprocess.Popen(  # noqa: S603
+            [
+                str(ROOT / ".venv" / "bin" / "uvicorn"),
+                "rapport.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--ws",
+                "websockets-sansio",
+                "--ws-ping-interval",
+                "0",
+                "--backlog",
+                "4096",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        servers.append(proc)
+        ports.append(port)
+    try:
+        for port in ports:
+            for _ in range(300):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                sys.exit(f"server on {port} did not start")
+        urls = [f"ws://127.0.0.1:{p}/ws/chat/{key}/" for p in ports]
+        stats = Stats()
+        load_before = os.getloadavg()
+        cpu_before = [cpu_seconds(p.pid) for p in servers]
+        started = time.monotonic()
+        print(
+            f"{args.clients} clients → {args.servers} server(s)"
+            f"{' on Redis' if args.redis else ' (in-process layer)'}, a message every"
+            f" {args.interval:g} s for {args.duration:g} s; load before {load_before[0]:.2f}",
+            flush=True,
+        )
+        asyncio.run(run_clients(args, urls, stats))
+        wall = time.monotonic() - started
+        cpu = [cpu_seconds(p.pid) - c for p, c in zip(servers, cpu_before, strict=True)]
+        load_after = os.getloadavg()
+    finally:
+        for proc in servers:
+            proc.terminate()
+        for proc in servers:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    in_db = stored(data / "rapport.sqlite3")
+    sent = {f"{vid}:{cid}" for vid, cids in stats.sent.items() for cid in cids}
+    lost = stats.acked - in_db.keys()  # acknowledged, yet not in the database: a real loss
+    unacked = sent - stats.acked  # the widget would resend these (same id: stored once)
+    unacked_stored = unacked & in_db.keys()
+    duplicated = [k for k, v in in_db.items() if v > 1 and k in sent]
+    rtts_ms = [r * 1000 for r in stats.rtts]
+    cpu_text = ", ".join(f"{c:.0f} s ({c / wall * 100:.0f} %)" for c in cpu)
+    print()
+    print(
+        f"connected            {stats.connected}/{args.clients}"
+        f" (connect errors {stats.connect_errors})"
+    )
+    print(
+        f"messages sent        {len(sent)}  acked {len(stats.acked)}  unacked {len(unacked)}"
+        f" (of which stored {len(unacked_stored)})"
+    )
+    print(
+        f"round trip ms        p50 {pct(rtts_ms, 50):.1f}  p90 {pct(rtts_ms, 90):.1f}"
+        f"  p99 {pct(rtts_ms, 99):.1f}  max {max(rtts_ms, default=float('nan')):.1f}"
+        f"  mean {statistics.fmean(rtts_ms) if rtts_ms else float('nan'):.1f}"
+    )
+    print(f"error frames         {dict(stats.error_frames) or 0}")
+    print(f"closed early         {stats.closed_early}")
+    print(
+        f"lost (acked, not stored) {len(lost)}   stored twice {len(duplicated)}"
+        f"   not stored at all {len(sent - in_db.keys())}"
+    )
+    print(
+        f"throughput           {len(rtts_ms) / max(wall, 1e-9):.1f} acked messages/s, {wall:.0f} s"
+    )
+    print(f"server CPU           {cpu_text}")
+    print(
+        f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}"
+        " (2 cores, shared)"
+    )
+    ok = pct(rtts_ms, 99) <= 100 and not lost and not unacked and not duplicated
+    print(f"target p99 ≤ 100 ms and 0 lost: {'met' if ok else 'NOT met'}")
+    if not args.keep:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
