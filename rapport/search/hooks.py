@@ -68,7 +68,9 @@ def _event_recorded(sender, instance: Event, created=False, raw=False, **kwargs)
         return
     kind, after = instance.kind, instance.after if isinstance(instance.after, dict) else {}
     if kind in _TICKET_FIELDS and instance.ticket_id:
-        indexing.sync_ticket(instance.ticket_id)
+        # The actions update the instance before recording the event: no need to re-read it.
+        cached = Event.ticket.is_cached(instance)
+        indexing.sync_ticket(instance.ticket_id, instance.ticket if cached else None)
     elif kind in _TICKET_TEXT and instance.ticket_id:
         ticket = Ticket.objects.filter(pk=instance.ticket_id).first()
         if ticket:

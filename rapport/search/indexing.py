@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from rapport.customers.models import Customer, Identity
 from rapport.tickets.models import Message, Note, Ticket
@@ -137,11 +137,16 @@ def unindex(kind: str, object_id: int) -> None:
 # --- changes that move or re-label documents --------------------------------------------
 
 
-def sync_ticket(ticket_id: int) -> None:
+def sync_ticket(ticket_id: int, ticket: Ticket | None = None) -> None:
     """A ticket's status or team changed (through queryset updates, which send no signals):
     its documents take the new values. (A message keeps the customer who wrote it, a Cc
-    participant perhaps; customers change only by merging, sync_merged_customers.)"""
-    row = Ticket.objects.filter(pk=ticket_id).values("status", "team_id").first()
+    participant perhaps; customers change only by merging, sync_merged_customers.)
+    `ticket`, when given, is the up-to-date instance: no need to read it again."""
+    row = (
+        {"status": ticket.status, "team_id": ticket.team_id}
+        if ticket is not None
+        else Ticket.objects.filter(pk=ticket_id).values("status", "team_id").first()
+    )
     if row is None:
         return
     SearchDocument.objects.filter(ticket_id=ticket_id).exclude(
@@ -306,5 +311,21 @@ def rebuild_batch(kind: str, after: int, size: int) -> tuple[int, int]:
     last = docs[-1].object_id  # one document per object read, in id order
     with transaction.atomic():
         SearchDocument.objects.filter(kind=kind, object_id__gt=after, object_id__lte=last).delete()
-        SearchDocument.objects.bulk_create(docs, batch_size=500)
+        _insert(docs)
     return n, last
+
+
+_INSERT_FIELDS = [f for f in SearchDocument._meta.concrete_fields if f.attname != "id"]
+
+
+def _insert(docs: list[SearchDocument]) -> None:
+    """bulk_create without the ORM's per-field compilation (a third of the build's time)."""
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS)
+    marks = ", ".join(["%s"] * len(_INSERT_FIELDS))
+    sql = f"INSERT INTO {SearchDocument._meta.db_table} ({columns}) VALUES ({marks})"  # noqa: S608 — values are bound
+    rows = [
+        [f.get_db_prep_save(getattr(doc, f.attname), connection) for f in _INSERT_FIELDS]
+        for doc in docs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -14,9 +14,10 @@ the answer however the customer inflected the word).
   refunding → refund.
 - Chinese (a run of Han characters): jieba's dictionary segmentation without the HMM (the HMM
   guesses new words, which would make the index depend on the neighbours of a word). The run's
-  character bigrams and jieba's search-mode sub-words are indexed as alternatives, so "退款"
-  is found inside "我要退款了" however jieba cuts the sentence, and a 3-character query word
-  also matches the run of its bigrams.
+  character bigrams and the dictionary words of three characters inside longer words (what
+  jieba's search mode adds) are indexed as alternatives, so "退款" is found inside "我要退款了"
+  however jieba cuts the sentence, and a 3-character query word also matches the run of its
+  bigrams.
 - Anything else (digits, mixed letters and digits, other scripts): the folded word itself.
 """
 
@@ -73,7 +74,7 @@ def word_forms(piece: str) -> tuple[str, ...]:
     return (piece,)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Word:
     """One word of the original text: where it is, its token and its alternatives."""
 
@@ -90,39 +91,61 @@ def words(text: str) -> Iterator[Word]:
         if m.group("han"):
             yield from _han_words(m.group(), m.start())
             continue
-        folded = fold(m.group())
-        for piece in _PIECE.findall(folded):
-            forms = word_forms(piece)
+        for forms in _word_analysis(m.group()):
             yield Word(m.start(), m.end(), forms[0], forms[1:])
 
 
+@lru_cache(maxsize=200_000)
+def _word_analysis(surface: str) -> tuple[tuple[str, ...], ...]:
+    """The forms of each letters-and-digits piece of one run of the original text (NFKC can
+    split a run: "½" → "1⁄2")."""
+    return tuple(word_forms(piece) for piece in _PIECE.findall(fold(surface)))
+
+
 def _han_words(run: str, offset: int) -> Iterator[Word]:
+    cut, alternatives = _han_analysis(run)
+    for word, start, end in cut:
+        yield Word(offset + start, offset + end, word, han=True)
+    if alternatives:  # recall tokens, attached after the run's last word
+        yield Word(offset + len(run), offset + len(run), "", alternatives, han=True)
+
+
+@lru_cache(maxsize=100_000)
+def _han_analysis(run: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[str, ...]]:
+    """jieba's words of a Han run with their offsets, and the run's recall alternatives: every
+    character bigram, and the dictionary's three-character words inside longer words (what
+    jieba's search mode adds beyond the bigrams). Cached: greetings and set phrases recur."""
     folded = fold(run)
     if len(folded) != len(run):  # NFKC changed the length: offsets would be wrong; rare
         folded = run
-    cut = list(jieba().tokenize(folded, HMM=False))
+    cut = tuple(jieba().tokenize(folded, HMM=False))
     primary = {w for w, _s, _e in cut}
-    for word, start, end in cut:
-        yield Word(offset + start, offset + end, word, han=True)
-    # Recall: search-mode sub-words and character bigrams, attached to the run's last word.
-    extra = [w for w, _s, _e in jieba().tokenize(folded, mode="search", HMM=False)]
-    extra += [folded[i : i + 2] for i in range(len(folded) - 1)]
-    alternatives = tuple(dict.fromkeys(w for w in extra if w not in primary))
-    if alternatives:
-        yield Word(offset + len(run), offset + len(run), "", alternatives, han=True)
+    extra = [folded[i : i + 2] for i in range(len(folded) - 1)]
+    freq = jieba().dt.FREQ
+    for word, _s, _e in cut:
+        if len(word) > 3:
+            extra += [word[i : i + 3] for i in range(len(word) - 2) if freq.get(word[i : i + 3])]
+    return cut, tuple(dict.fromkeys(w for w in extra if w not in primary))
 
 
 def index_strings(text: str) -> tuple[str, str]:
     """(tokens, alternatives) to store for `text`: the tokens in text order (phrases are
-    matched on them), then the alternatives, each once."""
+    matched on them), then the alternatives, each once. The same analysis as words(), without
+    the offsets: this is the index build's inner loop."""
     tokens: list[str] = []
     alternatives: dict[str, None] = {}
-    for w in words(text):
-        if w.token:
-            tokens.append(w.token)
-        for alt in w.alternatives:
-            alternatives[alt] = None
-    return " ".join(tokens), " ".join(a for a in alternatives if a)
+    for m in _RUNS.finditer(text or ""):
+        run = m.group("han")
+        if run:
+            cut, extra = _han_analysis(run)
+            tokens.extend(word for word, _s, _e in cut)
+            alternatives.update(dict.fromkeys(extra))
+        else:
+            for forms in _word_analysis(m.group()):
+                tokens.append(forms[0])
+                if len(forms) > 1:
+                    alternatives.update(dict.fromkeys(forms[1:]))
+    return " ".join(tokens), " ".join(alternatives)
 
 
 def is_han(text: str) -> bool:

@@ -1,0 +1,191 @@
+#!/usr/bin/env python
+"""Search benchmark: index build rate and query latency on a seeded desk (docs/search.md).
+
+    RAPPORT_DATA_DIR=/tmp/b DATABASE_URL=… .venv/bin/python bench/seed.py --tickets 100000
+    RAPPORT_DATA_DIR=/tmp/b DATABASE_URL=… .venv/bin/python bench/search.py [--no-rebuild]
+
+bench/seed.py bulk-loads tickets, messages, notes and customers without going through the
+actions, so nothing is indexed: this script first runs `manage.py search_rebuild --clear` and
+reports its rate (messages per second, and all documents per second), then times about 200
+queries — common and rare words in Russian, Chinese and English, phrases, filters, exclusions,
+OR, a word no document has — through `rapport.search.service.search` (the page's own call:
+parse, permission-filtered candidates, grouping, snippets for the first 20 results) as
+`bench-agent` (two teams, half of the tickets) and `bench-supervisor` (every team), 3 warm-up
+passes then 1 timed pass each. Prints p50/p95/max per query kind and overall, the machine's
+load average before and after, and writes bench/results/search-<db>-<tickets>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from rapport.accounts.models import User  # noqa: E402
+from rapport.customers.models import Customer, Identity  # noqa: E402
+from rapport.search.models import SearchDocument  # noqa: E402
+from rapport.search.service import search  # noqa: E402
+from rapport.tickets.models import Message, Ticket  # noqa: E402
+
+COMMON = [
+    "заказ", "заказа", "доставки", "возврат", "карты", "курьер", "посылка", "код",
+    "订单", "退款", "快递员", "验证码", "包裹", "发票", "地址",
+    "order", "refund", "refunded", "parcel", "courier", "invoice", "delivery", "charged",
+]  # fmt: skip
+RARE = [
+    "промокод", "бухгалтерии", "уведомление", "помята", "банк",
+    "优惠码", "报销", "碎了", "银行", "垃圾邮件",
+    "newsletter", "crushed", "checkout", "bank", "spam",
+    "xylophone", "абракадабра", "麒麟",
+]  # fmt: skip
+PHRASES = [
+    '"charged twice"', '"не пришёл"', '"delivery address"', '"信用卡"', '"адрес доставки"',
+    '"verification code"', '"проверьте пожалуйста"', '"working days"', '"两次款"',
+]  # fmt: skip
+FILTERED = [
+    "refund status:open", "заказ status:pending", "订单 channel:telegram",
+    "refund channel:email after:2026-01-01", "courier tag:courier", "возврат tag:refund",
+    "order before:2025-06-01", "refund -card", "заказ -карты", "refund OR 退款 OR возврат",
+    "invoice team:Billing", "status:open", "tag:vip status:open",
+]  # fmt: skip
+
+
+def queries(rng: random.Random) -> list[tuple[str, str]]:
+    """About 200 (kind, query) pairs; the customer ones use real names and addresses."""
+    out = [("common", q) for q in COMMON] + [("rare", q) for q in RARE]
+    out += [("phrase", q) for q in PHRASES] + [("filter", q) for q in FILTERED]
+    emails = list(Identity.objects.filter(kind="email").values_list("value", flat=True)[:5000])
+    names = list(Customer.objects.exclude(name="").values_list("name", flat=True)[:5000])
+    for email in rng.sample(emails, min(40, len(emails))):
+        out.append(("customer", f"customer:{email}"))
+    for name in rng.sample(names, min(30, len(names))):
+        word = rng.choice(["refund", "заказ", "订单", "order"])
+        out.append(("customer", f'{word} customer:"{name}"'))
+    for name in rng.sample(names, min(30, len(names))):
+        out.append(("name", name.split()[-1]))
+    while len(out) < 200:
+        out.append(("common", " ".join(rng.sample(COMMON, 2))))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-rebuild", action="store_true", help="use the index as it is")
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    tickets = Ticket.objects.count()
+    messages = Message.objects.count()
+    print(f"{connection.vendor}: {tickets:,} tickets, {messages:,} messages", flush=True)
+    result: dict = {"db": connection.vendor, "tickets": tickets, "messages": messages}
+
+    if not args.no_rebuild:
+        out = io.StringIO()
+        t0 = time.perf_counter()
+        call_command(
+            "search_rebuild", "--clear", "--quiet", "--batch-size", str(args.batch_size), stdout=out
+        )
+        elapsed = time.perf_counter() - t0
+        docs = SearchDocument.objects.count()
+        rate = re.search(r"message ([\d,]+) in ([\d.]+)s", out.getvalue())
+        msg_rate = int(rate.group(1).replace(",", "")) / float(rate.group(2)) if rate else 0
+        result["build"] = {
+            "seconds": round(elapsed, 1),
+            "documents": docs,
+            "documents_per_s": round(docs / elapsed),
+            "messages_per_s": round(msg_rate),
+        }
+        print(out.getvalue().strip())
+        print(
+            f"index build: {docs:,} documents in {elapsed:.1f}s = {docs / elapsed:,.0f} docs/s; "
+            f"messages {msg_rate:,.0f}/s",
+            flush=True,
+        )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE search_searchdocument")
+
+    rng = random.Random(args.seed)
+    qs = queries(rng)
+    users = {
+        "agent": User.objects.get(username="bench-agent"),
+        "supervisor": User.objects.get(username="bench-supervisor"),
+    }
+    result["queries"] = len(qs)
+    result["users"] = {}
+    for label, user in users.items():
+        for _ in range(3):  # warm caches (page cache, normaliser, jieba, pymorphy)
+            for _kind, q in qs:
+                search(user, q)
+        timings: dict[str, list[float]] = {}
+        found: dict[str, list[int]] = {}
+        for kind, q in qs:
+            t0 = time.perf_counter()
+            r = search(user, q)
+            ms = (time.perf_counter() - t0) * 1000
+            timings.setdefault(kind, []).append(ms)
+            found.setdefault(kind, []).append(r.total)
+        every = [ms for v in timings.values() for ms in v]
+        rows = {
+            kind: {
+                "n": len(v),
+                "p50": round(pct(v, 50), 1),
+                "p95": round(pct(v, 95), 1),
+                "max": round(max(v), 1),
+                "median_results": statistics.median(found[kind]),
+            }
+            for kind, v in timings.items()
+        }
+        rows["all"] = {
+            "n": len(every),
+            "p50": round(pct(every, 50), 1),
+            "p95": round(pct(every, 95), 1),
+            "max": round(max(every), 1),
+        }
+        result["users"][label] = rows
+        print(f"\n{label}: kind        n    p50 ms   p95 ms   max ms   median results")
+        for kind, row in rows.items():
+            print(
+                f"{'':>{len(label) + 2}}{kind:<10} {row['n']:>3} {row['p50']:>9} "
+                f"{row['p95']:>8} {row['max']:>8}   {row.get('median_results', '')}"
+            )
+    load_after = os.getloadavg()
+    result["load_before"] = [round(x, 2) for x in load_before]
+    result["load_after"] = [round(x, 2) for x in load_after]
+    print(f"\nload average before {load_before}, after {load_after} (2 cores, shared)")
+    out_dir = PROJECT_DIR / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"search-{connection.vendor}-{tickets}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
