@@ -198,6 +198,18 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
     # CQ2 asks to clarify the customer's own vague time, not one they report ("обещали
     # быстро", "you said you'd call back at some point", "说好的马上发货")
     reported = found.get("reported_promise")
+    if reported and hits["urgent"]:
+        # "说好的马上发货" reports a promise; a deadline of the customer's own stays urgent
+        hits["urgent"] = [
+            m
+            for m in hits["urgent"]
+            if not any(
+                r.end <= m.start
+                and doc.sentence_of(r.start) == doc.sentence_of(m.start)
+                and not doc.clause_break_between(r.end, m.start)
+                for r in reported
+            )
+        ]
     if reported and hits["vague_time"]:
         hits["vague_time"] = [
             m

@@ -307,6 +307,11 @@ def _greeting_closing(c: _Ctx) -> None:
                 and (
                     m.start == first.start
                     or re.search(r"[,，]\s*$", doc.text[first.start : m.start])
+                    # "王女士您好", "李先生您好": a name and a title right before it
+                    or re.fullmatch(
+                        r"[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|老师|同学|总|经理)",
+                        doc.text[first.start : m.start],
+                    )
                 )
             ):
                 greet = m
@@ -400,7 +405,7 @@ def _next_steps(c: _Ctx) -> list[Match]:
     blocked = [
         (m.start, m.end)
         # a sarcastic "read more carefully" is no instruction to follow (CQ18, not RS4)
-        for cat in ("satisfaction_check", "closing", "empathy", "sarcasm")
+        for cat in ("satisfaction_check", "closing", "empathy", "sarcasm", "dismissive")
         for m in c.found.get(cat, ())
     ]
 
@@ -885,6 +890,11 @@ def _apology_remedy(c: _Ctx, steps: list[Match]) -> None:
 
 
 # -- CQ18 -------------------------------------------------------------------------------
+_IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+|[A-Z]+\d+[A-Z\d]*)(?![A-Za-z0-9])"
+)
+
+
 def _rudeness(c: _Ctx) -> None:
     doc = c.doc
     boundary_sents = {doc.sentence_of(m.start) for m in c.live("boundary")}
@@ -907,7 +917,8 @@ def _rudeness(c: _Ctx) -> None:
             c.sugg(kind if kind in ("sarcasm", "dismissive") else "rudeness"),
             label="rudeness",
         )
-    ratio, caps_words = caps_ratio(doc.text)
+    # identifiers are not shouting: "ERR_AUTH_403", "AUTH-2"
+    ratio, caps_words = caps_ratio(_IDENTIFIER.sub(" ", doc.text))
     shouting = (
         (ratio > 0.6 and caps_words >= 2)
         or caps_words >= 3
