@@ -18,12 +18,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
-from rapport.accounts.models import User
+from rapport.accounts.models import Team, User
 from rapport.customers.models import CustomerFlag
 from rapport.lib.channels import IdentityKind
 from rapport.lib.identities import normalise_identity
-from rapport.promises.actions import visible_promises
-from rapport.promises.models import PromiseState
+from rapport.promises.models import Promise, PromiseState
 from rapport.realtime.publish import push, user_group
 from rapport.tickets.models import OPEN_STATUSES, Ticket
 
@@ -179,41 +178,86 @@ def customer_number(direction: str, from_number: str, to_number: str) -> str:
     return from_number if direction == CallDirection.INBOUND else to_number
 
 
-def card_context(agent: User, call: Call) -> dict:
-    """What the agent needs before saying hello (CH4, TR4): who calls, their flags, their
-    open tickets and the promises made to them."""
-    customer = call.customer
-    context = {"call": call, "customer": customer, "number": call.customer_number}
-    if customer is None:
-        return context
-    tickets = Ticket.objects.filter(customer=customer, status__in=OPEN_STATUSES, merged_into=None)
-    mine = list(
-        tickets.visible_to(agent).select_related("team").order_by("-updated_at")[:CARD_TICKETS]
-    )
-    from rapport.customers.views import visible_customers
+CARD_SCAN = 50  # open tickets / promises read once per ring, then filtered per agent
 
-    context.update(
+
+@dataclass
+class CardData:
+    """What every card of one ring shares, read once whatever the number of agents."""
+
+    call: Call
+    flags: list
+    open_tickets: list[Ticket]
+    promises: list
+    ticket_team_ids: set  # teams of every ticket of the customer (who may open the profile)
+
+
+def card_data(call: Call) -> CardData:
+    customer = call.customer
+    if customer is None:
+        return CardData(call, [], [], [], set())
+    return CardData(
+        call=call,
         flags=list(CustomerFlag.objects.filter(customer=customer, cleared_at=None)),
-        tickets=mine,
-        other_tickets=tickets.count() - len(mine) if len(mine) < CARD_TICKETS else 0,
-        promises=list(
-            visible_promises(agent)
-            .filter(customer=customer, state=PromiseState.OPEN)
-            .order_by("due_at")[:CARD_PROMISES]
+        open_tickets=list(
+            Ticket.objects.filter(customer=customer, status__in=OPEN_STATUSES, merged_into=None)
+            .only("id", "subject", "status", "team_id", "updated_at")
+            .order_by("-updated_at")[:CARD_SCAN]
         ),
-        customer_visible=visible_customers(agent).filter(pk=customer.pk).exists(),
+        promises=list(
+            Promise.objects.filter(customer=customer, state=PromiseState.OPEN)
+            .select_related("ticket")
+            .only("id", "text", "due_at", "state", "ticket__team_id")
+            .order_by("due_at")[:CARD_SCAN]
+        ),
+        ticket_team_ids=set(
+            Ticket.objects.filter(customer=customer).values_list("team_id", flat=True).distinct()
+        ),
+    )
+
+
+def agents_team_ids(agents: list[User]) -> dict[int, set[int]]:
+    """Each agent's teams, in one query (instead of one per agent)."""
+    teams: dict[int, set[int]] = {agent.pk: set() for agent in agents}
+    rows = Team.members.through.objects.filter(user_id__in=list(teams)).values_list(
+        "user_id", "team_id"
+    )
+    for user_id, team_id in rows:
+        teams[user_id].add(team_id)
+    return teams
+
+
+def card_context(agent: User, data: CardData, team_ids: set[int]) -> dict:
+    """What the agent needs before saying hello (CH4, TR4): who calls, their flags, the open
+    tickets the agent may open (and how many others) and the promises made to them."""
+    call = data.call
+    context = {"call": call, "customer": call.customer, "number": call.customer_number}
+    if call.customer is None:
+        return context
+    sees_all = agent.sees_all_teams
+
+    def mine(team_id) -> bool:
+        return sees_all or team_id in team_ids
+
+    tickets = [t for t in data.open_tickets if mine(t.team_id)]
+    context.update(
+        flags=data.flags,
+        tickets=tickets[:CARD_TICKETS],
+        other_tickets=len(data.open_tickets) - len(tickets),
+        promises=[p for p in data.promises if mine(p.ticket.team_id)][:CARD_PROMISES],
+        customer_visible=sees_all or bool(data.ticket_team_ids & team_ids),
     )
     return context
 
 
-def render_card(agent: User, call: Call) -> str:
+def render_card(agent: User, data: CardData, team_ids: set[int]) -> str:
     """The card, in the agent's language and time zone (it is pushed, not requested)."""
     try:
         zone = zoneinfo.ZoneInfo(agent.time_zone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     with translation.override(agent.language or "en"), timezone.override(zone):
-        return render_to_string("phone/_card.html", card_context(agent, call))
+        return render_to_string("phone/_card.html", card_context(agent, data, team_ids))
 
 
 def _call_for(integration: CtiIntegration, ev: CtiEventData) -> Call:
@@ -262,6 +306,8 @@ def do_cti_event(integration: CtiIntegration, ev: CtiEventData) -> dict:
             call.recording_url = ev.recording_url
         if ev.event == "ringing":
             targets = ring_targets(integration, ev)
+            data = card_data(call)
+            teams = agents_team_ids(targets)
             for agent in targets:
                 push(
                     user_group(agent.pk),
@@ -269,7 +315,7 @@ def do_cti_event(integration: CtiIntegration, ev: CtiEventData) -> dict:
                     call=call.pk,
                     number=call.customer_number,
                     customer=call.customer_id,
-                    html=render_card(agent, call),
+                    html=render_card(agent, data, teams[agent.pk]),
                 )
             result["pushed"] = len(targets)
         elif ev.event == "answered":

@@ -10,8 +10,8 @@ from rapport.customers.models import Customer
 from rapport.intake.models import InboundRaw
 from rapport.phone.models import Call, CallOutcome, CtiEvent, CtiIntegration, Extension
 from rapport.promises.actions import do_add_promise
-from rapport.test import BaseTestCase, receive
-from rapport.tickets.models import Message
+from rapport.test import BaseTestCase, make_agent, receive
+from rapport.tickets.models import Message, Ticket
 
 from .helpers import Inbox, make_integration, post_event
 
@@ -139,6 +139,33 @@ class CtiCallTests(BaseTestCase):
         assert f"/phone/log/?call={call.pk}" in html
         assert len(bob.drain()) == 1
         assert charlie.drain() == []  # Billing hears nothing of Support's phone
+
+    def test_the_card_lists_only_tickets_the_agent_may_open(self):
+        billing_ticket = receive(
+            external_id="<carol-2@example.com>", subject="Invoice 77 is wrong", team_id=None
+        ).ticket
+        Ticket.objects.filter(pk=billing_ticket.pk).update(team=self.billing)
+        alice, sam = Inbox(self.alice), Inbox(self.sam)
+        Extension.objects.create(integration=self.integration, extension="9", agent=self.sam)
+        self.ring()
+        html = alice.drain()[0]["data"]["html"]
+        assert "Where is my order?" in html and "Invoice 77" not in html
+        assert "1 more open ticket in other teams." in html
+        self.ring(call_id="c2", agent="9")
+        html = sam.drain()[0]["data"]["html"]  # a supervisor sees both
+        assert "Where is my order?" in html and "Invoice 77" in html
+
+    def test_the_cards_cost_the_same_queries_for_two_agents_or_six(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as two:
+            assert self.ring(call_id="q1").json()["pushed"] == 2
+        for n in range(4):
+            self.support.members.add(make_agent(f"extra{n}"))
+        with CaptureQueriesContext(connection) as six:
+            assert self.ring(call_id="q2").json()["pushed"] == 6
+        assert len(six) == len(two), [q["sql"] for q in six.captured_queries]
 
     def test_the_extensions_agent_alone_gets_the_card(self):
         Extension.objects.create(integration=self.integration, extension="101", agent=self.bob)
