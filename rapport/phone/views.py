@@ -25,7 +25,7 @@ from rapport.tickets.models import Ticket
 
 from . import actions, cti
 from .forms import CallLogForm, VisitForm
-from .models import CtiIntegration
+from .models import CtiIntegration, VisitOutcome
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,15 @@ def desk(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                if visit.ticket_id:
+                if visit.outcome == VisitOutcome.FOLLOW_UP and not visit.ticket_id:
+                    messages.warning(
+                        request,
+                        _(
+                            "Visit logged, but its ticket could not be opened; the message is "
+                            "kept in the intake quarantine for an administrator."
+                        ),
+                    )
+                elif visit.ticket_id:
                     messages.success(
                         request,
                         _("Visit logged; ticket #%(n)s opened for the follow-up.")
