@@ -34,7 +34,8 @@
       thanks: "Thank you for your feedback!",
       too_long: "The message is too long.", file_too_big: "The file is too large (at most {mb} MB).",
       file_type: "Images, PDF, text and office documents only.", rate_limited: "Too fast — please wait a moment.",
-      upload_off: "This chat takes no files.", error: "Something went wrong. Please try again."
+      upload_off: "This chat takes no files.", error: "Something went wrong. Please try again.",
+      unavailable: "The chat is not available here right now."
     },
     ru: {
       open: "Написать нам", close: "Закрыть чат", title: "Чат с поддержкой", unread: "новое сообщение",
@@ -51,7 +52,8 @@
       thanks: "Спасибо за отзыв!",
       too_long: "Сообщение слишком длинное.", file_too_big: "Файл слишком большой (не больше {mb} МБ).",
       file_type: "Только изображения, PDF, текст и офисные документы.", rate_limited: "Слишком быстро — подождите немного.",
-      upload_off: "В этот чат нельзя отправлять файлы.", error: "Что-то пошло не так. Попробуйте ещё раз."
+      upload_off: "В этот чат нельзя отправлять файлы.", error: "Что-то пошло не так. Попробуйте ещё раз.",
+      unavailable: "Чат сейчас здесь недоступен."
     },
     zh: {
       open: "联系我们", close: "关闭聊天", title: "在线客服", unread: "新消息",
@@ -68,7 +70,8 @@
       thanks: "感谢您的反馈！",
       too_long: "消息太长了。", file_too_big: "文件太大（最多 {mb} MB）。",
       file_type: "仅限图片、PDF、文本和办公文档。", rate_limited: "发送太快了，请稍等。",
-      upload_off: "此聊天不支持文件。", error: "出了点问题，请重试。"
+      upload_off: "此聊天不支持文件。", error: "出了点问题，请重试。",
+      unavailable: "此处暂时无法使用聊天。"
     }
   };
   var T = STRINGS[LANG];
@@ -271,7 +274,7 @@
     ws.onmessage = function (e) { var d; try { d = JSON.parse(e.data); } catch (x) { return; } handle(d); };
     ws.onclose = function (e) {
       clearInterval(pingTimer);
-      if (e.code === 4403 || e.code === 4404) { setStatus(t("error")); return; } // not for this page
+      if (e.code === 4403 || e.code === 4404) { setStatus(t("unavailable")); return; } // not for this page
       if (!opened) wsFailures += 1;
       if (wsFailures >= 3) { fallback = true; setStatus(""); poll(); return; }
       setStatus(t("reconnecting"));
@@ -295,8 +298,12 @@
     clearTimeout(pollTimer);
     if (!state.token) { state.token = newId() + newId(); save(); }
     http("history/?lang=" + LANG).then(function (d) {
-      if (d.type === "welcome") { handle(d); flush(); }
-    }).catch(function () {}).then(function () { pollTimer = setTimeout(poll, 10000); });
+      if (d._status === 403 || d._status === 404) { setStatus(t("unavailable")); return true; }
+      if (d.type === "welcome") { setStatus(""); handle(d); flush(); }
+    }).catch(function () {
+      // Refused by CORS (this site is not allowed: no headers to read) or offline.
+      setStatus(t("unavailable"));
+    }).then(function (stop) { if (!stop) pollTimer = setTimeout(poll, 10000); });
   }
   function flush() {
     state.pending.forEach(function (p) { if (!p.file) transmit(p); });

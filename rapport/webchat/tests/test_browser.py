@@ -1,0 +1,183 @@
+"""A customer chats in the widget on another site's page while Alice answers from the ticket
+page: each sees the other's messages live (CH1, CH3). Real Chromium, the ASGI live server,
+and a second HTTP server on another port for the host page (a real cross-origin embed)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from rapport.tickets.models import Message, Ticket
+from rapport.webchat.models import Widget
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Lumen Home</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>button {{ background: hotpink; font-size: 40px; }} * {{ color: red; }}</style></head>
+<body><h1>Lamps</h1>
+<script src="{server}/static/webchat/widget.js" data-widget="{key}" async></script>
+</body></html>"""
+
+
+@pytest.fixture
+def host_site():
+    """Serves index.html from a temporary directory on a free loopback port."""
+    root = Path(tempfile.mkdtemp(prefix="rapport-site-"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.root = root
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """A shared, loaded machine: give the browser more than the default 5 s."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
+def wait_for(fn, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the database")
+
+
+def login(browser, server, username):
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "password")
+    page.click("button[type=submit]")
+    return page
+
+
+def test_a_customer_and_an_agent_chat_live(desk, asgi_live_server, browser, host_site):
+    server = asgi_live_server
+    Widget.objects.filter(pk=desk.widget.pk).update(allowed_origins=host_site.url)
+    (host_site.root / "index.html").write_text(
+        PAGE.format(lang="en", server=server.url, key=desk.widget.key)
+    )
+    visitor = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+    visitor.goto(f"{host_site.url}/index.html")
+
+    # The launcher is a labelled button; the panel a dialog; focus goes to the message box.
+    launcher = visitor.get_by_role("button", name="Chat with us")
+    expect(launcher).to_be_visible()
+    launcher.click()
+    dialog = visitor.get_by_role("dialog", name="Chat with us")
+    expect(dialog).to_be_visible()
+    box = visitor.get_by_label("Your message")
+    expect(box).to_be_focused()
+    expect(dialog).to_contain_text("Hello!")  # the widget's greeting
+    # The host page's `button { background: hotpink }` does not reach inside the widget.
+    send = visitor.get_by_role("button", name="Send", exact=True)
+    assert send.evaluate("b => getComputedStyle(b).backgroundColor") != "rgb(255, 105, 180)"
+
+    box.fill("My lamp flickers, what can I do?")
+    box.press("Enter")
+    message = wait_for(
+        lambda: Message.objects.filter(channel="webchat", body_text__startswith="My lamp").first()
+    )
+    ticket = message.ticket
+    assert ticket.team_id == desk.support.pk
+
+    # Alice opens the chat ticket and watches it (live.js), listening for the visitor typing.
+    alice = login(browser, server, "alice")
+    alice.goto(f"{server.url}/tickets/{ticket.pk}/")
+    expect(alice.locator("html")).to_have_attribute("data-live", "on")
+    alice.evaluate(
+        "() => { window.chatTyping = []; document.addEventListener('rapport:chat.typing',"
+        " e => window.chatTyping.push(e.detail)); }"
+    )
+    expect(alice.locator("#timeline")).to_contain_text("My lamp flickers")
+
+    # The visitor types: Alice's page gets the chat.typing event.
+    box.press_sequentially("Also", delay=30)
+    alice.wait_for_function("() => window.chatTyping.some(d => d.who === 'visitor' && d.typing)")
+
+    # Alice types (the workspace's hook) and answers from the ticket page's reply form.
+    from rapport.webchat.transport import agent_typing
+
+    agent_typing(ticket.pk, "Alice", True)
+    expect(dialog).to_contain_text("Alice is typing")
+    alice.fill("#id_body", "Please try another bulb first.")
+    alice.click("button[name=send]")
+    expect(dialog).to_contain_text("Please try another bulb first.")
+    expect(dialog.get_by_role("log")).to_contain_text("Alice")
+
+    # The visitor answers; Alice's open ticket page shows it without a reload.
+    box.fill("Also, the switch is loose.")
+    box.press("Enter")
+    expect(alice.locator("#timeline")).to_contain_text("the switch is loose")
+
+    # Escape closes the dialog and gives focus back to the launcher; reopening after a reload
+    # shows the whole conversation again (same browser, same visitor).
+    box.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(launcher).to_be_focused()
+    visitor.reload()
+    visitor.get_by_role("button", name="Chat with us").click()
+    log = visitor.get_by_role("log")
+    expect(log).to_contain_text("My lamp flickers")
+    expect(log).to_contain_text("Please try another bulb first.")
+    expect(log).to_contain_text("the switch is loose")
+    assert Message.objects.filter(channel="webchat", direction="in").count() == 2
+
+    # Alice solves the chat: the widget asks for a rating (FB1) and stores the answer.
+    alice.goto(f"{server.url}/tickets/{ticket.pk}/")
+    alice.fill("#id_body", "Glad it works now. Goodbye!")
+    alice.select_option("select[name=status_after]", "solved")
+    alice.click("button[name=send]")
+    expect(dialog := visitor.get_by_role("dialog")).to_contain_text("How satisfied are you?")
+    dialog.get_by_role("button", name="Delighted").click()
+    expect(dialog).to_contain_text("Thank you for your feedback!")
+    rating = wait_for(lambda: getattr(Ticket.objects.get(pk=ticket.pk), "chat_rating", None))
+    assert rating.score == 4
+
+
+def test_the_widget_speaks_the_page_s_language_and_fills_a_phone_screen(
+    desk, asgi_live_server, browser, host_site
+):
+    (host_site.root / "index.html").write_text(
+        PAGE.format(lang="ru", server=asgi_live_server.url, key=desk.widget.key)
+    )
+    Widget.objects.filter(pk=desk.widget.pk).update(allowed_origins=host_site.url)
+    phone = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True).new_page()
+    phone.goto(f"{host_site.url}/index.html")
+    phone.get_by_role("button", name="Написать нам").click()
+    dialog = phone.get_by_role("dialog", name="Чат с поддержкой")
+    expect(dialog).to_contain_text("Здравствуйте!")
+    box = dialog.bounding_box()
+    assert box["width"] == 375 and box["height"] == 667
+
+
+def test_a_page_on_a_site_not_allowed_gets_no_chat(desk, asgi_live_server, browser, host_site):
+    (host_site.root / "index.html").write_text(
+        PAGE.format(lang="en", server=asgi_live_server.url, key=desk.widget.key)
+    )
+    page = browser.new_context().new_page()
+    page.goto(f"{host_site.url}/index.html")  # the widget allows only https://shop.example.com
+    page.get_by_role("button", name="Chat with us").click()
+    # The handshake is refused (HTTP 403); after three tries the widget asks over HTTP, is
+    # refused again (no CORS headers for this origin), and says so.
+    expect(page.get_by_role("status").first).to_contain_text("not available here")
+    assert not Message.objects.filter(channel="webchat").exists()
