@@ -87,17 +87,32 @@ def tsquery(node: Node) -> str:
 
 
 def candidates(
-    must: list[Node], must_not: list[Node], where: list[str], params: list, cap: int
-) -> list[Candidate]:
+    must: list[Node],
+    must_not: list[Node],
+    where: list[str],
+    params: list,
+    cap: int,
+    *,
+    newest_first: bool = True,
+) -> list[tuple]:
     """At most `cap` documents matching every `must` and no `must_not` and the SQL conditions
-    `where` (on the document table aliased `d`), newest first, each with its rank."""
+    `where` (on the document table aliased `d`), newest first: rows of the Candidate fields
+    (plain tuples: a thousand of them per query).
+
+    `newest_first=False` when a condition is selective on its own (a customer's documents):
+    the database may then start from that condition's index instead of walking the match in
+    document order; the rows come in no particular order."""
     if vendor() == "postgresql":
         sql, args = _pg(must, must_not, where, params, cap)
     else:
         sql, args = _sqlite(must, must_not, where, params, cap)
+    if not newest_first:
+        sql = sql.replace(" ORDER BY search_fts.rowid DESC LIMIT", " LIMIT").replace(
+            " ORDER BY d.id DESC LIMIT", " LIMIT"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
-        return [Candidate(*row) for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 _COLUMNS = "d.id, d.kind, d.object_id, d.ticket_id, d.customer_id"

@@ -173,12 +173,17 @@ def sync_merged_customers(target_id: int, source_id: int) -> None:
 
 
 # --- batches (manage.py search_rebuild) -----------------------------------------------------
+#
+# Tickets are rebuilt a range of ticket ids at a time with their messages and notes, so the
+# documents' ids follow the tickets' order (their creation order) as live indexing does: the
+# search reads the newest matches first (backends.candidates) and must not meet all the notes
+# after all the messages.
 
 
-def _message_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
-    rows = list(
-        Message.objects.filter(pk__gt=after)
-        .order_by("pk")
+def _message_docs(first: int, last: int) -> list[SearchDocument]:
+    rows = (
+        Message.objects.filter(ticket_id__gte=first, ticket_id__lte=last)
+        .order_by("ticket_id", "pk")
         .values_list(
             "pk",
             "ticket_id",
@@ -189,9 +194,9 @@ def _message_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
             "created_at",
             "subject",
             "body_text",
-        )[:size]
+        )
     )
-    docs = [
+    return [
         _document(
             Kind.MESSAGE,
             pk,
@@ -205,13 +210,12 @@ def _message_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
         )
         for pk, ticket_id, team_id, status, customer_id, channel, created_at, subject, body in rows
     ]
-    return docs, len(rows)
 
 
-def _note_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
-    rows = list(
-        Note.objects.filter(pk__gt=after)
-        .order_by("pk")
+def _note_docs(first: int, last: int) -> list[SearchDocument]:
+    rows = (
+        Note.objects.filter(ticket_id__gte=first, ticket_id__lte=last)
+        .order_by("ticket_id", "pk")
         .values_list(
             "pk",
             "ticket_id",
@@ -221,9 +225,9 @@ def _note_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
             "ticket__channel",
             "created_at",
             "body",
-        )[:size]
+        )
     )
-    docs = [
+    return [
         _document(
             Kind.NOTE,
             pk,
@@ -237,18 +241,17 @@ def _note_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
         )
         for pk, ticket_id, team_id, status, customer_id, channel, created_at, body in rows
     ]
-    return docs, len(rows)
 
 
-def _ticket_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
-    rows = list(
-        Ticket.objects.filter(pk__gt=after, merged_into=None)
+def _ticket_docs(first: int, last: int) -> list[SearchDocument]:
+    rows = (
+        Ticket.objects.filter(pk__gte=first, pk__lte=last, merged_into=None)
         .order_by("pk")
         .values_list(
             "pk", "team_id", "status", "customer_id", "channel", "created_at", "subject", "summary"
-        )[:size]
+        )
     )
-    docs = [
+    return [
         _document(
             Kind.TICKET,
             pk,
@@ -262,22 +265,20 @@ def _ticket_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
         )
         for pk, team_id, status, customer_id, channel, created_at, subject, summary in rows
     ]
-    return docs, len(rows)
 
 
-def _customer_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
+def _customer_docs(first: int, last: int) -> list[SearchDocument]:
     customers = list(
-        Customer.objects.filter(pk__gt=after, merged_into=None)
+        Customer.objects.filter(pk__gte=first, pk__lte=last, merged_into=None)
         .order_by("pk")
-        .values_list("pk", "name", "organisation__name", "notes", "created_at")[:size]
+        .values_list("pk", "name", "organisation__name", "notes", "created_at")
     )
     identities: dict[int, list[str]] = {}
-    if customers:
-        for cid, value in Identity.objects.filter(
-            customer_id__gte=customers[0][0], customer_id__lte=customers[-1][0]
-        ).values_list("customer_id", "value"):
-            identities.setdefault(cid, []).append(value)
-    docs = [
+    for cid, value in Identity.objects.filter(
+        customer_id__gte=first, customer_id__lte=last
+    ).values_list("customer_id", "value"):
+        identities.setdefault(cid, []).append(value)
+    return [
         _document(
             Kind.CUSTOMER,
             pk,
@@ -287,32 +288,48 @@ def _customer_batch(after: int, size: int) -> tuple[list[SearchDocument], int]:
         )
         for pk, name, org, notes, created_at in customers
     ]
-    return docs, len(customers)
 
 
-BATCHES = {
-    Kind.CUSTOMER: (Customer, _customer_batch),
-    Kind.TICKET: (Ticket, _ticket_batch),
-    Kind.MESSAGE: (Message, _message_batch),
-    Kind.NOTE: (Note, _note_batch),
-}
+PHASES = ("customers", "tickets")
 
 
-def rebuild_batch(kind: str, after: int, size: int) -> tuple[int, int]:
-    """Re-index the next `size` objects of `kind` after id `after` in one transaction:
-    (objects read, last id), last id 0 when there are no more. Documents of objects in the
-    range that no longer exist go too, so a rebuild also cleans."""
-    _model, build = BATCHES[kind]
-    docs, n = build(after, size)
-    if not n:
+def rebuild_batch(phase: str, after: int, size: int) -> tuple[int, int, dict[str, int]]:
+    """Re-index the next `size` customers, or tickets with their messages and notes, after id
+    `after`, in one transaction: (last id, 0 when there are no more; objects read; documents
+    written per kind). Documents of objects in the range that no longer exist go too, so a
+    rebuild also cleans."""
+    model = Customer if phase == "customers" else Ticket
+    ids = list(
+        model.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]
+    )
+    if not ids:
         with transaction.atomic():
-            SearchDocument.objects.filter(kind=kind, object_id__gt=after).delete()
-        return 0, 0
-    last = docs[-1].object_id  # one document per object read, in id order
+            stale = SearchDocument.objects.filter(
+                **({"kind": Kind.CUSTOMER} if phase == "customers" else {"ticket__isnull": False})
+            )
+            stale.filter(
+                **({"object_id__gt": after} if phase == "customers" else {"ticket_id__gt": after})
+            ).delete()
+        return 0, 0, {}
+    first, last = after + 1, ids[-1]
+    if phase == "customers":
+        docs = _customer_docs(first, last)
+        old = SearchDocument.objects.filter(
+            kind=Kind.CUSTOMER, object_id__gte=first, object_id__lte=last
+        )
+    else:
+        by_ticket: dict[int, list[SearchDocument]] = {}
+        for doc in _ticket_docs(first, last) + _message_docs(first, last) + _note_docs(first, last):
+            by_ticket.setdefault(doc.ticket_id, []).append(doc)
+        docs = [doc for ticket_id in sorted(by_ticket) for doc in by_ticket[ticket_id]]
+        old = SearchDocument.objects.filter(ticket_id__gte=first, ticket_id__lte=last)
     with transaction.atomic():
-        SearchDocument.objects.filter(kind=kind, object_id__gt=after, object_id__lte=last).delete()
+        old.delete()
         _insert(docs)
-    return n, last
+    counts: dict[str, int] = {}
+    for doc in docs:
+        counts[doc.kind] = counts.get(doc.kind, 0) + 1
+    return last, len(ids), counts
 
 
 _INSERT_FIELDS = [f for f in SearchDocument._meta.concrete_fields if f.attname != "id"]

@@ -105,8 +105,8 @@ def _customer_ids(value: str, errors: list[str]) -> list[int]:
     if node is None:
         errors.append(_("Say which customer: customer:name or customer:e-mail."))
         return []
-    found = backends.candidates([node], [], ["d.kind = 'customer'"], [], 50)
-    return [c.customer_id for c in found]
+    found = backends.candidates([node], [], ["d.kind = 'customer'"], [], 50, newest_first=False)
+    return [row[4] for row in found]  # Candidate.customer_id
 
 
 def _team_ids(names: list[str], errors: list[str]) -> list[int]:
@@ -161,16 +161,21 @@ def _cursor(group: Group) -> str:
     return f"{group.score!r}:{group.key}"
 
 
+def _order(group: Group) -> tuple[float, str, int]:
+    """Best first; equal scores: tickets before customers, newer (higher id) first."""
+    return (-group.score, group.key[0], -int(group.key[1:]))
+
+
 def _after(groups: list[Group], cursor: str | None) -> list[Group]:
+    """The groups after the keyset cursor "<score>:<key>" of the previous page's last one."""
     if not cursor:
         return groups
     try:
         score_text, key = cursor.rsplit(":", 1)
-        score = float(score_text)
-        position = (-score, key[0], -int(key[1:]))
-    except ValueError:
+        position = _order(Group(key=key, score=float(score_text)))
+    except (ValueError, IndexError):
         return groups
-    return [g for g in groups if (-g.score, g.key[0], -int(g.key[1:])) > position]
+    return [g for g in groups if _order(g) > position]
 
 
 def search(user, text: str, *, after: str | None = None, limit: int = 20) -> Results:
@@ -182,31 +187,36 @@ def search(user, text: str, *, after: str | None = None, limit: int = 20) -> Res
     if built is None or results.errors:
         return results
     where, args = built
-    found = backends.candidates(q.must, q.must_not, where, args, CAP)
+    # A customer: filter is selective on its own: let the database start from it.
+    found = backends.candidates(
+        q.must, q.must_not, where, args, CAP, newest_first=not q.filters.customers
+    )
     results.capped = len(found) >= CAP
 
-    groups: dict[str, Group] = {}
-    for c in found:
-        key = f"t{c.ticket_id}" if c.ticket_id else f"c{c.customer_id}"
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = Group(key=key, score=c.score)
-        group.score = max(group.score, c.score)
-        group.hits.append(Hit(c.kind, c.object_id, c.score))
-    ordered = sorted(groups.values(), key=lambda g: (-g.score, g.key[0], -int(g.key[1:])))
+    # Group by ticket (a customer's own document by customer) with plain tuples: a thousand
+    # candidates, and only the page's best hits become objects.
+    grouped: dict[str, list[tuple[float, str, int]]] = {}
+    for _id, kind, object_id, ticket_id, customer_id, score in found:
+        key = f"t{ticket_id}" if ticket_id else f"c{customer_id}"
+        grouped.setdefault(key, []).append((score, kind, object_id))
+    ordered = sorted(
+        (Group(key=key, score=max(h[0] for h in hits), hits=hits) for key, hits in grouped.items()),
+        key=_order,
+    )
     results.total = len(ordered)
     page = _after(ordered, after)
     if len(page) > limit:
         results.next_cursor = _cursor(page[limit - 1])
     results.groups = page[:limit]
+    for g in results.groups:
+        best = sorted(g.hits, key=lambda h: (-h[0], -h[2]))[:HITS_PER_GROUP]
+        g.hits = [Hit(kind, object_id, score) for score, kind, object_id in best]
     _fill(results.groups, q)
     return results
 
 
 def _fill(groups: list[Group], q: Query) -> None:
     """Load the page's tickets, customers and the texts of their best hits; make snippets."""
-    for g in groups:
-        g.hits = sorted(g.hits, key=lambda h: (-h.score, -h.object_id))[:HITS_PER_GROUP]
     wanted: dict[str, set[int]] = {kind: set() for kind in Kind.values}
     for g in groups:
         for h in g.hits:
@@ -214,8 +224,10 @@ def _fill(groups: list[Group], q: Query) -> None:
     tickets = Ticket.objects.select_related("customer", "team", "assignee").in_bulk(
         [int(g.key[1:]) for g in groups if g.key[0] == "t"]
     )
-    customers = Customer.objects.select_related("organisation").in_bulk(
-        {int(g.key[1:]) for g in groups if g.key[0] == "c"} | wanted[Kind.CUSTOMER]
+    customers = (
+        Customer.objects.select_related("organisation")
+        .prefetch_related("identities")
+        .in_bulk({int(g.key[1:]) for g in groups if g.key[0] == "c"} | wanted[Kind.CUSTOMER])
     )
     texts: dict[tuple[str, int], tuple[str, dt.datetime | None, str]] = {}
     for m in Message.objects.filter(pk__in=wanted[Kind.MESSAGE]).select_related("author"):

@@ -240,11 +240,12 @@ class IndexTests(SearchTestCase):
         self.assertEqual(tickets(self.alice, "信用卡"), [])
         out = io.StringIO()
         call_command("search_rebuild", "--batch-size", "2", stdout=out)
-        self.assertIn("message  [", out.getvalue())
+        self.assertIn("tickets  [", out.getvalue())
+        self.assertIn("messages/s", out.getvalue())
         self.assertIn(self.zh.pk, tickets(self.alice, "信用卡"))
         self.assertIn(self.ru.pk, tickets(self.alice, "заказов"))
         counts = SearchDocument.objects.filter(kind=Kind.MESSAGE).count()
-        call_command("search_rebuild", "--only", "message", "--quiet", stdout=io.StringIO())
+        call_command("search_rebuild", "--only", "tickets", "--quiet", stdout=io.StringIO())
         self.assertEqual(SearchDocument.objects.filter(kind=Kind.MESSAGE).count(), counts)
 
 

@@ -1,6 +1,7 @@
-"""manage.py search_rebuild [--batch-size N] [--only message,note,…] [--clear] [--quiet]
+"""manage.py search_rebuild [--batch-size N] [--only customers|tickets] [--clear] [--quiet]
 
-Re-index every customer, ticket, message and note (docs/search.md). Each batch is its own
+Re-index every customer, then every ticket with its messages and notes (docs/search.md), with
+a progress bar on stdout and the rate at the end. Each batch is its own
 short transaction, so the desk keeps working while it runs and a rebuild can be stopped and
 run again. Needed after bulk loads that bypass the actions (bench/seed.py), after a change to
 the normaliser, or to clean a damaged index.
@@ -14,10 +15,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from rapport.customers.models import Customer
 from rapport.search import indexing
 from rapport.search.models import Kind, SearchDocument
+from rapport.tickets.models import Ticket
 
-ORDER = [Kind.CUSTOMER, Kind.TICKET, Kind.MESSAGE, Kind.NOTE]
 BAR = 30
 _DELETE_TRIGGER = next(
     sql
@@ -30,53 +32,67 @@ class Command(BaseCommand):
     help = "Rebuild the search index, batch by batch, with a progress bar."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=1000)
-        parser.add_argument("--only", default="", help="comma list of: " + ", ".join(ORDER))
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="customers or tickets per transaction"
+        )
+        parser.add_argument("--only", default="", help="customers or tickets")
         parser.add_argument(
             "--clear", action="store_true", help="empty the index first (one short transaction)"
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args, batch_size: int, only: str, clear: bool, quiet: bool, **options):
-        kinds = [k.strip() for k in only.split(",") if k.strip()] or ORDER
-        unknown = set(kinds) - set(ORDER)
+        phases = [k.strip() for k in only.split(",") if k.strip()] or list(indexing.PHASES)
+        unknown = set(phases) - set(indexing.PHASES)
         if unknown or batch_size < 1:
-            raise CommandError(f"unknown kinds {sorted(unknown)} or batch size < 1")
+            raise CommandError(f"unknown phases {sorted(unknown)} or batch size < 1")
         if clear:
             self._clear()
         started = time.monotonic()
-        totals = {}
-        for kind in kinds:
-            model = indexing.BATCHES[kind][0]
+        written: dict[str, int] = {}
+        lines = []
+        for phase in phases:
+            model = Customer if phase == "customers" else Ticket
             total = model.objects.count()
             done, after, t0 = 0, 0, time.monotonic()
+            phase_docs: dict[str, int] = {}
             while True:
-                n, after = indexing.rebuild_batch(kind, after, batch_size)
+                after, n, counts = indexing.rebuild_batch(phase, after, batch_size)
                 if not n:
                     break
                 done += n
+                for kind, k in counts.items():
+                    phase_docs[kind] = phase_docs.get(kind, 0) + k
                 if not quiet:
-                    self._progress(kind, done, total, time.monotonic() - t0)
+                    self._progress(phase, done, total, time.monotonic() - t0)
             elapsed = time.monotonic() - t0
-            totals[kind] = (done, elapsed)
             if not quiet:
-                self._progress(kind, done, total, elapsed)
+                self._progress(phase, done, total, elapsed)
                 self.stdout.write("")
+            docs = sum(phase_docs.values())
+            per_kind = ", ".join(f"{k} {v:,}" for k, v in sorted(phase_docs.items()))
+            messages = phase_docs.get(Kind.MESSAGE, 0)
+            lines.append(
+                f"{phase}: {done:,} in {elapsed:.1f}s, {docs:,} documents ({per_kind})"
+                + (f", {messages / elapsed:,.0f} messages/s" if messages and elapsed else "")
+            )
+            for kind, k in phase_docs.items():
+                written[kind] = written.get(kind, 0) + k
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:  # fewer, larger FTS5 segments: faster queries
                 cursor.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
-        summary = ", ".join(
-            f"{kind} {n:,} in {s:.1f}s ({n / s if s else 0:,.0f}/s)"
-            for kind, (n, s) in totals.items()
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write(
+            f"Indexed {sum(written.values()):,} documents in {time.monotonic() - started:.1f}s."
         )
-        self.stdout.write(f"Indexed {summary}; total {time.monotonic() - started:.1f}s.")
 
-    def _progress(self, kind: str, done: int, total: int, elapsed: float) -> None:
+    def _progress(self, phase: str, done: int, total: int, elapsed: float) -> None:
         share = done / total if total else 1.0
         filled = int(BAR * min(share, 1.0))
         rate = done / elapsed if elapsed else 0
         self.stdout.write(
-            f"\r{kind:<9}[{'#' * filled}{'.' * (BAR - filled)}] {done:,}/{total:,} {rate:,.0f}/s",
+            f"\r{phase:<9}[{'#' * filled}{'.' * (BAR - filled)}] {done:,}/{total:,} {rate:,.0f}/s",
             ending="",
         )
         self.stdout.flush()
