@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -38,7 +37,7 @@ from .indexing import customer_text, message_text, ticket_text
 from .models import Kind, SearchDocument
 from .query import Query, _phrase_node, _term_nodes, parse
 
-CAP = getattr(settings, "RAPPORT_SEARCH_CAP", 1000)
+CAP = 1000  # candidates per query: see docs/search.md, "Ranking, the cap, permissions"
 HITS_PER_GROUP = 3
 
 
