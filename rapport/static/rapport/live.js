@@ -7,8 +7,9 @@
  *     document.addEventListener("rapport:cti.ringing", (e) => popCard(e.detail));
  *
  * Built on those events, this file keeps the open page current:
- *   rapport:ticket.changed   the inbox re-reads its rows, total and saved-view counts; the
- *                            ticket page (of that ticket) re-reads its timeline
+ *   rapport:ticket.changed   the inbox re-reads its rows, total and saved-view counts (at
+ *                            most every 2 s); the ticket page (of that ticket) re-reads its
+ *                            timeline (at most every 1 s)
  *   rapport:presence         the ticket page re-reads "Also viewing / typing" (#viewers)
  *   rapport:notification     the header's count goes up and a toast shows the text
  * and sends `watch` for the ticket on the page and `typing` while the agent writes a reply.
@@ -75,6 +76,18 @@
     clearTimeout(timers[key]);
     timers[key] = setTimeout(fn, ms);
   }
+  // At most one run every `ms` however many events arrive (a busy team's inbox re-reads
+  // itself every 2 s, not once per event); the last event always gets a run after it.
+  var last = {};
+  function throttle(key, fn, ms) {
+    if (timers[key]) return; // a run is already scheduled
+    var wait = Math.max(200, (last[key] || 0) + ms - Date.now());
+    timers[key] = setTimeout(function () {
+      timers[key] = null;
+      last[key] = Date.now();
+      fn();
+    }, wait);
+  }
 
   function fetchPage(url) {
     return fetch(url, { credentials: "same-origin", headers: { "X-Rapport-Live": "1" } })
@@ -127,8 +140,8 @@
   // --- What the events do ---------------------------------------------------------------
   document.addEventListener("rapport:ticket.changed", function (e) {
     var d = e.detail || {};
-    debounce("inbox", refreshInbox, 300);
-    if (d.ticket && d.ticket === ticketOnPage()) debounce("ticket", refreshTicket, 300);
+    throttle("inbox", refreshInbox, 2000);
+    if (d.ticket && d.ticket === ticketOnPage()) throttle("ticket", refreshTicket, 1000);
   });
 
   document.addEventListener("rapport:presence", function (e) {
