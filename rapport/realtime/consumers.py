@@ -203,6 +203,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         await _ping(ticket_id, self.user, True)
         await self._presence(ticket_id)
+        from rapport.webchat.transport import agent_typing_async  # a chat visitor sees it too
+
+        await agent_typing_async(ticket_id, self.user.first_name or self.user.username, True)
 
     async def _presence(self, ticket_id: int) -> None:
         """Tell the ticket's watchers to re-read who is viewing (tickets/presence.py)."""
