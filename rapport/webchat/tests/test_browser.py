@@ -114,17 +114,18 @@ def test_a_customer_and_an_agent_chat_live(desk, asgi_live_server, browser, host
     box.press_sequentially("Also", delay=30)
     alice.wait_for_function("() => window.chatTyping.some(d => d.who === 'visitor' && d.typing)")
 
-    # Alice types (the workspace's hook) and answers from the ticket page's reply form.
-    from rapport.webchat.transport import agent_typing
-
-    agent_typing(ticket.pk, "Alice", True)
+    # Alice types in the reply form (live.js → the agent consumer → the widget), then answers.
+    alice.locator("#id_body").press_sequentially("Please", delay=30)
     expect(dialog).to_contain_text("Alice is typing")
     alice.fill("#id_body", "Please try another bulb first.")
     alice.click("button[name=send]")
     expect(dialog).to_contain_text("Please try another bulb first.")
     expect(dialog.get_by_role("log")).to_contain_text("Alice")
 
-    # The visitor answers; Alice's open ticket page shows it without a reload.
+    # The visitor answers; Alice's open ticket page (reloaded after her post, live again)
+    # shows it without a reload.
+    expect(alice.locator(".flash")).to_contain_text("Reply sent")
+    expect(alice.locator("html")).to_have_attribute("data-live", "on")
     box.fill("Also, the switch is loose.")
     box.press("Enter")
     expect(alice.locator("#timeline")).to_contain_text("the switch is loose")
