@@ -113,11 +113,13 @@ def main() -> None:
         docs = SearchDocument.objects.count()
         rate = re.search(r"([\d,]+) messages/s", out.getvalue())
         msg_rate = int(rate.group(1).replace(",", "")) if rate else 0
+        cpu_rate = re.search(r"([\d,]+) messages/CPU-s", out.getvalue())
         result["build"] = {
             "seconds": round(elapsed, 1),
             "documents": docs,
             "documents_per_s": round(docs / elapsed),
             "messages_per_s": round(msg_rate),
+            "messages_per_cpu_s": int(cpu_rate.group(1).replace(",", "")) if cpu_rate else None,
         }
         print(out.getvalue().strip())
         print(
