@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
+from rapport.customers.actions import do_merge_customers
 from rapport.search.models import Kind, SearchDocument
 from rapport.search.normalise import index_strings
 from rapport.search.service import search
@@ -21,6 +22,7 @@ from rapport.tickets.actions import (
     do_merge_tickets,
     do_reply,
     do_set_tags,
+    do_split_message,
 )
 
 
@@ -231,6 +233,25 @@ class IndexTests(SearchTestCase):
         do_merge_tickets(other, self.en, actor=self.alice)
         found = search(self.alice, "waiting refund")
         self.assertEqual([g.ticket.pk for g in found.groups], [self.en.pk])
+
+    def test_a_split_message_is_found_on_its_new_ticket(self):
+        second = receive(
+            sender="dave@example.com",
+            external_id="<dave-2@x>",
+            in_reply_to=[self.en.messages.first().external_id],
+            body_text="Also my parcel never came",
+        )
+        self.assertEqual(second.ticket_id, self.en.pk)
+        new = do_split_message(second, actor=self.alice)
+        self.assertEqual(tickets(self.alice, "parcel"), [new.pk])
+
+    def test_merged_customers_are_one_in_search(self):
+        other = receive(sender="dave.work@example.com", body_text="Refund for my work order").ticket
+        do_merge_customers(other.customer, self.en.customer, actor=self.sam)
+        found = set(tickets(self.alice, "refund customer:dave@example.com"))
+        self.assertEqual(found, {self.en.pk, other.pk})
+        profiles = [g.customer.pk for g in search(self.sam, "dave").groups if g.customer]
+        self.assertEqual(profiles, [self.en.customer_id])
 
     def test_rebuild_restores_the_index(self):
         out = io.StringIO()
