@@ -83,9 +83,12 @@ def visibility(user) -> tuple[list[str], list]:
         return [], []
     team_sql, team_args = _in("d.team_id", user.team_ids)
     ticket_team_sql, ticket_team_args = _in("t.team_id", user.team_ids)
+    # A scalar subquery, not EXISTS: a per-row probe of ticket_customer_updated. PostgreSQL
+    # turns an EXISTS here into a hash of every ticket of the agent's teams, once per query.
     sql = (
-        f"({team_sql} OR (d.kind = 'customer' AND EXISTS (SELECT 1 FROM "  # noqa: S608 — values are bound
-        f"{Ticket._meta.db_table} t WHERE t.customer_id = d.customer_id AND {ticket_team_sql})))"
+        f"({team_sql} OR (d.kind = 'customer' AND (SELECT 1 FROM "  # noqa: S608 — values are bound
+        f"{Ticket._meta.db_table} t WHERE t.customer_id = d.customer_id AND {ticket_team_sql} "
+        "LIMIT 1) = 1))"
     )
     return [sql], [*team_args, *ticket_team_args]
 
