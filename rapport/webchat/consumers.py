@@ -189,10 +189,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             frame.get("text"),
             language=self.language,
         )
-        await self._send(sent.ack())
         await self._follow(sent.message.ticket_id)
-        if not self.counted:
+        if not self.counted:  # the first message of a new visitor: connected from now on
             self.counted = await database_sync_to_async(self._count)(1)
+        await self._send(sent.ack())
         if not sent.duplicate:
             data = await database_sync_to_async(actions.serialise)(sent.message, self.vid)
             # The visitor's other tabs show it too (this one dedupes by id).

@@ -51,6 +51,15 @@ def _patient_expect():
     expect.set_options(timeout=5_000)
 
 
+def fresh_connection() -> None:
+    """With Playwright's loop running, the test body's ORM calls use a connection of their own
+    context; on PostgreSQL the previous test's live-server teardown ended every other session,
+    that one too. Start this test on a new one."""
+    from django.db import connection
+
+    connection.close()
+
+
 def wait_for(fn, seconds: float = 15):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -71,6 +80,7 @@ def login(browser, server, username):
 
 
 def test_a_customer_and_an_agent_chat_live(desk, asgi_live_server, browser, host_site):
+    fresh_connection()
     server = asgi_live_server
     Widget.objects.filter(pk=desk.widget.pk).update(allowed_origins=host_site.url)
     (host_site.root / "index.html").write_text(
@@ -158,6 +168,7 @@ def test_a_customer_and_an_agent_chat_live(desk, asgi_live_server, browser, host
 def test_the_widget_speaks_the_page_s_language_and_fills_a_phone_screen(
     desk, asgi_live_server, browser, host_site
 ):
+    fresh_connection()
     (host_site.root / "index.html").write_text(
         PAGE.format(lang="ru", server=asgi_live_server.url, key=desk.widget.key)
     )
@@ -172,6 +183,7 @@ def test_the_widget_speaks_the_page_s_language_and_fills_a_phone_screen(
 
 
 def test_a_page_on_a_site_not_allowed_gets_no_chat(desk, asgi_live_server, browser, host_site):
+    fresh_connection()
     (host_site.root / "index.html").write_text(
         PAGE.format(lang="en", server=asgi_live_server.url, key=desk.widget.key)
     )
