@@ -51,13 +51,23 @@ def _patient_expect():
     expect.set_options(timeout=5_000)
 
 
-def fresh_connection() -> None:
+def own_connection(test):
     """With Playwright's loop running, the test body's ORM calls use a connection of their own
-    context; on PostgreSQL the previous test's live-server teardown ended every other session,
-    that one too. Start this test on a new one."""
-    from django.db import connection
+    context: on PostgreSQL, the previous test's live-server teardown ended every other session
+    (that one too), and one left open would keep the test database from being dropped. Start
+    the test on a new connection and close it at the end, in the body's own context."""
 
-    connection.close()
+    @functools.wraps(test)
+    def wrapped(*args, **kwargs):
+        from django.db import connection
+
+        connection.close()
+        try:
+            return test(*args, **kwargs)
+        finally:
+            connection.close()
+
+    return wrapped
 
 
 def wait_for(fn, seconds: float = 15):
@@ -79,8 +89,8 @@ def login(browser, server, username):
     return page
 
 
+@own_connection
 def test_a_customer_and_an_agent_chat_live(desk, asgi_live_server, browser, host_site):
-    fresh_connection()
     server = asgi_live_server
     Widget.objects.filter(pk=desk.widget.pk).update(allowed_origins=host_site.url)
     (host_site.root / "index.html").write_text(
@@ -165,10 +175,10 @@ def test_a_customer_and_an_agent_chat_live(desk, asgi_live_server, browser, host
     assert rating.score == 4
 
 
+@own_connection
 def test_the_widget_speaks_the_page_s_language_and_fills_a_phone_screen(
     desk, asgi_live_server, browser, host_site
 ):
-    fresh_connection()
     (host_site.root / "index.html").write_text(
         PAGE.format(lang="ru", server=asgi_live_server.url, key=desk.widget.key)
     )
@@ -182,8 +192,8 @@ def test_the_widget_speaks_the_page_s_language_and_fills_a_phone_screen(
     assert box["width"] == 375 and box["height"] == 667
 
 
+@own_connection
 def test_a_page_on_a_site_not_allowed_gets_no_chat(desk, asgi_live_server, browser, host_site):
-    fresh_connection()
     (host_site.root / "index.html").write_text(
         PAGE.format(lang="en", server=asgi_live_server.url, key=desk.widget.key)
     )
