@@ -155,7 +155,7 @@ async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: fl
             next_at += args.interval
         # Grace period for the last acks.
         deadline = time.monotonic() + args.grace
-        while time.monotonic() < deadline and any(c in stats.pending for c in stats.sent[vid]):
+        while time.monotonic() < deadline and any(f"c{n}-{j}" in stats.pending for j in range(k)):
             await asyncio.sleep(0.2)
     except websockets.ConnectionClosed:
         pass
@@ -334,6 +334,9 @@ def main() -> None:
         f"round trip ms        p50 {pct(rtts_ms, 50):.1f}  p90 {pct(rtts_ms, 90):.1f}"
         f"  p99 {pct(rtts_ms, 99):.1f}  max {max(rtts_ms, default=float('nan')):.1f}"
         f"  mean {statistics.fmean(rtts_ms) if rtts_ms else float('nan'):.1f}"
+    )
+    print(
+        f"answers              {len(rtts_ms)} (none before the client left: {len(stats.pending)})"
     )
     print(f"error frames         {dict(stats.error_frames) or 0}")
     print(f"closed early         {stats.closed_early}")
