@@ -254,7 +254,7 @@
   }
 
   // --- the connection --------------------------------------------------------------------------
-  var ws = null, wsFailures = 0, backoff = 1000, fallback = !window.WebSocket, pollTimer = null, pingTimer = null;
+  var started = false, ws = null, wsFailures = 0, backoff = 1000, fallback = !window.WebSocket, pollTimer = null, pingTimer = null;
   function setStatus(s) { status.textContent = s; status.hidden = !s; }
   function frame(data) {
     if (ws && ws.readyState === 1) { ws.send(JSON.stringify(data)); return true; }
@@ -407,7 +407,7 @@
     panel.hidden = false; launch.hidden = true;
     launch.setAttribute("aria-expanded", "true");
     unread = 0; badge.hidden = true; launch.setAttribute("aria-label", t("open"));
-    if (!ws && !fallback && !pollTimer) connect();
+    if (!started) { started = true; connect(); }
     scroll();
     text.focus();
   }
@@ -423,7 +423,7 @@
   function start() {
     document.body.appendChild(host);
     // A returning visitor (token or unsent messages) reconnects at once: replies arrive live.
-    if (state.token || state.pending.length) connect();
+    if (state.token || state.pending.length) { started = true; connect(); }
   }
   window.RapportChat = { open: openPanel, close: closePanel };
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);

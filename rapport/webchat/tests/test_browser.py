@@ -204,3 +204,36 @@ def test_a_page_on_a_site_not_allowed_gets_no_chat(desk, asgi_live_server, brows
     # refused again (no CORS headers for this origin), and says so.
     expect(page.get_by_role("status").first).to_contain_text("not available here")
     assert not Message.objects.filter(channel="webchat").exists()
+
+
+@own_connection
+def test_without_websockets_the_widget_chats_over_http_and_sends_files(
+    desk, asgi_live_server, browser, host_site
+):
+    server = asgi_live_server
+    Widget.objects.filter(pk=desk.widget.pk).update(allowed_origins=host_site.url)
+    (host_site.root / "index.html").write_text(
+        PAGE.format(lang="en", server=server.url, key=desk.widget.key)
+    )
+    visitor = browser.new_context().new_page()
+    visitor.add_init_script("delete window.WebSocket")  # a network that blocks WebSockets
+    visitor.goto(f"{host_site.url}/index.html")
+    visitor.get_by_role("button", name="Chat with us").click()
+    dialog = visitor.get_by_role("dialog", name="Chat with us")
+    expect(dialog).to_contain_text("Hello!")  # the welcome came by GET (CORS, X-Chat-Token)
+    box = visitor.get_by_label("Your message")
+    box.fill("Sent by POST")
+    box.press("Enter")
+    message = wait_for(lambda: Message.objects.filter(body_text="Sent by POST").first())
+    dialog.locator("input[type=file]").set_input_files(
+        files=[{"name": "receipt.txt", "mimeType": "text/plain", "buffer": b"Order LH-1001"}]
+    )
+    attachment = wait_for(
+        lambda: Message.objects.filter(ticket=message.ticket, attachments__isnull=False).first()
+    )
+    assert attachment.attachments.get().filename == "receipt.txt"
+    from rapport.tickets.actions import do_reply
+
+    do_reply(message.ticket, author=desk.alice, body_text="Got your receipt, thank you.")
+    expect(dialog).to_contain_text("Got your receipt, thank you.")  # the next poll
+    expect(dialog.get_by_role("link", name="📎 receipt.txt")).to_be_visible()
