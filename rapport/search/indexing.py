@@ -8,6 +8,7 @@ kept by triggers on SQLite, a generated tsvector column on PostgreSQL).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -314,22 +315,67 @@ def rebuild_batch(phase: str, after: int, size: int) -> tuple[int, int, dict[str
     first, last = after + 1, ids[-1]
     if phase == "customers":
         docs = _customer_docs(first, last)
-        old = SearchDocument.objects.filter(
-            kind=Kind.CUSTOMER, object_id__gte=first, object_id__lte=last
-        )
+        old = ("kind = %s AND object_id BETWEEN %s AND %s", [Kind.CUSTOMER, first, last])
     else:
         by_ticket: dict[int, list[SearchDocument]] = {}
         for doc in _ticket_docs(first, last) + _message_docs(first, last) + _note_docs(first, last):
             by_ticket.setdefault(doc.ticket_id, []).append(doc)
         docs = [doc for ticket_id in sorted(by_ticket) for doc in by_ticket[ticket_id]]
-        old = SearchDocument.objects.filter(ticket_id__gte=first, ticket_id__lte=last)
+        old = ("ticket_id BETWEEN %s AND %s", [first, last])
     with transaction.atomic():
-        old.delete()
-        _insert(docs)
+        _replace(old, docs)
     counts: dict[str, int] = {}
     for doc in docs:
         counts[doc.kind] = counts.get(doc.kind, 0) + 1
     return last, len(ids), counts
+
+
+def _sqlite_triggers() -> dict[str, str]:
+    migration = importlib.import_module("rapport.search.migrations.0001_initial")
+    return {
+        name: sql
+        for sql in migration.SQLITE
+        for name in ("search_fts_insert", "search_fts_delete")
+        if f"TRIGGER {name} " in sql
+    }
+
+
+def _replace(old: tuple[str, list], docs: list[SearchDocument]) -> None:
+    """Delete the documents matching `old` (SQL on the document table) and insert `docs`.
+
+    On SQLite the FTS5 triggers are set aside for the batch: FTS5 writes a trigger's row
+    as a statement of its own, flushing its buffer each time, so a thousand rows through the
+    triggers cost seconds and ever more as the index grows (bench/README.md), while one
+    INSERT … SELECT into the FTS5 table costs milliseconds. The batch holds SQLite's write
+    lock from its first statement (IMMEDIATE transactions), so no other connection ever
+    writes while the triggers are away; a failure rolls the DDL back with everything else.
+    """
+    where, args = old
+    table = SearchDocument._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", args)  # noqa: S608 — values are bound
+            _insert(docs)
+            return
+        triggers = _sqlite_triggers()
+        for name in triggers:
+            cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute(
+            "INSERT INTO search_fts(search_fts, rowid, tokens, alternatives) "  # noqa: S608 — values are bound
+            f"SELECT 'delete', id, tokens, alternatives FROM {table} WHERE {where}",
+            args,
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE {where}", args)  # noqa: S608 — values are bound
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 — no values
+        newest = cursor.fetchone()[0]
+        _insert(docs)
+        cursor.execute(
+            "INSERT INTO search_fts(rowid, tokens, alternatives) "  # noqa: S608 — values are bound
+            f"SELECT id, tokens, alternatives FROM {table} WHERE id > %s",
+            [newest],
+        )
+        for sql in triggers.values():
+            cursor.execute(sql)
 
 
 _INSERT_FIELDS = [f for f in SearchDocument._meta.concrete_fields if f.attname != "id"]

@@ -9,7 +9,6 @@ the normaliser, or to clean a damaged index.
 
 from __future__ import annotations
 
-import importlib
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,11 +20,6 @@ from rapport.search.models import Kind, SearchDocument
 from rapport.tickets.models import Ticket
 
 BAR = 30
-_DELETE_TRIGGER = next(
-    sql
-    for sql in importlib.import_module("rapport.search.migrations.0001_initial").SQLITE
-    if "TRIGGER search_fts_delete" in sql
-)
 
 
 class Command(BaseCommand):
@@ -109,7 +103,7 @@ class Command(BaseCommand):
                 cursor.execute("DROP TRIGGER search_fts_delete")
                 cursor.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
                 cursor.execute(f"DELETE FROM {SearchDocument._meta.db_table}")  # noqa: S608 — values are bound
-                cursor.execute(_DELETE_TRIGGER)
+                cursor.execute(indexing._sqlite_triggers()["search_fts_delete"])
         else:
             # DELETE, not TRUNCATE: TRUNCATE refuses inside a transaction that has pending
             # deferred foreign-key checks (a caller's, or a test's).
