@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from rapport.customers.actions import do_merge_customers
@@ -268,6 +268,23 @@ class IndexTests(SearchTestCase):
         counts = SearchDocument.objects.filter(kind=Kind.MESSAGE).count()
         call_command("search_rebuild", "--only", "tickets", "--quiet", stdout=io.StringIO())
         self.assertEqual(SearchDocument.objects.filter(kind=Kind.MESSAGE).count(), counts)
+        self.assertEqual(tickets(self.alice, "信用卡"), [self.zh.pk])  # not doubled
+        self.assert_fts_consistent()
+
+    def assert_fts_consistent(self):
+        if connection.vendor == "sqlite":  # FTS5 compares its index with the document rows
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 1)"
+                )
+
+    def test_an_edited_message_is_found_by_its_new_words_only(self):
+        message = self.en.messages.first()
+        message.body_text = "Voucher instead of money, please"
+        message.save()
+        self.assertEqual(tickets(self.alice, "voucher"), [self.en.pk])
+        self.assertEqual(tickets(self.alice, "twice"), [])
+        self.assert_fts_consistent()
 
 
 class PageTests(SearchTestCase):
