@@ -21,6 +21,8 @@ def search(request: HttpRequest) -> HttpResponse:
     after = request.GET.get("after") or None
     results = run_search(request.user, text, after=after, limit=PAGE) if text else None
     template = "search/_results.html" if request.htmx else "search/search.html"
-    status = 400 if results is not None and results.errors else 200
+    # 400 with the reason for a query that cannot be used; htmx swaps only 2xx answers, so the
+    # live results part shows the reason with a 200.
+    status = 400 if results is not None and results.errors and not request.htmx else 200
     context = {"q": text, "results": results, "after": after}
     return render(request, template, context, status=status)

@@ -306,3 +306,5 @@ class PageTests(SearchTestCase):
         response = self.client.get(reverse("search"), {"q": "status:sleeping"})
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "sleeping", status_code=400)
+        live = self.client.get(reverse("search"), {"q": "status:sleeping"}, HTTP_HX_REQUEST="true")
+        self.assertContains(live, "sleeping")  # htmx swaps 2xx only
