@@ -82,6 +82,20 @@ def publish(group: str | Iterable[str], type: str, **data) -> None:
 
     `type` names the consumer method that handles it ("ticket.message" → ticket_message).
     """
+    layer = get_channel_layer()
+    if layer is not None and relay.is_local(layer) and not relay.serving() and relay.web_alive():
+        # Not the web process, no Redis, and a web process running elsewhere on this machine:
+        # the browsers are there. The row for it is written inside the caller's transaction —
+        # it commits with the data or not at all, and costs no commit of its own (the intake
+        # worker writes a batch of messages in one transaction).
+        groups = _groups(group)
+        if groups:
+            try:
+                with transaction.atomic():
+                    relay.record(groups, {"type": type, **data})
+            except Exception:
+                log.exception("realtime: could not relay %s to %s", type, groups)
+        return
     transaction.on_commit(lambda: send_now(group, type, **data))
 
 

@@ -9,9 +9,9 @@ would reach nobody. The relay closes that gap:
   rapport/asgi.py): from then on `send_now` sends straight to its layer, hopping onto the
   server's event loop when called from another thread (the in-memory layer's queues belong to
   that loop and are not thread-safe).
-- Any other process (`serving()` false) still sends to its own layer (harmless when nobody
-  listens there) and, when a web process is alive, also writes a RelayedEvent row — one per
-  event, whatever the number of groups. "Alive" is a heartbeat file in the data directory
+- Any other process (`serving()` false), when a web process is alive, writes a RelayedEvent
+  row instead — one per event, whatever the number of groups, inside the caller's
+  transaction (publish.publish); with no web process alive it sends to its own layer. "Alive" is a heartbeat file in the data directory
   that the web process touches every HEARTBEAT seconds: a worker run with no web server
   (a bulk import, a benchmark) writes nothing.
 - The web process tails the table every POLL seconds and fans each new row out locally.
