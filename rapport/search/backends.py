@@ -110,6 +110,12 @@ def candidates(
         sql = sql.replace(" ORDER BY search_fts.rowid DESC LIMIT", " LIMIT").replace(
             " ORDER BY d.id DESC LIMIT", " LIMIT"
         )
+        # SQLite: CROSS JOIN fixes the loop order — the document rows from their own index
+        # first, then FTS5 checks each by rowid (a seek in the word's doclist).
+        sql = sql.replace(
+            f"FROM search_fts JOIN {DOC} d ON d.id = search_fts.rowid",
+            f"FROM {DOC} d CROSS JOIN search_fts ON search_fts.rowid = d.id",
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
