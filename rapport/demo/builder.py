@@ -244,6 +244,7 @@ class DemoBuilder:
 
     def build(self) -> dict[str, int]:
         self.make_teams_and_agents()
+        self.make_live_channels()
         personas = self.make_personas()
         plans = self.plan_tickets(personas)
         for plan in sorted(plans, key=lambda p: p.t0):
@@ -326,6 +327,25 @@ class DemoBuilder:
             ),
         ]:
             SlaPolicy.objects.create(**spec)
+
+    def make_live_channels(self) -> None:
+        """The shop's chat widget (CH1, CH3), served on /chat/demo/ by `make run`."""
+        from django.conf import settings
+
+        from rapport.webchat.models import Widget
+
+        Widget.objects.create(
+            name="Lumen Home website",
+            team=self.teams["support"],
+            allowed_origins="\n".join(
+                dict.fromkeys([settings.SITE_URL, "http://127.0.0.1:8000", "http://localhost:8000"])
+            ),
+            greetings={
+                "en": "Hi! How can we help with your order?",
+                "ru": "Здравствуйте! Чем помочь с заказом?",
+                "zh": "您好！关于订单有什么可以帮您？",
+            },
+        )
 
     # --- customers -----------------------------------------------------------------------------
 

@@ -122,6 +122,14 @@ class DemoDataTest(TestCase):
             self.assertGreater(at, first_in[ticket_id])
         self.assertFalse(replies.filter(author=None).exists())
 
+    def test_the_shop_has_a_chat_widget_for_make_run(self):
+        from rapport.webchat.models import Widget
+
+        widget = Widget.objects.get()
+        self.assertTrue(widget.is_active)
+        self.assertIn("http://127.0.0.1:8000", widget.allowed_origins.splitlines())
+        self.assertEqual(set(widget.greetings), {"en", "ru", "zh"})
+
     def test_it_prints_the_logins(self):
         output = self.output.getvalue()
         self.assertIn(DEMO_PASSWORD, output)
