@@ -94,14 +94,16 @@ def candidates(
     cap: int,
     *,
     newest_first: bool = True,
+    from_documents: bool = False,
 ) -> list[tuple]:
     """At most `cap` documents matching every `must` and no `must_not` and the SQL conditions
     `where` (on the document table aliased `d`), newest first: rows of the Candidate fields
     (plain tuples: a thousand of them per query).
 
-    `newest_first=False` when a condition is selective on its own (a customer's documents):
-    the database may then start from that condition's index instead of walking the match in
-    document order; the rows come in no particular order."""
+    `newest_first=False`: the rows come in no particular order. `from_documents=True` (with
+    it) when a condition on `d` is selective and indexed (a customer's documents): SQLite then
+    starts from the document rows and lets FTS5 check each by rowid. Never for an unindexed
+    condition (d.kind alone): that would read every document."""
     if vendor() == "postgresql":
         sql, args = _pg(must, must_not, where, params, cap)
     else:
@@ -110,6 +112,7 @@ def candidates(
         sql = sql.replace(" ORDER BY search_fts.rowid DESC LIMIT", " LIMIT").replace(
             " ORDER BY d.id DESC LIMIT", " LIMIT"
         )
+    if from_documents:
         # SQLite: CROSS JOIN fixes the loop order — the document rows from their own index
         # first, then FTS5 checks each by rowid (a seek in the word's doclist).
         sql = sql.replace(

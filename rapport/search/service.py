@@ -191,7 +191,13 @@ def search(user, text: str, *, after: str | None = None, limit: int = 20) -> Res
     where, args = built
     # A customer: filter is selective on its own: let the database start from it.
     found = backends.candidates(
-        q.must, q.must_not, where, args, CAP, newest_first=not q.filters.customers
+        q.must,
+        q.must_not,
+        where,
+        args,
+        CAP,
+        newest_first=not q.filters.customers,
+        from_documents=bool(q.filters.customers),
     )
     results.capped = len(found) >= CAP
 
