@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -378,21 +379,30 @@ def do_accept_raw(
     return Receipt(raw=stored, duplicate=False)
 
 
-def do_process_batch(raws: list[InboundRaw]) -> int:
-    """Process stored messages in ONE write transaction (one savepoint each: a message that
-    fails is quarantined alone). Parsing happens before, outside the transaction. Returns how
-    many were processed (or ignored) now."""
+def do_process_batch(
+    raws: list[InboundRaw], *, max_seconds: float = 0.25, parsed: dict | None = None
+) -> tuple[int, int]:
+    """Process stored messages, in order, in ONE write transaction (one savepoint each: a
+    message that fails is quarantined alone) that stops taking more after `max_seconds`.
+    Parsing happens before, outside the transaction. Returns how many were processed (or
+    ignored) now, and the id of the last message looked at (those after it are left for the
+    next batch). `parsed` keeps the parse of those for the next call (do_drain passes it)."""
     # Objects looked up once per batch rather than once per message (a mailbox, a team): a
     # batch lasts a fraction of a second, and an edit applies from the next one.
     memo: dict = {}
+    parsed = {} if parsed is None else parsed
     prepared = []
     for raw in raws:
+        if raw.pk in parsed:
+            prepared.append(parsed.pop(raw.pk))
+            continue
         try:
             prepared.append((raw, _prepare(raw, {"memo": memo}), None))
         except Exception as exc:  # noqa: BLE001 — quarantined below, inside the transaction
             prepared.append((raw, None, exc))
     done: list[InboundRaw] = []
     to_analyse: list[int] = []
+    examined = 0
     with transaction.atomic():
         # PostgreSQL: rows another worker's batch holds are skipped (it is processing them),
         # so several intake workers share the backlog instead of queueing on one batch.
@@ -402,7 +412,15 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
             .filter(pk__in=[raw.pk for raw in raws])
             .values_list("pk", "state")
         )
-        for raw, not_for_ticket, failure in prepared:
+        started = time.monotonic()
+        for n, (raw, not_for_ticket, failure) in enumerate(prepared):
+            if examined and time.monotonic() - started > max_seconds:
+                # The rest stay "received" for the next batch (their parse kept): on SQLite
+                # the write lock is held for the whole batch, and endpoints storing new
+                # messages wait for it.
+                parsed.update((item[0].pk, item) for item in prepared[n:])
+                break
+            examined = raw.pk
             if states.get(raw.pk) != RawState.RECEIVED:
                 continue  # processed meanwhile by another path, or no longer there
             mark = len(to_analyse)
@@ -419,7 +437,7 @@ def do_process_batch(raws: list[InboundRaw]) -> int:
             enqueue_with_commit(analyse_messages_task, to_analyse)
     for raw in done:
         _after_processed(raw)
-    return len(done)
+    return len(done), examined
 
 
 def do_drain(*, batch_size: int = 50, limit: int | None = None) -> int:
@@ -428,6 +446,7 @@ def do_drain(*, batch_size: int = 50, limit: int | None = None) -> int:
     times: the row states make it exactly once)."""
     total = 0
     last_id = 0
+    parsed: dict = {}
     while limit is None or total < limit:
         raws = list(
             InboundRaw.objects.filter(state=RawState.RECEIVED, pk__gt=last_id).order_by("pk")[
@@ -436,8 +455,8 @@ def do_drain(*, batch_size: int = 50, limit: int | None = None) -> int:
         )
         if not raws:
             break
-        last_id = raws[-1].pk
-        total += do_process_batch(raws)
+        done, last_id = do_process_batch(raws, parsed=parsed)
+        total += done
     return total
 
 

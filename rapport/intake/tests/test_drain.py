@@ -81,6 +81,23 @@ def test_a_batch_queues_one_analysis_for_all_its_messages(
     assert angry.analysis["mood"] == "angry" and "insult" in angry.analysis["signals"]
 
 
+def test_a_batch_stops_taking_more_when_its_time_is_up(box):
+    """On SQLite a batch holds the write lock: it is cut short after `max_seconds` (the rest
+    keep their parse for the next batch), and the drain still processes everything once."""
+    from rapport.intake.actions import do_process_batch
+
+    for n in range(5):
+        accept(box, mime(n))
+    raws = list(InboundRaw.objects.order_by("pk"))
+    parsed: dict = {}
+    done, last = do_process_batch(raws, max_seconds=0, parsed=parsed)
+    assert (done, last) == (1, raws[0].pk)
+    assert set(parsed) == {raw.pk for raw in raws[1:]}
+    assert InboundRaw.objects.filter(state=RawState.RECEIVED).count() == 4
+    assert do_drain() == 4
+    assert Message.objects.count() == 5
+
+
 def test_one_bad_message_in_a_batch_is_quarantined_alone(box):
     accept(box, mime(1))
     bad = accept(box, b"To: help@shop.test\r\nSubject: no sender\r\n\r\nhello")
