@@ -30,6 +30,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer object: pytest-asyncio runs every async test on a
+    new event loop, and channels_redis's locks and connection pools belong to the loop that
+    first used them (reused, a later test fails with "bound to a different event loop")."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Presence markers and counters live in the cache: every test starts with an empty one."""
     cache.clear()
@@ -98,6 +110,7 @@ def asgi_live_server(transactional_db):
     db_settings = connections.settings["default"]
     conn_max_age = db_settings.get("CONN_MAX_AGE", 0)
     db_settings["CONN_MAX_AGE"] = 0
+    before = _sessions()  # the test's own database sessions: never ended at teardown
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -139,10 +152,21 @@ def asgi_live_server(transactional_db):
         thread.join(10)
         sock.close()
         db_settings["CONN_MAX_AGE"] = conn_max_age
-        _close_server_connections()
+        _close_server_connections(before)
 
 
-def _close_server_connections() -> None:
+def _sessions() -> set[int]:
+    """PostgreSQL: the backend pids on the test database now (empty on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _close_server_connections(before: set[int]) -> None:
     """Close what the server's threads left open, so PostgreSQL can drop the test database:
     the connection of asgiref's shared thread (database_sync_to_async outside a request),
     those of request threads that have ended (closed when their wrappers are collected), and
@@ -156,9 +180,12 @@ def _close_server_connections() -> None:
     gc.collect()
     connection = connections["default"]
     if connection.vendor == "postgresql":
-        # Whatever is still open belongs to the stopped server's threads: end it.
+        # Whatever was opened since the server started and is still open belongs to the
+        # stopped server's threads: end it (sessions the test process had before are kept).
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND NOT (pid = ANY(%s))",
+                [sorted(before)],
             )

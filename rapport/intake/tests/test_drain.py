@@ -65,6 +65,7 @@ def test_a_batch_queues_one_analysis_for_all_its_messages(
     the task queue keeps pace with intake."""
     from django_tasks_db.models import DBTaskResult
 
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # not RQ
     accept(box, mime(1, body="Вы идиоты! Сколько можно ждать?"))
     accept(box, mime(2, body="谢谢，没问题。"))
     do_drain()
