@@ -29,6 +29,22 @@ from django.core.cache import cache
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_leftover_sessions(django_db_setup, django_db_blocker):
+    """PostgreSQL refuses to drop a test database with sessions on it: at the very end, end
+    whatever live servers' threads left open."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each test gets its own channel layer object: pytest-asyncio runs every async test on a
@@ -110,7 +126,6 @@ def asgi_live_server(transactional_db):
     db_settings = connections.settings["default"]
     conn_max_age = db_settings.get("CONN_MAX_AGE", 0)
     db_settings["CONN_MAX_AGE"] = 0
-    before = _sessions()  # the test's own database sessions: never ended at teardown
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -152,25 +167,13 @@ def asgi_live_server(transactional_db):
         thread.join(10)
         sock.close()
         db_settings["CONN_MAX_AGE"] = conn_max_age
-        _close_server_connections(before)
+        _close_server_connections()
 
 
-def _sessions() -> set[int]:
-    """PostgreSQL: the backend pids on the test database now (empty on SQLite)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _close_server_connections(before: set[int]) -> None:
-    """Close what the server's threads left open, so PostgreSQL can drop the test database:
-    the connection of asgiref's shared thread (database_sync_to_async outside a request),
-    those of request threads that have ended (closed when their wrappers are collected), and
-    on PostgreSQL any other session still on the test database (only this test's server)."""
+def _close_server_connections() -> None:
+    """Close what the server's threads left open: the connection of asgiref's shared thread
+    (database_sync_to_async outside a request) and those of request threads that have ended
+    (closed when their wrappers are collected)."""
     import gc
 
     from asgiref.sync import SyncToAsync
@@ -178,14 +181,6 @@ def _close_server_connections(before: set[int]) -> None:
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
     gc.collect()
-    connection = connections["default"]
-    if connection.vendor == "postgresql":
-        # Whatever was opened since the server started and is still open belongs to the
-        # stopped server's threads: end it (sessions the test process had before are kept).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                " AND NOT (pid = ANY(%s))",
-                [sorted(before)],
-            )
+    # Sessions the server's threads may still hold on PostgreSQL are ended once, at the end
+    # of the test session (_end_leftover_sessions): ending them here also ended connections
+    # the test process itself uses next (they live in other threads or contexts).
