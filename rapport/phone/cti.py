@@ -7,6 +7,7 @@ the call and log it on a ticket when it ends. See docs/phone.md.
 
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -151,11 +152,10 @@ def count_rejection(integration: CtiIntegration, reason: str) -> None:
 
 def _extension_agents(integration: CtiIntegration, ev: CtiEventData) -> list[User]:
     keys = {k for k in (ev.agent, ev.to_number) if k}
-    for number in (ev.to_number,):
-        try:
-            keys.add(normalise_identity(IdentityKind.PHONE, number))
-        except ValidationError:
-            pass
+    if ev.to_number:
+        # The extension map may hold the number as typed or normalised.
+        with contextlib.suppress(ValidationError):
+            keys.add(normalise_identity(IdentityKind.PHONE, ev.to_number))
     if not keys:
         return []
     rows = Extension.objects.filter(

@@ -11,9 +11,10 @@ would reach nobody. The relay closes that gap:
   that loop and are not thread-safe).
 - Any other process (`serving()` false), when a web process is alive, writes a RelayedEvent
   row instead — one per event, whatever the number of groups, inside the caller's
-  transaction (publish.publish); with no web process alive it sends to its own layer. "Alive" is a heartbeat file in the data directory
-  that the web process touches every HEARTBEAT seconds: a worker run with no web server
-  (a bulk import, a benchmark) writes nothing.
+  transaction (publish.publish); with no web process alive it sends to its own layer.
+  "Alive" is a heartbeat file in the data directory that the web process touches every
+  HEARTBEAT seconds: a worker run with no web server (a bulk import, a benchmark) writes
+  nothing.
 - The web process tails the table every POLL seconds and fans each new row out locally.
 
 Why a window and a set of seen ids rather than "id > last id": on PostgreSQL ids are handed
