@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rapport.phone",
     "rapport.telegram",
     "rapport.search",
+    "rapport.kb",
     "rapport.demo",
 ]
 

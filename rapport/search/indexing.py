@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from rapport.customers.models import Customer, Identity
 from rapport.tickets.models import Message, Note, Ticket
 
+from . import collect
 from .models import Kind, SearchDocument
 from .normalise import index_strings
 
@@ -40,6 +41,10 @@ def _document(kind: str, object_id: int, text: str, **fields) -> SearchDocument:
 
 
 def _save(doc: SearchDocument) -> None:
+    docs = collect.pending()
+    if docs is not None:  # written together at the end of the unit of work (collect.py)
+        docs[(doc.kind, doc.object_id)] = doc
+        return
     fields = {
         f.attname: getattr(doc, f.attname)
         for f in SearchDocument._meta.concrete_fields
@@ -108,30 +113,81 @@ def index_ticket(ticket: Ticket) -> None:
 
 
 def index_customer(customer_id: int) -> None:
-    customer = Customer.objects.select_related("organisation").filter(pk=customer_id).first()
+    docs = collect.pending()
+    if docs is not None:  # read once, at the end of the unit of work (a new profile is
+        # saved twice: the customer, then its identity)
+        docs[(Kind.CUSTOMER, customer_id)] = lambda: _customer_document(_customer(customer_id))
+        return
+    customer = _customer(customer_id)
     if customer is None:
         return
     if customer.merged_into_id:  # a merged profile is found as the one it became
         SearchDocument.objects.filter(kind=Kind.CUSTOMER, object_id=customer_id).delete()
         return
-    identities = Identity.objects.filter(customer_id=customer_id).values_list("value", flat=True)
-    _save(
-        _document(
-            Kind.CUSTOMER,
-            customer.pk,
-            customer_text(
-                customer.name,
-                customer.organisation.name if customer.organisation else "",
-                identities,
-                customer.notes,
-            ),
-            customer_id=customer.pk,
-            created_at=customer.created_at,
-        )
+    _save(_customer_document(customer))
+
+
+def _customer(customer_id: int) -> Customer | None:
+    return Customer.objects.select_related("organisation").filter(pk=customer_id).first()
+
+
+def _customer_document(customer: Customer | None) -> SearchDocument | None:
+    """The customer's document; None for a profile that is gone or merged into another."""
+    if customer is None or customer.merged_into_id:
+        return None
+    identities = Identity.objects.filter(customer_id=customer.pk).values_list("value", flat=True)
+    return _document(
+        Kind.CUSTOMER,
+        customer.pk,
+        customer_text(
+            customer.name,
+            customer.organisation.name if customer.organisation else "",
+            identities,
+            customer.notes,
+        ),
+        customer_id=customer.pk,
+        created_at=customer.created_at,
     )
 
 
+def article_text(title: str, body: str) -> str:
+    return f"{title}\n{body}"
+
+
+def _article_document(article, translation) -> SearchDocument:
+    """A knowledge-base translation's document (rapport.kb, docs/kb.md). The ticket columns
+    carry the article's labels: `status` its visibility (public / internal), `channel` its
+    language, `team` its owning team; no ticket, no customer."""
+    return _document(
+        Kind.ARTICLE,
+        translation.pk,
+        article_text(translation.title, translation.body),
+        team_id=article.team_id,
+        status=article.visibility,
+        channel=translation.language,
+        created_at=article.published_at or translation.updated_at,
+    )
+
+
+def index_article(article) -> None:
+    """A knowledge-base article's documents: one per translation while it is published, none
+    otherwise (drafts, in review, archived are never found). Called by rapport.kb.actions in
+    the transaction that changes the article."""
+    translations = list(article.translations.all())
+    ids = [t.pk for t in translations]
+    if article.status != "published":
+        SearchDocument.objects.filter(kind=Kind.ARTICLE, object_id__in=ids).delete()
+        return
+    for translation in translations:
+        _save(_article_document(article, translation))
+
+
+def unindex_article_translations(translation_ids) -> None:
+    SearchDocument.objects.filter(kind=Kind.ARTICLE, object_id__in=list(translation_ids)).delete()
+
+
 def unindex(kind: str, object_id: int) -> None:
+    collect.flush()
     SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
 
 
@@ -143,6 +199,7 @@ def sync_ticket(ticket_id: int, ticket: Ticket | None = None) -> None:
     its documents take the new values. (A message keeps the customer who wrote it, a Cc
     participant perhaps; customers change only by merging, sync_merged_customers.)
     `ticket`, when given, is the up-to-date instance: no need to read it again."""
+    collect.flush()
     row = (
         {"status": ticket.status, "team_id": ticket.team_id}
         if ticket is not None
@@ -157,6 +214,7 @@ def sync_ticket(ticket_id: int, ticket: Ticket | None = None) -> None:
 
 def sync_moved_messages(target_id: int, source_id: int | None = None, message_ids=()) -> None:
     """Messages and notes moved to another ticket (merge, split): documents follow."""
+    collect.flush()
     docs = SearchDocument.objects.exclude(kind=Kind.TICKET)
     if source_id is not None:
         docs.filter(ticket_id=source_id).update(ticket_id=target_id)
@@ -166,6 +224,7 @@ def sync_moved_messages(target_id: int, source_id: int | None = None, message_id
 
 
 def sync_merged_customers(target_id: int, source_id: int) -> None:
+    collect.flush()
     SearchDocument.objects.filter(customer_id=source_id).exclude(kind=Kind.CUSTOMER).update(
         customer_id=target_id
     )
@@ -291,7 +350,26 @@ def _customer_docs(first: int, last: int) -> list[SearchDocument]:
     ]
 
 
-PHASES = ("customers", "tickets")
+PHASES = ("customers", "tickets", "articles")
+
+
+def rebuild_articles() -> int:
+    """Re-index every knowledge-base article (few: one transaction); returns documents written.
+    Documents of translations that are gone or no longer published go too."""
+    from django.apps import apps
+
+    article_model = apps.get_model("kb", "Article")
+    with transaction.atomic():
+        articles = list(
+            article_model.objects.filter(status="published").prefetch_related("translations")
+        )
+        keep = []
+        for article in articles:
+            for translation in article.translations.all():
+                _save(_article_document(article, translation))
+                keep.append(translation.pk)
+        SearchDocument.objects.filter(kind=Kind.ARTICLE).exclude(object_id__in=keep).delete()
+    return len(keep)
 
 
 def rebuild_batch(phase: str, after: int, size: int) -> tuple[int, int, dict[str, int]]:

@@ -1,4 +1,6 @@
-"""The search index: one document per ticket (subject and summary), message, note and customer.
+"""The search index: one document per ticket (subject and summary), message, note, customer and
+published knowledge-base article translation (rapport.kb: `status` holds the article's
+visibility, public or internal, `channel` its language, `team` its owning team).
 
 The document row holds what filters and permissions need (ticket, team, customer, status,
 channel, date), denormalised so a query never joins the ticket table, and the normalised token
@@ -19,6 +21,7 @@ class Kind(models.TextChoices):
     MESSAGE = "message", _("Message")
     NOTE = "note", _("Note")
     CUSTOMER = "customer", _("Customer")
+    ARTICLE = "article", _("Article")
 
 
 class SearchDocument(models.Model):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -33,7 +34,7 @@ from rapport.tickets.models import Message, Note, Ticket
 
 from . import backends
 from .highlight import snippet
-from .indexing import customer_text, message_text, ticket_text
+from .indexing import article_text, customer_text, message_text, ticket_text
 from .models import Kind, SearchDocument
 from .query import Query, _phrase_node, _term_nodes, parse
 
@@ -53,11 +54,12 @@ class Hit:
 
 @dataclass
 class Group:
-    key: str  # "t123" (a ticket) or "c45" (a customer)
+    key: str  # "t123" (a ticket), "c45" (a customer) or "a6" (an article translation)
     score: float
     hits: list[Hit] = field(default_factory=list)
     ticket: Ticket | None = None
     customer: Customer | None = None
+    article: object | None = None  # a rapport.kb ArticleTranslation
 
 
 @dataclass
@@ -78,7 +80,9 @@ def _in(column: str, values) -> tuple[str, list]:
 
 
 def visibility(user) -> tuple[list[str], list]:
-    """The permission rule as SQL on the document table `d` (see the module docstring)."""
+    """The permission rule as SQL on the document table `d` (see the module docstring).
+    Knowledge-base articles (only published ones are indexed): public ones and internal ones
+    without a team for every agent, a team's internal ones for its members (docs/kb.md)."""
     if user.sees_all_teams:
         return [], []
     team_sql, team_args = _in("d.team_id", user.team_ids)
@@ -88,7 +92,7 @@ def visibility(user) -> tuple[list[str], list]:
     sql = (
         f"({team_sql} OR (d.kind = 'customer' AND (SELECT 1 FROM "  # noqa: S608 — values are bound
         f"{Ticket._meta.db_table} t WHERE t.customer_id = d.customer_id AND {ticket_team_sql} "
-        "LIMIT 1) = 1))"
+        "LIMIT 1) = 1) OR (d.kind = 'article' AND (d.status = 'public' OR d.team_id IS NULL)))"
     )
     return [sql], [*team_args, *ticket_team_args]
 
@@ -164,7 +168,8 @@ def _cursor(group: Group) -> str:
 
 
 def _order(group: Group) -> tuple[float, str, int]:
-    """Best first; equal scores: tickets before customers, newer (higher id) first."""
+    """Best first; equal scores: articles, then customers, then tickets; newer (higher id)
+    first."""
     return (-group.score, group.key[0], -int(group.key[1:]))
 
 
@@ -205,7 +210,10 @@ def search(user, text: str, *, after: str | None = None, limit: int = 20) -> Res
     # candidates, and only the page's best hits become objects.
     grouped: dict[str, list[tuple[float, str, int]]] = {}
     for _id, kind, object_id, ticket_id, customer_id, score in found:
-        key = f"t{ticket_id}" if ticket_id else f"c{customer_id}"
+        if kind == Kind.ARTICLE:
+            key = f"a{object_id}"
+        else:
+            key = f"t{ticket_id}" if ticket_id else f"c{customer_id}"
         grouped.setdefault(key, []).append((score, kind, object_id))
     ordered = sorted(
         (Group(key=key, score=max(h[0] for h in hits), hits=hits) for key, hits in grouped.items()),
@@ -244,6 +252,14 @@ def _fill(groups: list[Group], q: Query) -> None:
     for n in Note.objects.filter(pk__in=wanted[Kind.NOTE]).select_related("author"):
         who = n.author.display_name if n.author else ""
         texts[Kind.NOTE, n.pk] = (n.body, n.created_at, who)
+    articles = {}
+    if wanted[Kind.ARTICLE]:
+        translation_model = apps.get_model("kb", "ArticleTranslation")
+        articles = translation_model.objects.select_related("article").in_bulk(
+            wanted[Kind.ARTICLE]
+        )
+    for a in articles.values():
+        texts[Kind.ARTICLE, a.pk] = (article_text(a.title, a.body), a.updated_at, "")
     for t in tickets.values():
         texts[Kind.TICKET, t.pk] = (ticket_text(t.subject, t.summary), t.created_at, "")
     for c in customers.values():
@@ -253,6 +269,8 @@ def _fill(groups: list[Group], q: Query) -> None:
     for g in groups:
         if g.key[0] == "t":
             g.ticket = tickets.get(int(g.key[1:]))
+        elif g.key[0] == "a":
+            g.article = articles.get(int(g.key[1:]))
         else:
             g.customer = customers.get(int(g.key[1:]))
         for h in g.hits:
