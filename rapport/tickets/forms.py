@@ -7,12 +7,13 @@ from rapport.accounts.models import Team, User
 from rapport.agents.guard import unhappy_message
 from rapport.lib.channels import Channel
 
-from .inbox import SAVED_VIEWS, SORTS, Filters
+from .inbox import SORTS, Filters, is_view
 from .models import Priority, Status
 
 
 class InboxFilterForm(forms.Form):
-    view = forms.ChoiceField(choices=list(SAVED_VIEWS.items()), required=False)
+    # A built-in view or a saved search's key ("s12", rapport.tickets.saved_searches).
+    view = forms.CharField(max_length=20, required=False)
     status = forms.ChoiceField(choices=[("", _("Any status")), *Status.choices], required=False)
     channel = forms.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], required=False)
     priority = forms.TypedChoiceField(
@@ -28,6 +29,12 @@ class InboxFilterForm(forms.Form):
     customer = forms.IntegerField(min_value=1, max_value=2**62, required=False)
     sort = forms.ChoiceField(choices=[(k, v[2]) for k, v in SORTS.items()], required=False)
     after = forms.CharField(max_length=200, required=False)
+
+    def clean_view(self) -> str:
+        view = self.cleaned_data.get("view") or ""
+        if view and not is_view(view):
+            raise forms.ValidationError(_("No such view."))
+        return view
 
     def filters(self) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}

@@ -1,5 +1,8 @@
 """The inbox: saved views, filters, sort orders and capped live counts.
 
+Agents' saved searches are views too (`?view=s12`, rapport.tickets.saved_searches): their
+tickets come from the search index under the agent's permission rule.
+
 Every combination is served by an index on (…, updated_at|created_at, id) and paginated by
 keyset, so page 50 of a million tickets costs what page 1 costs. Counts are exact up to
 settings.RAPPORT_COUNT_CAP and shown as "1000+" beyond: a live count never scans the table.
@@ -7,6 +10,7 @@ settings.RAPPORT_COUNT_CAP and shown as "1000+" beyond: a live count never scans
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.customers.models import CustomerFlag
 
-from .models import OPEN_STATUSES, Ticket
+from .models import OPEN_STATUSES, SavedSearch, Ticket
+from .saved_searches import SIDEBAR_MAX, tickets_of, visible_saved_searches
 
 SAVED_VIEWS = {
     "mine": _("Mine"),
@@ -64,8 +69,32 @@ def _in_constants(field: str, values) -> Func:
 IS_OPEN = _in_constants("status", OPEN_STATUSES)
 
 
+_SAVED_SEARCH_VIEW = re.compile(r"s([1-9][0-9]{0,17})")
+
+
+def saved_search_id(view: str) -> int | None:
+    """The saved search's id of a view key "s12"; None for the built-in views."""
+    m = _SAVED_SEARCH_VIEW.fullmatch(view or "")
+    return int(m.group(1)) if m else None
+
+
+def is_view(view: str) -> bool:
+    """A key the inbox knows: a built-in view or a saved search's (whether this agent may
+    open that one is decided when it is listed)."""
+    return view in SAVED_VIEWS or saved_search_id(view) is not None
+
+
+def current_saved_search(user, view: str) -> SavedSearch | None:
+    """The saved search a view key opens, if this agent may (no query for built-in views)."""
+    pk = saved_search_id(view)
+    return None if pk is None else visible_saved_searches(user).filter(pk=pk).first()
+
+
 def _base(user, view: str) -> QuerySet[Ticket]:
     qs = Ticket.objects.visible_to(user)
+    if saved_search_id(view) is not None:
+        # Another agent's private search, or one no longer there: no tickets, no name.
+        return tickets_of(user, current_saved_search(user, view), qs)
     if view == "mine":
         return qs.filter(assignee=user)
     if view == "unassigned":
@@ -79,9 +108,10 @@ def _base(user, view: str) -> QuerySet[Ticket]:
 
 
 def saved_view(user, view: str) -> QuerySet[Ticket]:
-    """A saved view: every view but "all" shows tickets still waiting on the desk."""
+    """A saved view: every view but "all" shows tickets still waiting on the desk. A saved
+    search shows what its query finds (write status:open in it to keep to waiting ones)."""
     qs = _base(user, view)
-    return qs if view == "all" else qs.filter(IS_OPEN)
+    return qs if view == "all" or saved_search_id(view) else qs.filter(IS_OPEN)
 
 
 def filtered(user, filters: Filters) -> QuerySet[Ticket]:
@@ -118,5 +148,13 @@ def capped_count(qs: QuerySet) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def view_counts(user) -> dict[str, tuple[int, bool]]:
-    return {key: capped_count(saved_view(user, key)) for key in SAVED_VIEWS if key != "all"}
+def sidebar_saved_searches(user) -> list[SavedSearch]:
+    return list(visible_saved_searches(user)[:SIDEBAR_MAX])
+
+
+def view_counts(user, saved_searches: list[SavedSearch] = ()) -> dict[str, tuple[int, bool]]:
+    counts = {key: capped_count(saved_view(user, key)) for key in SAVED_VIEWS if key != "all"}
+    visible = Ticket.objects.visible_to(user)
+    for saved in saved_searches:
+        counts[saved.view_key] = capped_count(tickets_of(user, saved, visible))
+    return counts

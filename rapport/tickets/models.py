@@ -384,3 +384,35 @@ class CoachRules(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class SavedSearch(models.Model):
+    """A search (the query language of docs/search.md) saved as an inbox view (issue #7.5):
+    private to its owner, or shared with one team. Listing its tickets goes through the search
+    index and the inbox's permission rule (rapport.tickets.saved_searches)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("search"), max_length=500)
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+        verbose_name=_("shared with team"),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def view_key(self) -> str:
+        """Its key among the inbox views (?view=s12)."""
+        return f"s{self.pk}"

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("inbox/counts/", views.inbox_counts, name="inbox-counts"),
+    path("inbox/saved/", views.saved_search_create, name="saved-search-create"),
+    path("inbox/saved/<int:pk>/delete/", views.saved_search_delete, name="saved-search-delete"),
     path("tickets/go/", views.go_to_ticket, name="ticket-go"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),

@@ -28,9 +28,23 @@ from .forms import (
     SplitForm,
     TicketPropertiesForm,
 )
-from .inbox import SAVED_VIEWS, SORTS, capped_count, filtered, view_counts
+from .inbox import (
+    SAVED_VIEWS,
+    SORTS,
+    capped_count,
+    current_saved_search,
+    filtered,
+    sidebar_saved_searches,
+    view_counts,
+)
 from .models import Attachment, CoachRules, Message, Ticket
 from .rules_forms import CoachRulesForm
+from .saved_searches import (
+    SavedSearchForm,
+    access_saved_search,
+    do_delete_saved_search,
+    do_save_search,
+)
 from .timeline import ticket_timeline
 
 
@@ -75,6 +89,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "flagged": flagged,
         "next_query": next_query,
         "saved_views": SAVED_VIEWS,
+        # Only when a saved search is open: the other views keep their query count (the
+        # sidebar's list of saved searches comes with the live counts).
+        "saved_search": current_saved_search(request.user, filters.view),
         "total": capped_count(filtered(request.user, filters)),
     }
     if request.htmx and request.GET.get("rows"):
@@ -85,15 +102,42 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox_counts(request: HttpRequest) -> HttpResponse:
     """The saved views' live counts, refreshed by htmx while the inbox is open."""
+    saved_searches = sidebar_saved_searches(request.user)
     return render(
         request,
         "tickets/_view_counts.html",
         {
-            "counts": view_counts(request.user),
+            "counts": view_counts(request.user, saved_searches),
             "saved_views": SAVED_VIEWS,
+            "saved_searches": saved_searches,
             "current": request.GET.get("view", "teams"),
         },
     )
+
+
+@login_required
+def saved_search_create(request: HttpRequest) -> HttpResponse:
+    """Save a search as an inbox view (#7.5), private or shared with one of my teams. GET: the
+    form, loaded into the inbox when the agent opens "Save a search as a view"."""
+    if request.method != "POST":
+        form = SavedSearchForm(owner=request.user, initial={"query": request.GET.get("q", "")})
+        return render(request, "tickets/_saved_search_form.html", {"form": form})
+    form = SavedSearchForm(request.POST, owner=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("inbox")
+    saved = do_save_search(request.user, **form.cleaned_data)
+    return redirect(f"{reverse('inbox')}?view={saved.view_key}")
+
+
+@login_required
+@require_POST
+def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    do_delete_saved_search(access_saved_search(request.user, pk, for_change=True))
+    messages.info(request, _("The saved search was deleted."))
+    return redirect("inbox")
 
 
 def _ticket_context(request, ticket: Ticket, **forms) -> dict:
