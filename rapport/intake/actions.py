@@ -35,6 +35,7 @@ from rapport.customers.models import Customer
 from rapport.jobs.enqueue import enqueue_with_commit
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.text import html_to_text, subject_from_body
+from rapport.search.collect import collected
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
 from rapport.tickets.coaching import analyse_message_task, analyse_messages_task
 from rapport.tickets.models import (
@@ -427,7 +428,10 @@ def do_process_batch(
             try:
                 if failure is not None:
                     raise failure
-                with transaction.atomic():
+                # The message's search documents are written together at the end of its
+                # savepoint (rapport/search/collect.py): one DELETE and one INSERT, not one
+                # update_or_create each for customer, ticket and message.
+                with transaction.atomic(), collected():
                     _complete(raw, not_for_ticket, memo, to_analyse)
                 done.append(raw)
             except Exception as exc:  # noqa: BLE001 — quarantined with its reason
