@@ -13,6 +13,8 @@ Group names (one function each, so nobody spells them by hand):
     ticket_group(ticket_id)  everyone with the ticket open: new messages, viewers, typing
     INBOX_GROUP              every agent who sees all teams (supervisors)
     chat_group(ticket_id)    the chat visitor's widget on that ticket
+    visitor_group(vid)       every open widget of one chat visitor (all tabs, all servers):
+                             their messages once the intake worker has processed them
 
 With REDIS_URL the channel layer is Redis and every app server and worker reaches every
 browser; without it the layer is in-process (one server) and events raised in other processes
@@ -49,6 +51,10 @@ def ticket_group(ticket_id: int) -> str:
 
 def chat_group(ticket_id: int) -> str:
     return f"chat.{ticket_id}"
+
+
+def visitor_group(vid: str) -> str:
+    return f"visitor.{vid}"
 
 
 def _groups(group: str | Iterable[str]) -> list[str]:

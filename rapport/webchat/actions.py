@@ -4,22 +4,36 @@
     do_identify(widget, token, name=, email=)                 name / e-mail on the profile
     do_rate(widget, token, score, comment)                    FB1 satisfaction at the end
     welcome(widget, token, language)                          greeting, hours, history
+    check_visitor_message(widget, token, client_id, text)     validated, ready to store
+    do_accept_visitor_messages([Incoming, ...])               deferred: many stored at once
 
 Every visitor message is `do_receive(InboundMessage(channel="webchat", sender=<visitor id>,
 external_id="<visitor id>:<client id>"))`: a resend after a reconnect or a retried HTTP POST is
 the same (channel, external_id) and is stored once (intake's unique key), so the
 acknowledgement of a duplicate names the message stored the first time.
+
+With RAPPORT_INTAKE_DEFERRED the WebSocket stores the message raw (`do_accept_raw`, CH1/TR1
+"store first") and acknowledges it at once; the intake worker parses it (`transport.py`'s
+parser) and threads it onto the chat ticket in a batch, and the after-processed hook links the
+chat and pushes the message to the visitor's widgets. Many connections' messages are stored in
+one write transaction (`store.py`, group commit). Until processed, a message is "pending": its
+ack names no message (`"message": null, "pending": true`) and the history shows it from the
+raw row, in order, deduplicated by client id.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +41,8 @@ from django.utils.translation import gettext as _
 from rapport.agents.assignment import available_members
 from rapport.customers.actions import do_add_identity, do_merge_customers, do_resolve_customer
 from rapport.customers.models import Identity
-from rapport.intake.actions import InboundAttachment, InboundMessage, do_receive
+from rapport.intake.actions import InboundAttachment, InboundMessage, do_accept_raw, do_receive
+from rapport.intake.models import InboundRaw, RawState
 from rapport.lib.channels import Channel, IdentityKind
 from rapport.lib.identities import normalise_identity
 from rapport.lib.text import clean_text, truncate
@@ -38,6 +53,8 @@ from rapport.tickets.models import OPEN_STATUSES, Direction, EventKind, Message,
 
 from . import limits
 from .models import ChatRating, ChatTicket, Visitor, Widget, visitor_id
+
+log = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -139,18 +156,69 @@ def serialise(message: Message, vid: str = "") -> dict:
     }
 
 
-def history(visitor: Visitor | None) -> tuple[Ticket | None, list[dict]]:
-    chat = current_chat(visitor)
-    if chat is None:
-        return None, []
-    ticket, since = chat
-    rows = list(
-        Message.objects.filter(ticket=ticket, created_at__gte=since, auto="")
-        .select_related("author")
-        .prefetch_related("attachments")
-        .order_by("-created_at", "-id")[: limits.HISTORY_LIMIT]
+def pending(vid: str) -> list[dict]:
+    """The visitor's messages stored but not processed yet (deferred intake), as the widget
+    shows them: no message id yet, `pending: true`. Quarantined ones stay here too (they are
+    kept, an agent sees them with the reason): the visitor said it."""
+    rows = (
+        InboundRaw.objects.filter(
+            channel=Channel.WEBCHAT,
+            sender=vid,
+            state__in=(RawState.RECEIVED, RawState.QUARANTINED),
+        )
+        .order_by("-id")
+        .values_list("external_id", "raw", "received_at")[: limits.HISTORY_LIMIT]
     )
-    return ticket, [serialise(m, visitor.vid) for m in reversed(rows)]
+    shown = []
+    for external_id, raw, received_at in reversed(rows):
+        try:
+            data = json.loads(bytes(raw))
+        except ValueError:
+            continue  # not a widget message (stored by another path)
+        if not isinstance(data, dict):
+            continue
+        shown.append(
+            {
+                "id": None,
+                "client_id": external_id[len(vid) + 1 :],
+                "from": "visitor",
+                "name": "",
+                "text": str(data.get("text") or ""),
+                "at": received_at.isoformat(),
+                "attachments": [],
+                "pending": True,
+            }
+        )
+    return shown
+
+
+def history(visitor: Visitor | None, vid: str = "") -> tuple[Ticket | None, list[dict]]:
+    """The current chat's messages, with the visitor's pending ones merged in by time.
+
+    Pending rows are read FIRST: a message processed between the two reads is then in both
+    (deduplicated by client id, the processed copy wins), never in neither. The first message
+    of a new chat, processed but not linked yet (the after-processed hook links it, then pushes
+    it to the visitor's widgets), is pending here or arrives by that push."""
+    vid = visitor.vid if visitor is not None else vid
+    waiting = pending(vid) if vid and settings.RAPPORT_INTAKE_DEFERRED else []
+    chat = current_chat(visitor)
+    shown: list[dict] = []
+    ticket = None
+    if chat is not None:
+        ticket, since = chat
+        rows = list(
+            Message.objects.filter(ticket=ticket, created_at__gte=since, auto="")
+            .select_related("author")
+            .prefetch_related("attachments")
+            .order_by("-created_at", "-id")[: limits.HISTORY_LIMIT]
+        )
+        shown = [serialise(m, vid) for m in reversed(rows)]
+    if waiting:
+        known = {m["client_id"] for m in shown if m["client_id"]}
+        shown += [m for m in waiting if m["client_id"] not in known]
+        shown.sort(key=lambda m: datetime.fromisoformat(m["at"]))  # stable: ties keep order
+        shown = shown[-limits.HISTORY_LIMIT :]
+    return ticket, shown
 
 
 def chat_state(ticket: Ticket | None) -> dict:
@@ -186,8 +254,9 @@ def hours(widget: Widget, now: datetime | None = None) -> dict:
 
 
 def welcome(widget: Widget, token: str, language: str = "") -> dict:
-    visitor = Visitor.objects.filter(vid=visitor_id(token)).first()
-    ticket, messages = history(visitor)
+    vid = visitor_id(token)
+    visitor = Visitor.objects.filter(vid=vid).first()
+    ticket, messages = history(visitor, vid)
     return {
         "type": "welcome",
         "token": token,
@@ -222,6 +291,19 @@ class Sent:
         }
 
 
+def _check_text(text, has_files: bool = False) -> str:
+    text = text if isinstance(text, str) else ""
+    if len(text) > limits.MAX_TEXT_CHARS:
+        raise ChatError(
+            "too_long",
+            _("A message can be at most %(n)s characters.") % {"n": limits.MAX_TEXT_CHARS},
+            413,
+        )
+    if not text.strip() and not has_files:
+        raise ChatError("empty", _("The message is empty."))
+    return text
+
+
 def do_visitor_message(
     widget: Widget,
     token: str,
@@ -233,15 +315,7 @@ def do_visitor_message(
 ) -> Sent:
     """Store one visitor message through intake, exactly once per client id."""
     token, client_id = check_token(token), check_client_id(client_id)
-    text = text if isinstance(text, str) else ""
-    if len(text) > limits.MAX_TEXT_CHARS:
-        raise ChatError(
-            "too_long",
-            _("A message can be at most %(n)s characters.") % {"n": limits.MAX_TEXT_CHARS},
-            413,
-        )
-    if not text.strip() and not attachments:
-        raise ChatError("empty", _("The message is empty."))
+    text = _check_text(text, bool(attachments))
     visitor = _visitor(widget, token, language=language)
     receipt = do_receive(
         InboundMessage(
@@ -269,6 +343,129 @@ def do_visitor_message(
     if timezone.now() - visitor.last_seen > timedelta(seconds=limits.SEEN_EVERY):
         Visitor.objects.filter(pk=visitor.pk).update(last_seen=timezone.now())
     return Sent(client_id=client_id, message=message, duplicate=receipt.duplicate, visitor=visitor)
+
+
+# --- deferred intake: store now, the intake worker processes --------------------------------
+
+
+@dataclass
+class Incoming:
+    """One visitor message, checked, ready to store (built without touching the database)."""
+
+    widget_id: int
+    team_id: int | None
+    vid: str
+    client_id: str
+    text: str
+    language: str
+    at: datetime
+    # The connection counts the visitor as connected from this message on (their first):
+    # counted in the same transaction, not in a write of its own.
+    count: bool = False
+
+    def raw(self) -> bytes:
+        """The bytes kept as the raw message (InboundRaw.raw): what the visitor sent."""
+        data = {"id": self.client_id, "text": self.text, "lang": self.language}
+        return json.dumps(data, ensure_ascii=False).encode()
+
+    def hints(self) -> dict:
+        return {
+            "widget": self.widget_id,
+            "team": self.team_id,
+            "visitor": self.vid,
+            "at": self.at.isoformat(),
+        }
+
+
+@dataclass
+class Accepted:
+    """A visitor message durably stored (committed): what its ack says."""
+
+    client_id: str
+    raw_id: int
+    message_id: int | None  # None until the intake worker has processed it
+    ticket_id: int | None
+    duplicate: bool
+    at: datetime
+
+    def ack(self) -> dict:
+        return {
+            "type": "ack",
+            "id": self.client_id,
+            "message": self.message_id,
+            "ticket": self.ticket_id,
+            "duplicate": self.duplicate,
+            "at": self.at.isoformat(),
+            "pending": self.message_id is None,
+        }
+
+
+def check_visitor_message(
+    widget: Widget, token, client_id, text, *, language: str = "", count: bool = False
+) -> Incoming:
+    """Validate a visitor message for the deferred path (no database: the event loop calls
+    this)."""
+    token, client_id = check_token(token), check_client_id(client_id)
+    return Incoming(
+        widget_id=widget.pk,
+        team_id=widget.team_id,
+        vid=visitor_id(token),
+        client_id=client_id,
+        text=_check_text(text),
+        language=(language or "")[:10],
+        at=timezone.now(),
+        count=count,
+    )
+
+
+def do_accept_visitor_messages(items: list[Incoming]) -> list[Accepted | Exception]:
+    """Store many visitors' messages in ONE write transaction, each in a savepoint (group
+    commit, see store.py): one commit — on SQLite one turn of the single write lock — for
+    everything that arrived while the previous batch was committing. An item that fails
+    gets its exception in its place; the others commit. Exactly once per (visitor, client
+    id): intake's unique key; a resend of a message not processed yet is a duplicate too."""
+    results: list[Accepted | Exception] = []
+    with transaction.atomic():
+        for item in items:
+            try:
+                with transaction.atomic():
+                    results.append(_accept(item))
+            except Exception as exc:  # noqa: BLE001 — this one fails, the batch commits
+                log.exception("webchat: could not store a message of %s", item.vid)
+                results.append(exc)
+    return results
+
+
+def _accept(item: Incoming) -> Accepted:
+    now = timezone.now()
+    counted = {"connections": F("connections") + 1} if item.count else {}
+    visitor, created = Visitor.objects.get_or_create(
+        vid=item.vid,
+        defaults={
+            "widget_id": item.widget_id,
+            "language": item.language,
+            "connections": 1 if item.count else 0,
+        },
+    )
+    if not created and (counted or now - visitor.last_seen > timedelta(seconds=limits.SEEN_EVERY)):
+        Visitor.objects.filter(pk=visitor.pk).update(last_seen=now, **counted)
+    receipt = do_accept_raw(
+        Channel.WEBCHAT,
+        item.raw(),
+        external_id=f"{item.vid}:{item.client_id}",
+        hints=item.hints(),
+        sender=item.vid,
+    )
+    raw = receipt.raw
+    message = raw.message if raw.message_id else None
+    return Accepted(
+        client_id=item.client_id,
+        raw_id=raw.pk,
+        message_id=message.pk if message else None,
+        ticket_id=message.ticket_id if message else None,
+        duplicate=receipt.duplicate,
+        at=message.created_at if message else raw.received_at,
+    )
 
 
 def _chat_only(customer) -> bool:

@@ -27,11 +27,16 @@ Server → visitor
    "agents_online", "ask_email", "upload_mb", "max_chars", "visitor": {"name", "email"},
    "chat": {"ticket", "ended", "rate"}, "history": [message, ...]}
   {"type": "ack", "id": "<client id>", "message": <message id>, "ticket": <id>,
-   "duplicate": false|true, "at": "<ISO>"}
-        sent once the message is durably stored (committed) — for a resend too.
+   "duplicate": false|true, "at": "<ISO>", "pending": false|true}
+        sent once the message is durably stored (committed) — for a resend too. With
+        deferred intake (RAPPORT_INTAKE_DEFERRED) it is stored raw and acknowledged at once:
+        "pending": true, "message" and "ticket" null; once the intake worker has processed
+        it, a `message` frame with its id and client id follows (dedupe by client id).
   {"type": "message", "message": {"id", "client_id", "from": "visitor"|"agent", "name",
    "text", "at", "attachments": [{"name", "size", "type", "url"}]}}
-        an agent's reply, or the visitor's own message from another tab (dedupe by id).
+        an agent's reply, or the visitor's own message from another tab, or processed (dedupe
+        by id, then by client id). In the welcome's history a message not processed yet has
+        "id": null and "pending": true.
   {"type": "typing", "who": "agent", "typing": true|false, "name": "..."}
   {"type": "ended", "rate": true|false}       the agent solved/closed the chat
   {"type": "identified", "name", "email"}   {"type": "rated", "score"}   {"type": "pong"}
@@ -52,12 +57,13 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.realtime.publish import AGENT_EVENT, chat_group, ticket_group
+from rapport.realtime.publish import AGENT_EVENT, chat_group, ticket_group, visitor_group
 
-from . import actions, limits
+from . import actions, limits, store
 from .models import Visitor, visitor_id
 
 log = logging.getLogger(__name__)
@@ -104,6 +110,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code) -> None:
+        if self.vid:
+            await self.channel_layer.group_discard(visitor_group(self.vid), self.channel_name)
         if self.ticket_id:
             await self.channel_layer.group_discard(chat_group(self.ticket_id), self.channel_name)
         if self.counted:
@@ -155,8 +163,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def on_hello(self, frame: dict) -> None:
         token = frame.get("token") or actions.new_token()
-        self.token = actions.check_token(token)
+        token = actions.check_token(token)
+        if self.vid and self.vid != visitor_id(token):  # a second hello as someone else
+            await self.channel_layer.group_discard(visitor_group(self.vid), self.channel_name)
+        self.token = token
         self.vid = visitor_id(self.token)
+        # Joined BEFORE the history is read: a message processed after that read is pushed
+        # here (actions.history explains the order).
+        await self.channel_layer.group_add(visitor_group(self.vid), self.channel_name)
         lang = frame.get("lang")
         self.language = lang[:10] if isinstance(lang, str) else ""
         await self._welcome()
@@ -177,10 +191,16 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "rate", "rate_limited", "Too many messages; slow down.", frame.get("id")
             )
             return
-        if not await database_sync_to_async(limits.ip_allows)(self.widget, self.ip):
+        # Off the shared sync thread (the cache only; nothing when the widget has no limit).
+        if self.widget.ip_limit_per_minute and not await database_sync_to_async(
+            limits.ip_allows, thread_sensitive=False
+        )(self.widget, self.ip):
             await self._drop(
                 "ip", "rate_limited", "Too many messages from your network.", frame.get("id")
             )
+            return
+        if settings.RAPPORT_INTAKE_DEFERRED:
+            await self._store_first(frame)
             return
         sent = await database_sync_to_async(actions.do_visitor_message)(
             self.widget,
@@ -199,6 +219,29 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_send(
                 chat_group(sent.message.ticket_id), {"type": "chat.message", "message": data}
             )
+
+    async def _store_first(self, frame: dict) -> None:
+        """Deferred intake: the raw message committed (with other connections' messages, in
+        one transaction: store.py), then the ack; the intake worker does the rest."""
+        count = not self.counted
+        item = actions.check_visitor_message(
+            self.widget,
+            self.token,
+            frame.get("id"),
+            frame.get("text"),
+            language=self.language,
+            count=count,
+        )
+        self.counted = True  # counted by that transaction (a second message must not count)
+        try:
+            accepted = await store.submit(item)
+        except BaseException:
+            if count:
+                self.counted = False
+            raise
+        if accepted.ticket_id:  # a resend of a message processed meanwhile
+            await self._follow(accepted.ticket_id)
+        await self._send(accepted.ack())
 
     async def on_typing(self, frame: dict) -> None:
         if not self.ticket_id or not self.typing.take():
@@ -247,6 +290,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     # --- events from the server (group messages on chat_group(ticket)) ---------------------
 
     async def chat_message(self, event: dict) -> None:
+        if event.get("follow"):  # the visitor's message, processed: its chat is this ticket
+            await self._follow(event["follow"])
         await self._send({"type": "message", "message": event["message"]})
         if event.get("ended"):
             await self._send({"type": "ended", "rate": bool(event.get("rate", True))})

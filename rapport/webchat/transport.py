@@ -6,6 +6,12 @@ e-mail too: composed once by rapport.mail.outbound (ticket token in the subject,
 customer's answer threads back onto this ticket), kept on the delivery, so a retry sends the
 same bytes.
 
+Deferred intake (RAPPORT_INTAKE_DEFERRED): the WebSocket stores a visitor's message raw (the
+JSON `{"id", "text", "lang"}`, hints: widget, team, visitor id, time) and the intake worker
+parses it with `inbound_from_chat`; `_chat_processed` (after-processed hook) then links the
+chat to the visitor and pushes the message to their widgets (`visitor_group`), which from then
+on follow the chat's ticket.
+
 Hooks for other apps (called explicitly, no signals):
     on_status_changed(ticket, before, after)   the agent solved/closed the chat → rating prompt
     agent_typing(ticket_id, name, typing)      an agent types on a chat ticket → the widget
@@ -13,18 +19,23 @@ Hooks for other apps (called explicitly, no signals):
 
 from __future__ import annotations
 
+import json
 import logging
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from rapport.intake.actions import InboundMessage, register_after_processed, register_parser
+from rapport.intake.models import InboundRaw
 from rapport.lib.channels import Channel
 from rapport.outbox.actions import Composed, TemporaryFailure, register_channel
 from rapport.outbox.models import Delivery
-from rapport.realtime.publish import chat_group, publish, send_now
+from rapport.realtime.publish import chat_group, publish, send_now, visitor_group
 from rapport.tickets.models import OPEN_STATUSES
 
 from .limits import ONLINE_HORIZON
-from .models import ChatRating, Visitor
+from .models import ChatRating, ChatTicket, Visitor
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +125,64 @@ async def agent_typing_async(ticket_id: int, name: str, typing: bool) -> None:
         await layer.group_send(
             chat_group(ticket_id), {"type": "chat.agent_typing", "name": name, "typing": typing}
         )
+
+
+# --- inbound, deferred (docs/webchat.md "Deferred intake") -------------------------------------
+
+
+def inbound_from_chat(raw: bytes, hints: dict) -> InboundMessage:
+    """The intake parser of a stored widget message (reads only, as parsers must)."""
+    data = json.loads(raw)
+    vid = hints["visitor"]
+    memo = hints.get("memo")
+    key = ("webchat.visitor", vid)
+    if memo is not None and key in memo:
+        visitor = memo[key]
+    else:
+        visitor = Visitor.objects.filter(vid=vid).only("name", "language").first()
+        if memo is not None:
+            memo[key] = visitor
+    return InboundMessage(
+        channel=Channel.WEBCHAT,
+        sender=vid,
+        external_id=f"{vid}:{data['id']}",
+        body_text=str(data.get("text") or ""),
+        sender_name=visitor.name if visitor else "",
+        language=str(data.get("lang") or (visitor.language if visitor else ""))[:10],
+        team_id=hints.get("team"),
+        # The message's time is when the visitor sent it, not when the worker got to it.
+        received_at=parse_datetime(hints.get("at") or ""),
+    )
+
+
+def _chat_processed(raw: InboundRaw) -> None:
+    """After a deferred chat message is processed (committed): the chat is linked to the
+    visitor (their widget's history), then the message goes to the visitor's widgets, which
+    follow its ticket from then on (agents' replies). The immediate path does both itself
+    (actions.do_visitor_message), so only parsed (deferred) messages are handled here."""
+    if raw.payload.get("parsed") is not True or raw.message is None:
+        return
+    from .actions import serialise
+
+    message = raw.message
+    visitor = Visitor.objects.filter(vid=raw.sender).first()
+    if visitor is None:
+        return
+    if not ChatTicket.objects.filter(visitor=visitor, ticket_id=message.ticket_id).exists():
+        try:
+            with transaction.atomic():
+                ChatTicket.objects.create(
+                    visitor=visitor, ticket_id=message.ticket_id, since=message.created_at
+                )
+        except IntegrityError:
+            pass  # linked meanwhile (a tab's immediate path)
+    send_now(
+        visitor_group(visitor.vid),
+        "chat.message",
+        message=serialise(message, visitor.vid),
+        follow=message.ticket_id,
+    )
+
+
+register_parser(Channel.WEBCHAT, inbound_from_chat)
+register_after_processed(Channel.WEBCHAT, _chat_processed)

@@ -11,6 +11,7 @@ import functools
 import json
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -107,6 +108,21 @@ def send_message(request: HttpRequest, widget: Widget) -> HttpResponse:
         return _error("bad_json", _("The body must be JSON."), 400)
     if not isinstance(data, dict):
         return _error("bad_frame", _("The body must be a JSON object."), 400)
+    if settings.RAPPORT_INTAKE_DEFERRED:  # stored raw and acknowledged (store first)
+        try:
+            item = actions.check_visitor_message(
+                widget,
+                data.get("token"),
+                data.get("id"),
+                data.get("text"),
+                language=str(data.get("lang") or "")[:10],
+            )
+        except actions.ChatError as exc:
+            return _error(exc.code, exc.detail, exc.status, data.get("id"))
+        (accepted,) = actions.do_accept_visitor_messages([item])
+        if isinstance(accepted, Exception):
+            raise accepted
+        return JsonResponse(accepted.ack(), status=200 if accepted.duplicate else 201)
     try:
         sent = actions.do_visitor_message(
             widget,
@@ -168,6 +184,21 @@ def upload(request: HttpRequest, widget: Widget) -> HttpResponse:
             client_id,
         )
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[:200]
+    if settings.RAPPORT_INTAKE_DEFERRED:  # stored raw and acknowledged (store first)
+        try:
+            item = actions.check_visitor_message(
+                widget,
+                data.get("token"),
+                data.get("id"),
+                data.get("text"),
+                language=str(data.get("lang") or "")[:10],
+            )
+        except actions.ChatError as exc:
+            return _error(exc.code, exc.detail, exc.status, data.get("id"))
+        (accepted,) = actions.do_accept_visitor_messages([item])
+        if isinstance(accepted, Exception):
+            raise accepted
+        return JsonResponse(accepted.ack(), status=200 if accepted.duplicate else 201)
     try:
         sent = actions.do_visitor_message(
             widget,

@@ -206,11 +206,12 @@
     return b;
   }
   function show(m) {
-    if (rendered[m.id]) return;
+    // id null: stored, not processed yet (deferred intake); it comes again with its id.
+    if (m.id != null && rendered[m.id]) return;
     var existing = m.client_id && byClient[m.client_id];
     var b = bubble(m, false);
     if (existing) { existing.replaceWith(b); } else { log.appendChild(b); }
-    rendered[m.id] = b;
+    if (m.id != null) rendered[m.id] = b;
     if (m.client_id) byClient[m.client_id] = b;
     if (m.from === "agent") {
       typing.textContent = "";
@@ -325,7 +326,7 @@
         state.pending = state.pending.filter(function (p) { return p.id !== d.id; });
         save();
         var b = byClient[d.id];
-        if (b && !rendered[d.message]) { b.querySelector(".state").textContent = ""; rendered[d.message] = b; }
+        if (b && (d.message == null || !rendered[d.message])) { b.querySelector(".state").textContent = ""; if (d.message != null) rendered[d.message] = b; }
         rate.hidden = true;
         break;
       case "message": show(d.message); break;

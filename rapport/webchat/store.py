@@ -1,0 +1,110 @@
+"""Group commit for chat messages (CH1, TR1 "store first"; issue #6's benchmark). See
+docs/webchat.md, "Deferred intake".
+
+With RAPPORT_INTAKE_DEFERRED a visitor's message is acknowledged once its raw row is
+committed. One commit per message would put every connection of the server in one queue:
+`database_sync_to_async` runs on ONE shared thread by default, and SQLite admits one writer at a
+time anyway. Instead each connection hands its message to `submit()` and awaits the result;
+one writer task takes everything queued at that moment and stores it in ONE transaction
+(`actions.do_accept_visitor_messages`) on its own thread. While a batch commits, the next one
+gathers: under load batches grow, commits per message fall, and no timer adds latency when
+the server is idle (a lone message is stored at once).
+
+Why a thread of its own (not asgiref's shared sync thread): the store must not wait behind
+other connections' reads (welcome, history), nor they behind a commit waiting for SQLite's
+write lock held by the intake worker. One thread, so at most one batch is in flight per
+process, and its database connection is reused from batch to batch.
+
+A batch that fails as a whole (the database is unreachable) fails every message in it: their
+connections answer `server_error`, and the widget resends them (same client ids) after it
+reconnects — exactly once, by intake's unique key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import close_old_connections, connections
+
+from . import actions
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500  # messages in one transaction (a batch of 500 commits in a few ms)
+
+stats = {"batches": 0, "messages": 0, "largest": 0}
+
+
+class GroupCommit:
+    """The writer of one event loop (one per server process; tests run one loop each)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queue: asyncio.Queue | None = None
+        self.task: asyncio.Task | None = None
+        self.executor: ThreadPoolExecutor | None = None
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.executor is not None:
+            self._retire(self.executor)
+        self.loop = loop
+        self.queue = asyncio.Queue()
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="webchat-store")
+        self.task = loop.create_task(self._run(self.queue, self.executor), name="webchat-store")
+
+    @staticmethod
+    def _retire(executor: ThreadPoolExecutor) -> None:
+        """A previous loop's writer (tests): close its thread's connection, then the thread."""
+        executor.submit(connections.close_all)
+        executor.shutdown(wait=False)
+
+    async def submit(self, item: actions.Incoming) -> actions.Accepted:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop or self.task is None or self.task.done():
+            self._start(loop)
+        future: asyncio.Future = loop.create_future()
+        self.queue.put_nowait((item, future))
+        return await future
+
+    async def _run(self, queue: asyncio.Queue, executor: ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < MAX_BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            items = [item for item, _future in batch]
+            try:
+                results = await loop.run_in_executor(executor, _store, items)
+            except Exception as exc:  # the whole batch failed: each sender hears of it
+                log.exception("webchat: a batch of %d messages could not be stored", len(items))
+                results = [exc] * len(items)
+            stats["batches"] += 1
+            stats["messages"] += len(items)
+            stats["largest"] = max(stats["largest"], len(items))
+            for (_item, future), result in zip(batch, results, strict=True):
+                if future.done():  # the connection went away meanwhile
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+
+def _store(items: list[actions.Incoming]) -> list:
+    # As channels' database_sync_to_async does around each call: a connection that broke or
+    # outlived CONN_MAX_AGE is replaced.
+    close_old_connections()
+    try:
+        return actions.do_accept_visitor_messages(items)
+    finally:
+        close_old_connections()
+
+
+writer = GroupCommit()
+
+
+async def submit(item: actions.Incoming) -> actions.Accepted:
+    """Store one message with whatever else is being stored now; returns once committed."""
+    return await writer.submit(item)
