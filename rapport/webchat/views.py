@@ -184,21 +184,8 @@ def upload(request: HttpRequest, widget: Widget) -> HttpResponse:
             client_id,
         )
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[:200]
-    if settings.RAPPORT_INTAKE_DEFERRED:  # stored raw and acknowledged (store first)
-        try:
-            item = actions.check_visitor_message(
-                widget,
-                data.get("token"),
-                data.get("id"),
-                data.get("text"),
-                language=str(data.get("lang") or "")[:10],
-            )
-        except actions.ChatError as exc:
-            return _error(exc.code, exc.detail, exc.status, data.get("id"))
-        (accepted,) = actions.do_accept_visitor_messages([item])
-        if isinstance(accepted, Exception):
-            raise accepted
-        return JsonResponse(accepted.ack(), status=200 if accepted.duplicate else 201)
+    # Files take the immediate path even with deferred intake (their bytes go to storage
+    # with the message; rare enough not to need the group commit).
     try:
         sent = actions.do_visitor_message(
             widget,

@@ -93,9 +93,7 @@ async def test_the_worker_processes_later_and_every_tab_gets_the_message_then_th
         assert all(isinstance(m["id"], int) for m in seen)
     # Exactly once, in order, on one chat ticket linked to the visitor.
     stored = await messages()
-    assert sorted(m.external_id for m in stored) == [
-        f"{visitor_id(TOKEN)}:m-{n}" for n in range(3)
-    ]
+    assert sorted(m.external_id for m in stored) == [f"{visitor_id(TOKEN)}:m-{n}" for n in range(3)]
     assert len({m.ticket_id for m in stored}) == 1
     ticket = await db(Ticket.objects.get)(pk=stored[0].ticket_id)
     assert ticket.team_id == deferred.support.pk
@@ -130,9 +128,7 @@ async def test_history_merges_pending_messages_in_order_once_each(deferred):
     # A message both processed and still read as pending shows once (the processed copy).
     raw = await db(InboundRaw.objects.get)(external_id=f"{visitor_id(TOKEN)}:a")
     await db(InboundRaw.objects.filter(pk=raw.pk).update)(state=RawState.RECEIVED)
-    _ticket, shown = await db(actions.history)(
-        await db(Visitor.objects.get)(vid=visitor_id(TOKEN))
-    )
+    _ticket, shown = await db(actions.history)(await db(Visitor.objects.get)(vid=visitor_id(TOKEN)))
     assert [m["text"] for m in shown] == ["First", "Reply", "Second, not processed"]
     await comm.disconnect()
 
