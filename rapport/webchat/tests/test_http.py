@@ -6,6 +6,7 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from rapport.intake.actions import do_drain
 from rapport.test import BaseTestCase
 from rapport.tickets.models import Message
 from rapport.webchat.models import Widget, visitor_id
@@ -49,6 +50,25 @@ class HttpFallbackTest(BaseTestCase):
         message = Message.objects.get(channel="webchat")
         self.assertEqual(message.external_id, f"{visitor_id(TOKEN)}:h-1")
         self.assertEqual(message.ticket.team, self.support)
+
+    def test_with_deferred_intake_the_ack_comes_once_stored_and_a_retry_is_stored_once(self):
+        with self.settings(RAPPORT_INTAKE_DEFERRED=True):
+            ack = self.post({"token": TOKEN, "id": "h-1", "text": "Stored first"})
+            again = self.post({"token": TOKEN, "id": "h-1", "text": "Stored first"})
+            history = self.client.get(
+                f"/chat/{self.widget.key}/history/",
+                HTTP_ORIGIN=ORIGIN,
+                HTTP_X_CHAT_TOKEN=TOKEN,
+            ).json()["history"]
+        self.assertEqual(ack.status_code, 201)
+        self.assertEqual((ack.json()["pending"], ack.json()["message"]), (True, None))
+        self.assertEqual((again.status_code, again.json()["duplicate"]), (200, True))
+        self.assertEqual([(m["client_id"], m["pending"]) for m in history], [("h-1", True)])
+        self.assertEqual(do_drain(), 1)
+        message = Message.objects.get(channel="webchat")
+        self.assertEqual(
+            (message.external_id, message.body_text), (f"{visitor_id(TOKEN)}:h-1", "Stored first")
+        )
 
     def test_an_origin_not_on_the_list_gets_403_without_cors_headers(self):
         response = self.post({"token": TOKEN, "id": "x", "text": "hi"}, origin="https://evil.test")
