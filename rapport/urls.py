@@ -20,5 +20,7 @@ urlpatterns = [
     path("phone/", include("rapport.phone.urls")),
     path("telegram/", include("rapport.telegram.urls")),
     path("search/", include("rapport.search.urls")),
+    path("kb/", include("rapport.kb.urls")),
+    path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.tickets.urls")),
 ]

@@ -116,9 +116,7 @@ def do_create_draft_from_text(title: str, body: str, language: str, author) -> A
     """A draft article from text found elsewhere (a suggested FAQ, a good reply): stable API
     for answer suggestions and FAQ mining (KN1, KN2). Public once published; a supervisor
     reviews it first."""
-    return do_create_article(
-        author, language=language or Language.EN, title=title[:200], body=body
-    )
+    return do_create_article(author, language=language or Language.EN, title=title[:200], body=body)
 
 
 @transaction.atomic

@@ -199,7 +199,7 @@ class ArticleAttachment(models.Model):
 
 
 class Feedback(models.Model):
-    """"Was this helpful?" from the help centre, per translation (FB1, KN1)."""
+    """ "Was this helpful?" from the help centre, per translation (FB1, KN1)."""
 
     translation = models.ForeignKey(
         ArticleTranslation, on_delete=models.CASCADE, related_name="feedback"
