@@ -74,7 +74,8 @@ def ru_lemmas(word: str) -> tuple[tuple[str, ...], frozenset]:
 
 
 _EN_TOKEN = re.compile(r"\w+?(?=n't\b)|n't\b|'(?:s|re|ve|ll|d|m)\b|\w+(?:-\w+)*", re.IGNORECASE)
-_RU_TOKEN = re.compile(r"\w+(?:[-']\w+)*")
+# a star inside a word is a masked letter ("д*лбо…", "п**дец"): kept in the token (obfuscation)
+_RU_TOKEN = re.compile(r"\w+(?:(?:[-']|\*+)\w+)*")
 _EN_IRREGULAR = {
     "was": "be",
     "were": "be",
@@ -150,6 +151,66 @@ _CYR = re.compile(r"[а-яА-ЯёЁ]")
 _LAT = re.compile(r"[a-zA-Z]")
 
 
+# Latin and digit look-alikes inside a Cyrillic word ("оxренели", "ид1от", "пu3дец"): abuse
+# is often typed this way to dodge filters
+_LOOKALIKE = str.maketrans("aeopcxykmthbu01346@", "аеорсхукмтнвиоиздба")
+_MASK_VOWELS = "оаеиуы"
+_MIXED = re.compile(r"[a-z]|(?<=[а-я])[0-9@]+(?=[а-я])")
+_INNER_DIGIT = re.compile(r"(?<=[а-яa-z])[0-9@]+(?=[а-яa-z])")
+# roots that masked words usually hide; a star stands for one letter of the root ("му*ак",
+# "п**дец", "д*лбоеб"). Which words are insults stays in the packs; this only restores spelling.
+_MASKED_ROOTS = (
+    "хуй", "хуе", "хуи", "пизд", "ебан", "ебат", "ебал", "ебну", "уеба", "уебо", "заеба", "долбоеб",
+    "долбаеб", "бляд", "блят", "сука", "суки", "сучк", "мудак", "мудил", "муда", "пидор", "пидар",
+    "пидр", "гандон", "гондон", "говн", "дерьм", "жоп", "залуп", "манда", "мраз", "твар", "ублюд",
+    "урод", "идиот", "дебил", "кретин", "придур", "падл", "шлюх", "гнид", "сволоч", "охуе", "нахуй",
+    "похуй", "херн", "срань", "сран",
+)
+
+
+def _fill_mask(low: str) -> str | None:
+    for root in _MASKED_ROOTS:
+        last_star = low.rfind("*")
+        if last_star >= len(root) or len(low) < len(root):
+            continue
+        if all(a == "*" or a == b for a, b in zip(low, root)):
+            return root + low[len(root) :]
+    return None
+
+
+def deobfuscate(low: str) -> tuple[str, tuple[str, ...]] | None:
+    """The word behind a masked or look-alike spelling, and its candidates' lemmas; None when
+    ``low`` is an ordinary word. Only words with Cyrillic letters are touched."""
+    if not _CYR.search(low):
+        return None
+    star = "*" in low
+    # a Latin letter in a Cyrillic word, or a digit between letters ("ид1оты", not "3кг", "5к")
+    mixed = bool(_MIXED.search(low))
+    if not star and not mixed:
+        return None
+    if mixed:
+        low = _INNER_DIGIT.sub(lambda m: m.group().translate(_LOOKALIKE), low)
+        low = re.sub(r"[a-z]", lambda m: m.group().translate(_LOOKALIKE), low)
+        if re.search(r"[a-z]", low):
+            return None  # a real mixed token ("iphone-чехол"), not a look-alike spelling
+    if not star:
+        return low, ru_lemmas(low)[0]
+    runs = re.split(r"\*+", low)
+    filled = _fill_mask(low)
+    candidates = [filled] if filled and "*" not in filled else []
+    for v in _MASK_VOWELS:
+        candidates.append(v.join(runs))
+    known = [c for c in candidates if morph().word_is_known(c)]
+    lemmas: list[str] = []
+    for c in known or candidates[:1]:
+        for lemma in ru_lemmas(c)[0]:
+            if lemma not in lemmas:
+                lemmas.append(lemma)
+    # unknown masked words keep every reading, so "д*лбоебы" reaches the prefix "долбоеб*"
+    lemmas += [c for c in candidates if c not in lemmas]
+    return (known or candidates)[0], tuple(lemmas)
+
+
 def _ru_tokens(text: str, translit: bool) -> list[Token]:
     out = []
     for m in _RU_TOKEN.finditer(text):
@@ -157,6 +218,11 @@ def _ru_tokens(text: str, translit: bool) -> list[Token]:
         low = w.lower()
         if translit and _LAT.search(low) and not any(c.isdigit() for c in low):
             low = detransliterate(low)
+        hidden = deobfuscate(low) if not translit else None
+        if hidden is not None:
+            low, lemmas = hidden
+            out.append(Token(w, m.start(), m.end(), low, lemmas, ru_lemmas(low)[1]))
+            continue
         if _CYR.search(low):
             lemmas, tags = ru_lemmas(low)
         else:
