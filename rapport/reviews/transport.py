@@ -1,0 +1,1 @@
+"""The review channel's transport (filled in below)."""
