@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rapport.telegram",
     "rapport.search",
     "rapport.kb",
+    "rapport.reviews",
     "rapport.demo",
 ]
 

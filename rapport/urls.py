@@ -21,6 +21,7 @@ urlpatterns = [
     path("telegram/", include("rapport.telegram.urls")),
     path("search/", include("rapport.search.urls")),
     path("kb/", include("rapport.kb.urls")),
+    path("reviews/", include("rapport.reviews.urls")),
     path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.tickets.urls")),
 ]
