@@ -164,6 +164,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = by_language.get(wanted) or (translations[0] if translations else None)
     attachments = list(article.attachments.all())
     resolver = attachment_resolver(article, "kb", attachments)
+    counts = _feedback_counts(article)
+    for t in translations:
+        t.helpful_yes = counts.get(t.language, {}).get("yes", 0)
+        t.helpful_no = counts.get(t.language, {}).get("no", 0)
     comments = shown.feedback.exclude(comment="").order_by("-created_at")[:20] if shown else []
     return render(
         request,
