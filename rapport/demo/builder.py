@@ -31,6 +31,7 @@ from rapport.customers.actions import (
 )
 from rapport.customers.models import Anniversary, Customer, CustomerKind, FlagKind, Organisation
 from rapport.intake.actions import InboundMessage, do_receive
+from rapport.kb.demo import build_demo_articles
 from rapport.lib.channels import CONVERSATIONAL, Channel, IdentityKind
 from rapport.lib.identities import normalise_identity
 from rapport.sla.models import BusinessCalendar, SlaPolicy
@@ -245,6 +246,7 @@ class DemoBuilder:
     def build(self) -> dict[str, int]:
         self.make_teams_and_agents()
         self.make_live_channels()
+        self.make_knowledge_base()
         personas = self.make_personas()
         plans = self.plan_tickets(personas)
         for plan in sorted(plans, key=lambda p: p.t0):
@@ -274,6 +276,10 @@ class DemoBuilder:
             for key in teams:
                 self.teams[key].members.add(user)
             self.users[user.username] = user
+
+    def make_knowledge_base(self) -> None:
+        """Help-centre articles in three languages (KN1): rapport/kb/demo.py."""
+        build_demo_articles(self.users["anna"], self.users["olga"])
 
     def make_service_levels(self) -> None:
         """Business hours and SLA targets (RS1) before any ticket, so every demo ticket runs
