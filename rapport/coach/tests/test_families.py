@@ -96,7 +96,7 @@ def test_followed_up_hand_off_is_no_deflection(reply):
         ("套餐可以由您自己决定。", False),
         ("You picked the express option yourself.", True),
         ("You can pick the express option yourself in the app.", False),
-        ("With respect, I can't agree with that view of the contract; clause 3 says otherwise.", False),
+        ("With respect, I can't agree with that view of the contract; clause 3 differs.", False),
     ],
 )
 def test_denial_blames_the_person_not_the_view(reply, denial):
