@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rapport.search",
     "rapport.kb",
     "rapport.reviews",
+    "rapport.feedback",
     "rapport.demo",
 ]
 

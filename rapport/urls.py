@@ -22,6 +22,7 @@ urlpatterns = [
     path("search/", include("rapport.search.urls")),
     path("kb/", include("rapport.kb.urls")),
     path("reviews/", include("rapport.reviews.urls")),
+    path("feedback/", include("rapport.feedback.urls")),
     path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.tickets.urls")),
 ]
