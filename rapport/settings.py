@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rapport.kb",
     "rapport.reviews",
     "rapport.feedback",
+    "rapport.followups",
     "rapport.demo",
 ]
 
