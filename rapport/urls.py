@@ -20,6 +20,7 @@ urlpatterns = [
     path("phone/", include("rapport.phone.urls")),
     path("telegram/", include("rapport.telegram.urls")),
     path("search/", include("rapport.search.urls")),
+    path("suggest/", include("rapport.suggest.urls")),
     path("followups/", include("rapport.followups.urls")),
     path("kb/", include("rapport.kb.urls")),
     path("reviews/", include("rapport.reviews.urls")),
