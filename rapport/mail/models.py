@@ -141,6 +141,10 @@ class Mailbox(models.Model):
         templates = {**DEFAULT_ACKS, **(self.ack_templates or {})}
         template = templates.get(lang) or templates["en"]
         promised = promised or DEFAULT_PROMISES.get(lang, DEFAULT_PROMISES["en"])
+        if "{help}" in template:  # the help centre in the customer's language (docs/kb.md)
+            from rapport.kb.links import help_centre_url
+
+            template = template.replace("{help}", help_centre_url(language))
         return (
             template.replace("{ticket}", ticket_ref)
             .replace("{promised}", promised)

@@ -35,7 +35,7 @@
       too_long: "The message is too long.", file_too_big: "The file is too large (at most {mb} MB).",
       file_type: "Images, PDF, text and office documents only.", rate_limited: "Too fast — please wait a moment.",
       upload_off: "This chat takes no files.", error: "Something went wrong. Please try again.",
-      unavailable: "The chat is not available here right now."
+      unavailable: "The chat is not available here right now.", help: "Answers to common questions"
     },
     ru: {
       open: "Написать нам", close: "Закрыть чат", title: "Чат с поддержкой", unread: "новое сообщение",
@@ -53,7 +53,7 @@
       too_long: "Сообщение слишком длинное.", file_too_big: "Файл слишком большой (не больше {mb} МБ).",
       file_type: "Только изображения, PDF, текст и офисные документы.", rate_limited: "Слишком быстро — подождите немного.",
       upload_off: "В этот чат нельзя отправлять файлы.", error: "Что-то пошло не так. Попробуйте ещё раз.",
-      unavailable: "Чат сейчас здесь недоступен."
+      unavailable: "Чат сейчас здесь недоступен.", help: "Ответы на частые вопросы"
     },
     zh: {
       open: "联系我们", close: "关闭聊天", title: "在线客服", unread: "新消息",
@@ -71,7 +71,7 @@
       too_long: "消息太长了。", file_too_big: "文件太大（最多 {mb} MB）。",
       file_type: "仅限图片、PDF、文本和办公文档。", rate_limited: "发送太快了，请稍等。",
       upload_off: "此聊天不支持文件。", error: "出了点问题，请重试。",
-      unavailable: "此处暂时无法使用聊天。"
+      unavailable: "此处暂时无法使用聊天。", help: "常见问题解答"
     }
   };
   var T = STRINGS[LANG];
@@ -111,6 +111,7 @@
     "header h2{margin:0;font-size:16px;font-weight:600;color:#fff}" +
     ".x{border:0;background:transparent;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:4px 8px}" +
     ".note{padding:8px 14px;background:#fff6e0;font-size:13px}" +
+    ".help{display:block;padding:6px 14px;font-size:13px;color:inherit}" +
     ".log{flex:1;overflow-y:auto;padding:12px 14px;display:flex;flex-direction:column;gap:8px;background:#f6f7fb}" +
     ".msg{max-width:85%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;background:#fff;border:1px solid #e3e6ee;align-self:flex-start}" +
     ".msg.me{align-self:flex-end;background:#2b5cd6;border-color:#2b5cd6;color:#fff}.msg.me *{color:#fff}" +
@@ -144,6 +145,8 @@
   var title = el("h2", { id: "rc-title" }, t("title"));
   var closeBtn = el("button", { type: "button", class: "x", "aria-label": t("close") }, "×");
   header.appendChild(title); header.appendChild(closeBtn);
+  // The help centre in the widget's language (KN1, docs/kb.md): answers without waiting.
+  var helpLink = el("a", { class: "help", href: ORIGIN + "/help/" + { en: "en", ru: "ru", zh: "zh-hans" }[LANG] + "/", target: "_blank", rel: "noopener" }, t("help"));
   var status = el("div", { class: "note", role: "status", "aria-live": "polite" });
   var hours = el("div", { class: "note", hidden: "" });
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "aria-label": t("title") });
@@ -177,7 +180,7 @@
   var attach = el("button", { type: "button", class: "ghost", "aria-label": t("attach"), title: t("attach") }, "📎");
   var send = el("button", { type: "submit", class: "btn" }, t("send"));
   form.appendChild(textLabel); form.appendChild(text); form.appendChild(fileInput); form.appendChild(attach); form.appendChild(send);
-  [header, status, hours, log, typing, rate, details, form].forEach(function (n) { panel.appendChild(n); });
+  [header, helpLink, status, hours, log, typing, rate, details, form].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(style); root.appendChild(launch); root.appendChild(panel);
 
   // --- rendering -------------------------------------------------------------------------------
