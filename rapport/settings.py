@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rapport.reviews",
     "rapport.feedback",
     "rapport.suggest",
+    "rapport.suggest",
     "rapport.followups",
     "rapport.demo",
 ]
