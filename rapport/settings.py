@@ -70,7 +70,6 @@ INSTALLED_APPS = [
     "rapport.reviews",
     "rapport.feedback",
     "rapport.suggest",
-    "rapport.suggest",
     "rapport.followups",
     "rapport.demo",
 ]
@@ -130,7 +129,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
-            ("" if __import__("os").environ.get("XNOWAL") else "PRAGMA journal_mode=WAL;") + "PRAGMA synchronous=NORMAL;"
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
             "PRAGMA busy_timeout=20000;PRAGMA cache_size=-65536;PRAGMA temp_store=MEMORY"
         ),
     }
