@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -253,6 +254,21 @@ def hours(widget: Widget, now: datetime | None = None) -> dict:
     }
 
 
+# hours() per widget, kept a few seconds in this process: a thousand visitors connecting at
+# once (a server restart) would otherwise each compute the calendar and who is available.
+HOURS_FRESH = 15.0  # seconds
+_hours_memo: dict[int, tuple[float, dict]] = {}
+
+
+def recent_hours(widget: Widget) -> dict:
+    now = time.monotonic()
+    memo = _hours_memo.get(widget.pk)
+    if memo is None or now - memo[0] > HOURS_FRESH:
+        memo = (now, hours(widget))
+        _hours_memo[widget.pk] = memo
+    return memo[1]
+
+
 def welcome(widget: Widget, token: str, language: str = "") -> dict:
     vid = visitor_id(token)
     visitor = Visitor.objects.filter(vid=vid).first()
@@ -269,7 +285,7 @@ def welcome(widget: Widget, token: str, language: str = "") -> dict:
         },
         "chat": chat_state(ticket),
         "history": messages,
-        **hours(widget),
+        **recent_hours(widget),
     }
 
 
@@ -362,6 +378,8 @@ class Incoming:
     # The connection counts the visitor as connected from this message on (their first):
     # counted in the same transaction, not in a write of its own.
     count: bool = False
+    # The connection already stored a message of this visitor: their row exists (no lookup).
+    known: bool = False
 
     def raw(self) -> bytes:
         """The bytes kept as the raw message (InboundRaw.raw): what the visitor sent."""
@@ -400,8 +418,24 @@ class Accepted:
         }
 
 
+@dataclass
+class Seen:
+    """A change of a visitor's open connections (+1, -1, or 0: still there), with their last
+    sign of life — written by the group commit too (store.py), not in a write of its own."""
+
+    vid: str
+    delta: int
+
+
 def check_visitor_message(
-    widget: Widget, token, client_id, text, *, language: str = "", count: bool = False
+    widget: Widget,
+    token,
+    client_id,
+    text,
+    *,
+    language: str = "",
+    count: bool = False,
+    known: bool = False,
 ) -> Incoming:
     """Validate a visitor message for the deferred path (no database: the event loop calls
     this)."""
@@ -415,28 +449,43 @@ def check_visitor_message(
         language=(language or "")[:10],
         at=timezone.now(),
         count=count,
+        known=known,
     )
 
 
-def do_accept_visitor_messages(items: list[Incoming]) -> list[Accepted | Exception]:
+def do_accept_visitor_messages(
+    items: list[Incoming | Seen],
+) -> list[Accepted | bool | Exception]:
     """Store many visitors' messages in ONE write transaction, each in a savepoint (group
     commit, see store.py): one commit — on SQLite one turn of the single write lock — for
     everything that arrived while the previous batch was committing. An item that fails
     gets its exception in its place; the others commit. Exactly once per (visitor, client
-    id): intake's unique key; a resend of a message not processed yet is a duplicate too."""
-    results: list[Accepted | Exception] = []
+    id): intake's unique key; a resend of a message not processed yet is a duplicate too.
+    `Seen` items (connection counts) ride along in the same transaction."""
+    results: list[Accepted | bool | Exception] = []
     with transaction.atomic():
         for item in items:
             try:
                 with transaction.atomic():
-                    results.append(_accept(item))
+                    results.append(_seen(item) if isinstance(item, Seen) else _accept(item))
             except Exception as exc:  # noqa: BLE001 — this one fails, the batch commits
                 log.exception("webchat: could not store a message of %s", item.vid)
                 results.append(exc)
     return results
 
 
-def _accept(item: Incoming) -> Accepted:
+def _seen(item: Seen) -> bool:
+    """True when a connection was counted (the visitor exists: a new one is counted with
+    their first message)."""
+    updated = Visitor.objects.filter(vid=item.vid).update(
+        connections=F("connections") + item.delta, last_seen=timezone.now()
+    )
+    return bool(updated) and item.delta > 0
+
+
+def _visitor_for(item: Incoming) -> None:
+    """The visitor's row (made with their first message), counted as connected when the
+    connection says so, and their last sign of life kept roughly current."""
     now = timezone.now()
     counted = {"connections": F("connections") + 1} if item.count else {}
     visitor, created = Visitor.objects.get_or_create(
@@ -449,6 +498,11 @@ def _accept(item: Incoming) -> Accepted:
     )
     if not created and (counted or now - visitor.last_seen > timedelta(seconds=limits.SEEN_EVERY)):
         Visitor.objects.filter(pk=visitor.pk).update(last_seen=now, **counted)
+
+
+def _accept(item: Incoming) -> Accepted:
+    if not item.known or item.count:
+        _visitor_for(item)
     receipt = do_accept_raw(
         Channel.WEBCHAT,
         item.raw(),

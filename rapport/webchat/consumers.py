@@ -58,13 +58,12 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
 from rapport.realtime.publish import AGENT_EVENT, chat_group, ticket_group, visitor_group
 
 from . import actions, limits, store
-from .models import Visitor, visitor_id
+from .models import visitor_id
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +91,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         self.messages = limits.Bucket(rate=1, burst=8)
         self.typing = limits.Bucket(rate=0.5, burst=2)
         self.last_seen = 0.0
+        self.known = ""  # the visitor id whose row this connection knows exists
         key = self.scope["url_route"]["kwargs"]["key"]
         self.ip = (self.scope.get("client") or ("", 0))[0] or ""
-        self.widget = await database_sync_to_async(actions.access_widget)(key)
+        # Reads run on a pool (thread_sensitive=False), not asgiref's one shared thread: a
+        # thousand connections must not queue behind each other (issue #6's benchmark).
+        self.widget = await database_sync_to_async(actions.access_widget, thread_sensitive=False)(
+            key
+        )
         if self.widget is None:
             await self.close(code=4404)
             return
@@ -103,7 +107,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             limits.count_drop("origin")
             await self.close(code=4403)
             return
-        if not await database_sync_to_async(limits.ip_allows)(self.widget, self.ip):
+        if self.widget.ip_limit_per_minute and not await database_sync_to_async(
+            limits.ip_allows, thread_sensitive=False
+        )(self.widget, self.ip):
             limits.count_drop("ip")
             await self.close(code=4429)
             return
@@ -115,7 +121,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         if self.ticket_id:
             await self.channel_layer.group_discard(chat_group(self.ticket_id), self.channel_name)
         if self.counted:
-            await database_sync_to_async(self._count)(-1)
+            await self._count(-1)
 
     # --- frames from the visitor ------------------------------------------------------------
 
@@ -179,10 +185,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self._welcome()
 
     async def _welcome(self) -> None:
-        data = await database_sync_to_async(actions.welcome)(self.widget, self.token, self.language)
+        data = await database_sync_to_async(actions.welcome, thread_sensitive=False)(
+            self.widget, self.token, self.language
+        )
         await self._follow(data["chat"]["ticket"])
         if not self.counted:
-            self.counted = await database_sync_to_async(self._count)(1)
+            self.counted = await self._count(1)
         await self._send(data)
 
     async def on_message(self, frame: dict) -> None:
@@ -211,7 +219,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
         await self._follow(sent.message.ticket_id)
         if not self.counted:  # the first message of a new visitor: connected from now on
-            self.counted = await database_sync_to_async(self._count)(1)
+            self.counted = await self._count(1)
         await self._send(sent.ack())
         if not sent.duplicate:
             data = await database_sync_to_async(actions.serialise)(sent.message, self.vid)
@@ -224,6 +232,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         """Deferred intake: the raw message committed (with other connections' messages, in
         one transaction: store.py), then the ack; the intake worker does the rest."""
         count = not self.counted
+        # The visitor's row is looked up (and last_seen refreshed) once a SEEN_EVERY, not
+        # for every message.
+        now = timezone.now().timestamp()
+        known = self.known == self.vid and now - self.last_seen < limits.SEEN_EVERY
         item = actions.check_visitor_message(
             self.widget,
             self.token,
@@ -231,6 +243,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             frame.get("text"),
             language=self.language,
             count=count,
+            known=known,
         )
         self.counted = True  # counted by that transaction (a second message must not count)
         try:
@@ -239,6 +252,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             if count:
                 self.counted = False
             raise
+        if not known:
+            self.known, self.last_seen = self.vid, now
         if accepted.ticket_id:  # a resend of a message processed meanwhile
             await self._follow(accepted.ticket_id)
         await self._send(accepted.ack())
@@ -275,7 +290,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     async def on_ping(self, frame: dict) -> None:
         await self._send({"type": "pong"})
         if self.counted and timezone.now().timestamp() - self.last_seen > limits.SEEN_EVERY:
-            await database_sync_to_async(self._count)(0)
+            await self._count(0)
 
     HANDLERS = {
         "hello": on_hello,
@@ -321,13 +336,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         if ticket_id:
             await self.channel_layer.group_add(chat_group(ticket_id), self.channel_name)
 
-    def _count(self, delta: int) -> bool:
-        """Keep the visitor's connection count (a reply goes by e-mail when it is 0)."""
+    async def _count(self, delta: int) -> bool:
+        """Keep the visitor's connection count (a reply goes by e-mail when it is 0), through
+        the group commit (one write transaction for many connections' counts and messages)."""
         self.last_seen = timezone.now().timestamp()
-        updated = Visitor.objects.filter(vid=self.vid).update(
-            connections=F("connections") + delta, last_seen=timezone.now()
-        )
-        return bool(updated) and delta > 0
+        return await store.submit(actions.Seen(self.vid, delta))
 
     async def _drop(self, reason: str, code: str, detail: str, client_id=None) -> None:
         limits.count_drop(reason)

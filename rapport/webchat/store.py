@@ -60,7 +60,7 @@ class GroupCommit:
         executor.submit(connections.close_all)
         executor.shutdown(wait=False)
 
-    async def submit(self, item: actions.Incoming) -> actions.Accepted:
+    async def submit(self, item: actions.Incoming | actions.Seen):
         loop = asyncio.get_running_loop()
         if self.loop is not loop or self.task is None or self.task.done():
             self._start(loop)
@@ -92,7 +92,7 @@ class GroupCommit:
                     future.set_result(result)
 
 
-def _store(items: list[actions.Incoming]) -> list:
+def _store(items: list) -> list:
     # As channels' database_sync_to_async does around each call: a connection that broke or
     # outlived CONN_MAX_AGE is replaced.
     close_old_connections()
@@ -105,6 +105,7 @@ def _store(items: list[actions.Incoming]) -> list:
 writer = GroupCommit()
 
 
-async def submit(item: actions.Incoming) -> actions.Accepted:
-    """Store one message with whatever else is being stored now; returns once committed."""
+async def submit(item: actions.Incoming | actions.Seen):
+    """Store one message (or connection count) with whatever else is being stored now;
+    returns once committed: an `Accepted` (or whether a connection was counted)."""
     return await writer.submit(item)
