@@ -398,7 +398,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         edit = get_object_or_404(Category, pk=request.GET["edit"])
     form = CategoryForm(request.POST or None, instance=edit)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        actions.do_save_category(edit, **form.cleaned_data)
         messages.success(request, _("Category saved."))
         return redirect("kb_categories")
     rows = Category.objects.annotate(

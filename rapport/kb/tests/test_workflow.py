@@ -133,3 +133,21 @@ class WorkflowTest(BaseTestCase):
         response = self.client.get("/search/", {"q": "退货"})
         self.assertContains(response, "如何退货")
         self.assertContains(response, f"/kb/{internal.pk}/")
+
+
+class CategoriesTest(BaseTestCase):
+    def test_supervisors_manage_categories_in_three_languages(self):
+        self.login(self.alice)
+        self.assertEqual(self.client.get("/kb/categories/").status_code, 403)
+        self.login(self.sam)
+        data = {"position": 2, "name_en": "Payments", "name_ru": "Оплата", "name_zh_hans": "付款"}
+        self.assertRedirects(self.client.post("/kb/categories/", data), "/kb/categories/")
+        from rapport.kb.models import Category
+
+        category = Category.objects.get()
+        self.assertEqual(
+            [category.name_in(c) for c in ("ru", "zh-hans", "de")], ["Оплата", "付款", "Payments"]
+        )
+        self.client.post(f"/kb/categories/?edit={category.pk}", {**data, "name_ru": "Платежи"})
+        category.refresh_from_db()
+        self.assertEqual(category.name_ru, "Платежи")
