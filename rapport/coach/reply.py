@@ -397,6 +397,22 @@ _EN_LEAD = {
 }
 
 
+_UNKNOWN_OBJECT = re.compile(
+    r"[\s,]*(?:(?:когда|где|как|куда|откуда|почему|зачем|сколько|что|чем|кто|ли|будет ли|"
+    r"when|where|whether|if|how|what|why|who|which)\b|"
+    r"什么时候|何时|哪里|怎么|为什么|多久|是否|能不能|会不会)[^,.;:!?，。；：！？]*",
+    re.IGNORECASE,
+)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause holding ``pos`` begins (after , ; : — or the sentence start)."""
+    i = pos
+    while i > 0 and text[i - 1] not in ",，;；:：—–.!?。！？\n":
+        i -= 1
+    return i
+
+
 def _next_steps(c: _Ctx) -> list[Match]:
     """Spans that say what happens next or what to do. A clarifying question is not one."""
     doc, pack = c.doc, c.pack
@@ -405,9 +421,21 @@ def _next_steps(c: _Ctx) -> list[Match]:
     blocked = [
         (m.start, m.end)
         # a sarcastic "read more carefully" is no instruction to follow (CQ18, not RS4)
-        for cat in ("satisfaction_check", "closing", "empathy", "sarcasm", "dismissive")
+        # "Спросите у курьерской службы": sending the customer elsewhere is CQ8, not RS4
+        for cat in ("satisfaction_check", "closing", "empathy", "sarcasm", "dismissive", "deflection")
         for m in c.found.get(cat, ())
     ]
+    # the whole clause of a put-down is no next step: "Chill out, it'll get there when it
+    # gets there", "привезут, когда привезут" (the future verb stands before the match)
+    for cat in ("sarcasm", "dismissive"):
+        for m in c.found.get(cat, ()):
+            blocked.append((_clause_start(doc.text, m.start), m.end))
+    # what the agent does not know is no plan: "не знаю, когда он освободится", "no idea
+    # when he'll be free" (a question-word clause after "I don't know" is its object)
+    for m in c.found.get("dont_know", ()):
+        obj = _UNKNOWN_OBJECT.match(doc.text, m.end)
+        if obj:
+            blocked.append((m.start, obj.end()))
 
     # merged, sorted spans: one bisection per candidate instead of a scan of every span
     merged: list[list[int]] = []
@@ -435,7 +463,9 @@ def _next_steps(c: _Ctx) -> list[Match]:
             if "VERB" not in tags or not ({"futr", "impr"} & tags):
                 continue
             lemma = t.lemmas[0]
-            if lemma in excl or ("impr" in tags and lemma in info):
+            # "Уточните номер договора": for perfective verbs the polite 2nd-person future and
+            # the imperative are one form, and either way it asks for information
+            if lemma in excl or (({"impr", "2per"} & tags) and lemma in info):
                 continue
             if i and doc.tokens[i - 1].lower in negators:
                 continue
@@ -451,18 +481,18 @@ def _next_steps(c: _Ctx) -> list[Match]:
         for s in doc.sentences:
             if doc.sentence_of(s.start) in info_sentences:
                 continue
-            starts = [s.start] + [m.end() for m in _CLAUSE_END.finditer(doc.text, s.start, s.end)]
-            for a in starts:
+            clause_starts = [s.start] + [
+                m.end() for m in _CLAUSE_END.finditer(doc.text, s.start, s.end)
+            ]
+            for a in clause_starts:
                 toks = doc.tokens_in(a, s.end)
                 k = 0
                 while k < len(toks) and toks[k].lower in _EN_LEAD:
                     k += 1
-                if (
-                    k < len(toks)
-                    and toks[k].lower in verbs
-                    and not _clause_is_question(c, toks[k].start)
-                ):
-                    steps.append(Match("instruction", toks[k].start, toks[k].end, "grammar"))
+                if k < len(toks) and toks[k].lower in verbs:
+                    m = Match("instruction", toks[k].start, toks[k].end, "grammar")
+                    if ok(m):  # not a question, not inside a put-down or a hand-off
+                        steps.append(m)
     for m in _NUMBERED.finditer(doc.text):
         steps.append(Match("instruction", m.start(), m.end(), "numbered"))
     # a sentence that only asks for information is not a next step

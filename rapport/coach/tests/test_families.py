@@ -156,3 +156,22 @@ class TestMaskedAbuse:
     def test_self_deprecation_is_no_insult(self):
         r = analyze_message("Я сам идиот, перепутал подъезд. Можно перенести доставку?")
         assert "insult" not in r.signals
+
+
+@pytest.mark.parametrize(
+    "reply, steps",
+    [
+        ("Calm down, it'll be delivered when it's delivered.", False),
+        ("No idea when the technician will be free.", False),
+        ("Понятия не имею, когда мастер освободится.", False),
+        ("Не знаю точно, но я выясню и напишу вам до 17:00.", True),
+        ("Сообщите, пожалуйста, номер заказа.", False),
+        ("Справка будет готова в пятницу после 14:00.", True),
+        ("Я вам уже объяснял: курьер привезёт заказ завтра.", True),
+        ("We only charged you once.", False),
+    ],
+)
+def test_next_steps_families(reply, steps):
+    """RS4: a put-down's clause, what the agent does not know, a request for information and a
+    count word are no next step; a future result with a time is one."""
+    assert ("next_steps" in check_reply(_customer_for(reply), reply).present) is steps, reply
