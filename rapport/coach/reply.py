@@ -422,7 +422,14 @@ def _next_steps(c: _Ctx) -> list[Match]:
         (m.start, m.end)
         # a sarcastic "read more carefully" is no instruction to follow (CQ18, not RS4)
         # "Спросите у курьерской службы": sending the customer elsewhere is CQ8, not RS4
-        for cat in ("satisfaction_check", "closing", "empathy", "sarcasm", "dismissive", "deflection")
+        for cat in (
+            "satisfaction_check",
+            "closing",
+            "empathy",
+            "sarcasm",
+            "dismissive",
+            "deflection",
+        )
         for m in c.found.get(cat, ())
     ]
     # the whole clause of a put-down is no next step: "Chill out, it'll get there when it
