@@ -263,13 +263,15 @@ _hours_memo: dict[int, tuple[float, dict]] = {}
 def recent_hours(widget: Widget) -> dict:
     now = time.monotonic()
     memo = _hours_memo.get(widget.pk)
-    if memo is None or now - memo[0] > HOURS_FRESH:
+    if memo is None or abs(now - memo[0]) > HOURS_FRESH:
         memo = (now, hours(widget))
         _hours_memo[widget.pk] = memo
     return memo[1]
 
 
-def welcome(widget: Widget, token: str, language: str = "") -> dict:
+def welcome(widget: Widget, token: str, language: str = "", *, recent: bool = False) -> dict:
+    """What the widget shows on (re)connecting. `recent`: the hours may be HOURS_FRESH old
+    (the WebSocket, where a restart reconnects every visitor at once)."""
     vid = visitor_id(token)
     visitor = Visitor.objects.filter(vid=vid).first()
     ticket, messages = history(visitor, vid)
@@ -285,7 +287,7 @@ def welcome(widget: Widget, token: str, language: str = "") -> dict:
         },
         "chat": chat_state(ticket),
         "history": messages,
-        **recent_hours(widget),
+        **(recent_hours(widget) if recent else hours(widget)),
     }
 
 

@@ -186,7 +186,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def _welcome(self) -> None:
         data = await database_sync_to_async(actions.welcome, thread_sensitive=False)(
-            self.widget, self.token, self.language
+            self.widget, self.token, self.language, recent=True
         )
         await self._follow(data["chat"]["ticket"])
         if not self.counted:
