@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 # Findings of the coach that belong to each of FB5's three rules.
 BLAME_CHECKS = frozenset({"denial", "rudeness", "insult_response", "review_blame"})
-SILENCE_CHECKS = frozenset({"review_silence", "empathy", "next_steps"})
+SILENCE_CHECKS = frozenset({"review_silence", "deflection", "empathy", "next_steps"})
 LIES_CHECKS = frozenset({"absolute_promise", "review_unverifiable"})
 
 _BLAME = re.compile(
@@ -30,7 +30,8 @@ _BLAME = re.compile(
 _UNVERIFIABLE = re.compile(
     r"\b(?:all (?:of )?our (?:customers|clients) are (?:happy|satisfied)|never (?:happens|had)|"
     r"no one (?:else )?has ever|the best (?:service|shop|company) in|"
-    r"все (?:наши )?(?:клиенты|покупатели) довольны|такого (?:никогда )?не (?:бывает|может быть)|"
+    r"все (?:наши )?(?:клиенты |покупатели )?довольны|"
+    r"такого(?: у нас)? (?:никогда )?не (?:бывает|было|может быть)|"
     r"ни разу не было|лучший (?:сервис|магазин) в)"
     r"|所有(?:的)?(?:顾客|客户)都(?:很)?满意|从来没有(?:过)?(?:这种|这样)|不可能发生",
     re.IGNORECASE,

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -82,7 +82,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(overdue_q)
     # Overdue negative reviews first, then unanswered by due time, then the newest.
     qs = qs.select_related("source", "customer", "replied_by").order_by(
-        "replied_at", "due_at", "-received_at", "-id"
+        F("replied_at").asc(nulls_first=True),
+        F("due_at").asc(nulls_last=True),
+        "-received_at",
+        "-id",
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

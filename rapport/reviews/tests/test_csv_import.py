@@ -92,7 +92,7 @@ class CsvImportTests(BaseTestCase):
 
     def test_a_file_without_a_rating_or_text_column_imports_nothing(self):
         source = make_source()
-        report = import_csv(source, "name,date\nIvan,2025-01-01\n".encode())
+        report = import_csv(source, b"name,date\nIvan,2025-01-01\n")
         self.assertIn("rating", report.error)
         self.assertEqual(report.rows, [])
 
