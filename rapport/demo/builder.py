@@ -49,6 +49,7 @@ from rapport.tickets.actions import (
 from rapport.tickets.models import Message, Priority, Status, Ticket
 
 from . import texts as T
+from .feedback import build_demo_feedback
 from .texts import EN, RU, SCENARIOS, ZH, Scenario
 
 DEMO_PASSWORD = "rapport-demo"  # noqa: S105 — published: printed for anyone trying the demo
@@ -253,6 +254,7 @@ class DemoBuilder:
             self.play(plan)
         self.merge_customers(personas)
         self.flag_vips(personas)
+        build_demo_feedback(self.limit)  # surveys, answers, confirmations, churn risk (FB1, FB6)
         return {
             "teams": Team.objects.count(),
             "agents": User.objects.count(),
