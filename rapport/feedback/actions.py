@@ -89,9 +89,12 @@ def survey_text(survey: Survey, ticket: Ticket) -> str:
 
 
 @transaction.atomic
-def do_survey_solved(ticket: Ticket, *, solved_event_id: int, now=None) -> Survey | None:
+def do_survey_solved(
+    ticket: Ticket, *, solved_event_id: int, now=None, deliver: bool = True
+) -> Survey | None:
     """Ask about a solved ticket (idempotent per solving event). Returns the survey row, or
-    None when the team sends no surveys or the ticket is open again."""
+    None when the team sends no surveys or the ticket is open again. `deliver=False` records
+    a survey asked elsewhere (imported history, the demo): no message is written or sent."""
     now = now or timezone.now()
     if Survey.objects.filter(solved_event_id=solved_event_id).exists():
         return None
@@ -119,7 +122,7 @@ def do_survey_solved(ticket: Ticket, *, solved_event_id: int, now=None) -> Surve
     else:
         survey.state = SurveyState.UNAVAILABLE
     survey.save()
-    if survey.state == SurveyState.SENT:
+    if survey.state == SurveyState.SENT and deliver:
         message = Message.objects.create(
             ticket=ticket,
             direction=Direction.OUT,
@@ -172,7 +175,7 @@ def do_answer_survey(
         policy = team_settings(survey.team_id)
         bad = survey.level is not None and survey.level <= policy.bad_level
         if comment and comment.strip():
-            do_add_note(ticket, author=None, body=_comment_note(survey))
+            do_add_note(ticket, author=None, body=_comment_note(survey), at=now)
         if bad and before != survey.level:
             names = set(ticket.tags.values_list("name", flat=True))
             do_set_tags(ticket, names | {BAD_RATING_TAG}, actor=None, at=now)
