@@ -54,7 +54,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         )[:SHOWN]
     )
     recent = list(
-        qs.exclude(state=State.SCHEDULED)
+        qs.select_related("message")
+        .exclude(state=State.SCHEDULED)
         .filter(done_at__gte=now - timedelta(days=7))
         .order_by("-done_at", "-id")[:50]
     )
