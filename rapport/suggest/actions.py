@@ -24,7 +24,6 @@ and words with no shared lemma (refund / money back, 退货 / 退回) are differ
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.kb.actions import do_create_draft_from_text
@@ -43,8 +42,6 @@ from rapport.tickets.models import Direction, Message
 
 from .models import ClusterStatus, FaqCluster, FaqQuestion, MiningState
 from .text import content_tokens
-
-log = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=30)  # questions older than this are not mined (a first run's reach)
 SIMILARITY = 0.5  # cosine at which a question joins a cluster …
@@ -264,11 +261,12 @@ def answer_for(cluster: FaqCluster) -> tuple[Article | None, float]:
     found = search_articles(text, KB_LANGUAGE.get(cluster.language), user=None, limit=3)
     best, best_score = None, 0.0
     total = sum(keys.values())
-    for translation, _rank in found:
-        words = set(content_tokens(f"{translation.title}\n{to_text(translation.body)}"))
+    for found_translation, _rank in found:
+        title, body = found_translation.title, to_text(found_translation.body)
+        words = set(content_tokens(f"{title}\n{body}"))
         score = sum(c for t, c in keys.items() if t in words) / total if total else 0.0
         if score > best_score:
-            best, best_score = translation.article, score
+            best, best_score = found_translation.article, score
     return best, best_score
 
 
@@ -327,9 +325,10 @@ def do_draft_article(cluster: FaqCluster, author) -> Article:
     cluster = FaqCluster.objects.select_for_update().get(pk=cluster.pk)
     if cluster.article_id and cluster.status == ClusterStatus.DRAFTED:
         return cluster.article  # clicked twice
-    article = do_create_draft_from_text(
-        cluster.title, _draft_body(cluster), KB_LANGUAGE.get(cluster.language, "en"), author
-    )
+    language = KB_LANGUAGE.get(cluster.language, "en")
+    with translation.override(language):  # the body's headings in the article's language
+        body = _draft_body(cluster)
+    article = do_create_draft_from_text(cluster.title, body, language, author)
     cluster.status, cluster.article, cluster.changed_by = ClusterStatus.DRAFTED, article, author
     cluster.save(update_fields=["status", "article", "changed_by"])
     return article
