@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Team
 
 from .actions import ENCODINGS
-from .models import ReviewSource
+from .models import ReviewPolicy, ReviewSource
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -117,3 +118,25 @@ class ReplyForm(forms.Form):
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DATE)
     end = forms.DateField(label=_("To"), required=False, widget=DATE)
+
+
+def _https_urls(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class PolicyForm(forms.ModelForm):
+    formfield_callback = _https_urls
+
+    class Meta:
+        model = ReviewPolicy
+        fields = ["negative_max_rating", "response_target_hours", "invitation_url"]
+
+
+class SourceForm(forms.ModelForm):
+    formfield_callback = _https_urls
+
+    class Meta:
+        model = ReviewSource
+        fields = ["name", "team", "webhook_url", "is_active"]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("add/", views.review_add, name="review-add"),
     path("import/", views.review_import, name="review-import"),
     path("report/", views.review_report, name="review-report"),
+    path("settings/", views.review_settings, name="review-settings"),
     path("api/<int:source_id>/", views.api_reviews, name="review-api"),
 ]

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from rapport.accounts.models import Team
 from rapport.tickets import coaching
 
 from . import actions
@@ -26,11 +27,13 @@ from .checks import fb5_summary, review_findings
 from .forms import (
     ImportForm,
     PeriodForm,
+    PolicyForm,
     ReplyForm,
     ReviewEntryForm,
     ReviewFilterForm,
+    SourceForm,
 )
-from .models import Review, ReviewSource
+from .models import Review, ReviewPolicy, ReviewSource
 from .report import response_report
 
 API_MAX_ITEMS = 500
@@ -208,6 +211,61 @@ def review_report(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "report": response_report(reviews, timezone.now()),
+        },
+    )
+
+
+@login_required
+def review_settings(request: HttpRequest) -> HttpResponse:
+    """Supervisors set each team's review policy (FB5: the answer time for negative reviews,
+    the invitation link) and the sources (their team, webhook and API token)."""
+    if not request.user.sees_all_teams:
+        raise PermissionDenied(_("Only supervisors and administrators change review settings."))
+    teams = list(Team.objects.order_by("name"))
+    policies = {p.team_id: p for p in ReviewPolicy.objects.filter(team__in=teams)}
+    which = request.POST.get("form", "")
+    policy_forms = []
+    for team in teams:
+        instance = policies.get(team.pk) or ReviewPolicy(team=team)
+        bound = request.method == "POST" and which == f"team-{team.pk}"
+        form = PolicyForm(
+            request.POST if bound else None, instance=instance, prefix=f"team-{team.pk}"
+        )
+        if bound and form.is_valid():
+            changed = actions.do_set_policy(form.save(commit=False))
+            messages.success(
+                request,
+                _("Saved; %(n)s unanswered reviews of %(team)s follow the new policy.")
+                % {"n": changed, "team": team.name},
+            )
+            return redirect("review-settings")
+        policy_forms.append((team, form))
+    source_id = which.removeprefix("source-") if which.startswith("source-") else None
+    source_forms = []
+    for source in ReviewSource.objects.select_related("team"):
+        bound = request.method == "POST" and source_id == str(source.pk)
+        form = SourceForm(
+            request.POST if bound else None, instance=source, prefix=f"source-{source.pk}"
+        )
+        if bound and form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("review-settings")
+        source_forms.append((source, form))
+    new_bound = request.method == "POST" and which == "source-new"
+    new_source = SourceForm(request.POST if new_bound else None, prefix="source-new")
+    if new_bound and new_source.is_valid():
+        new_source.save()
+        messages.success(request, _("Saved."))
+        return redirect("review-settings")
+    return render(
+        request,
+        "reviews/settings.html",
+        {
+            "policy_forms": policy_forms,
+            "source_forms": source_forms,
+            "new_source": new_source,
+            "api_base": request.build_absolute_uri("/reviews/api/"),
         },
     )
 
