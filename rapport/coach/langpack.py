@@ -47,8 +47,17 @@ class Pack:
         if extra is not None:
             for k, v in extra.match(doc).items():
                 found.setdefault(k, []).extend(v)
+        lowered = None
         for category, patterns in self.regex.items():
             for rx in patterns:
+                guard = _GUARDS.get(rx)
+                if guard:
+                    literals, fold = guard
+                    if fold and lowered is None:
+                        lowered = doc.text.lower()
+                    hay = lowered if fold else doc.text
+                    if not any(g in hay for g in literals):
+                        continue  # a literal the pattern needs is absent: it cannot match
                 for m in rx.finditer(doc.text):
                     found.setdefault(category, []).append(
                         Match(category, m.start(), m.end(), rx.pattern)
@@ -67,6 +76,72 @@ class Pack:
             if matches:
                 result[category] = sorted(matches, key=lambda m: (m.start, -m.end))
         return result
+
+
+# -- regex guards ------------------------------------------------------------------------
+# Most pack regexes need some literal text ("when", "much?", "什么"). Running them all over
+# every message costs more than the whole lexicon, so each gets the set of literals one of
+# which must occur; a text without any of them skips the regex (same result, less work).
+_GUARDS: dict[re.Pattern, tuple[tuple[str, ...], bool]] = {}
+
+
+def _seq_literals(items) -> list[tuple[str, ...]]:
+    """Literal sets that a parsed sequence requires: runs of literals, and branches whose
+    every alternative starts with a literal run. Optional parts and assertions are skipped."""
+    from re import _constants as C  # noqa: N812 (stdlib internals, read only)
+
+    found: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            found.append(("".join(run),))
+            run = []
+        if op is C.SUBPATTERN:
+            found.extend(_seq_literals(av[-1]))
+        elif op is C.BRANCH:
+            alts: list[str] | None = []
+            for alt in av[1]:
+                lead = []
+                for o, a in alt:
+                    if o is not C.LITERAL:
+                        break
+                    lead.append(chr(a))
+                if not lead:
+                    alts = None
+                    break
+                alts.append("".join(lead))
+            if alts:
+                found.append(tuple(alts))
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            found.extend(_seq_literals(av[2]))
+    if run:
+        found.append(("".join(run),))
+    return found
+
+
+def _register_guard(rx: re.Pattern) -> None:
+    try:
+        from re import _parser
+
+        parsed = _parser.parse(rx.pattern, rx.flags)
+    except Exception:  # pragma: no cover - a pattern the parser cannot read: no guard
+        return
+    fold = bool(rx.flags & re.IGNORECASE)
+    best = None
+    for cand in _seq_literals(list(parsed)):
+        if fold:
+            cand = tuple(c.lower() for c in cand)
+        shortest = min(len(c) for c in cand)
+        if shortest < 2 and not any("\u3400" <= ch <= "\u9fff" for c in cand for ch in c):
+            continue  # one Latin/Cyrillic letter says nothing; one Chinese character does
+        score = shortest - 0.5 * len(cand)
+        if best is None or score > best[0]:
+            best = (score, cand)
+    if best:
+        _GUARDS[rx] = (best[1], fold)
 
 
 _lock = threading.Lock()
@@ -98,7 +173,9 @@ def _load(lang: str) -> Pack:
                 if "weight" in value:
                     weights[key] = float(value["weight"])
                 for rx in value.get("regex", []):
-                    regex.setdefault(key, []).append(re.compile(rx))
+                    compiled = re.compile(rx)
+                    _register_guard(compiled)
+                    regex.setdefault(key, []).append(compiled)
                 extra = {
                     k: v
                     for k, v in value.items()
