@@ -175,3 +175,34 @@ def test_next_steps_families(reply, steps):
     """RS4: a put-down's clause, what the agent does not know, a request for information and a
     count word are no next step; a future result with a time is one."""
     assert ("next_steps" in check_reply(_customer_for(reply), reply).present) is steps, reply
+
+
+def test_regex_guards_never_hide_a_match():
+    """The literal guard of a pack regex (langpack._GUARDS) only skips texts the regex cannot
+    match: checked on every text of the development corpus."""
+    import json
+    from pathlib import Path
+
+    from rapport.coach.langpack import _GUARDS, load_pack
+    from rapport.coach.text import normalise
+
+    corpus = Path(__file__).resolve().parents[3] / "tests" / "coach" / "corpus"
+    checked = 0
+    for lang in ("ru", "zh", "en"):
+        pack = load_pack(lang)
+        texts = []
+        for path in corpus.glob(f"{lang}_*.jsonl"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                item = json.loads(line)
+                texts += [normalise(item[k]) for k in ("text", "customer", "reply") if k in item]
+        for rxs in pack.regex.values():
+            for rx in rxs:
+                if rx not in _GUARDS:
+                    continue
+                literals, fold = _GUARDS[rx]
+                for t in texts:
+                    hay = t.lower() if fold else t
+                    if not any(g in hay for g in literals):
+                        checked += 1
+                        assert rx.search(t) is None, (rx.pattern, t)
+    assert checked > 1000
