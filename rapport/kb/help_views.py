@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import actions
 from .access import public_articles
@@ -70,7 +70,7 @@ def _published(language: str):
     ).select_related("article")
 
 
-@require_GET
+@require_safe
 def help_root(request: HttpRequest) -> HttpResponse:
     code = translation.get_language_from_request(request, check_path=False)
     code = code if code in (Language.EN, Language.RU, Language.ZH) else Language.EN
@@ -79,7 +79,7 @@ def help_root(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def help_home(request: HttpRequest, language: str) -> HttpResponse:
     language = _language(language)
     categories = list(Category.objects.all())
@@ -98,7 +98,7 @@ def help_home(request: HttpRequest, language: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def help_category(request: HttpRequest, language: str, pk: int) -> HttpResponse:
     language = _language(language)
     category = get_object_or_404(Category, pk=pk)
@@ -113,7 +113,7 @@ def help_category(request: HttpRequest, language: str, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def help_article(request: HttpRequest, language: str, pk: int) -> HttpResponse:
     language = _language(language)
     translations = list(
@@ -152,7 +152,7 @@ def help_article(request: HttpRequest, language: str, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def help_search(request: HttpRequest, language: str) -> HttpResponse:
     language = _language(language)
     text = request.GET.get("q", "").strip()[:200]
@@ -204,7 +204,7 @@ def help_feedback(request: HttpRequest, language: str, pk: int) -> HttpResponse:
     return redirect(url + ("?thanks=1" if form.cleaned_data["helpful"] else "?thanks=0"))
 
 
-@require_GET
+@require_safe
 def help_file(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     attachment = get_object_or_404(
         ArticleAttachment, pk=pk, article__in=public_articles(), filename=filename

@@ -103,6 +103,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         counts[row["translation__article_id"], row["helpful"]] = row["n"]
     for article in rows:
         article.shown = article.translation(language)
+        article.category_name = article.category.name_in(language) if article.category else ""
         article.helpful_yes = counts.get((article.pk, True), 0)
         article.helpful_no = counts.get((article.pk, False), 0)
     review = visible_articles(request.user).filter(status=Status.REVIEW).count()
@@ -174,6 +175,9 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kb/article.html",
         {
             "article": article,
+            "category_name": article.category.name_in(request.LANGUAGE_CODE)
+            if article.category
+            else "",
             "translations": translations,
             "shown": shown,
             "body_html": render_markdown(shown.body, resolver) if shown else "",

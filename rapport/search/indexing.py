@@ -151,7 +151,11 @@ def _customer_document(customer: Customer | None) -> SearchDocument | None:
 
 
 def article_text(title: str, body: str) -> str:
-    return f"{title}\n{body}"
+    """An article's words: its title and its Markdown body without the markup (a link's
+    address, `**`, an image reference are not words of the article)."""
+    from rapport.kb.markup import to_text  # rapport.kb builds on this app: imported late
+
+    return f"{title}\n{to_text(body)}"
 
 
 def _article_document(article, translation) -> SearchDocument:

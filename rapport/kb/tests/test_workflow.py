@@ -151,3 +151,28 @@ class CategoriesTest(BaseTestCase):
         self.client.post(f"/kb/categories/?edit={category.pk}", {**data, "name_ru": "Платежи"})
         category.refresh_from_db()
         self.assertEqual(category.name_ru, "Платежи")
+
+
+class ListTest(BaseTestCase):
+    def count_queries(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get("/kb/?visibility=public")
+        self.assertEqual(response.status_code, 200)
+        return len(queries), response
+
+    def test_the_list_takes_the_same_queries_for_more_articles(self):
+        from .helpers import make_category
+
+        category = make_category()
+        make_article(self.alice, self.sam, category=category)
+        self.login(self.bob)
+        few, _response = self.count_queries()
+        for _ in range(4):
+            make_article(self.alice, self.sam, category=category, team=self.support)
+        many, response = self.count_queries()
+        self.assertEqual(few, many)
+        self.assertContains(response, "How to return an item", count=5)
+        self.assertContains(response, "<td>Orders</td>", count=5)
