@@ -180,13 +180,14 @@ def index_article(article) -> None:
     translations = list(article.translations.all())
     ids = [t.pk for t in translations]
     if article.status != "published":
-        SearchDocument.objects.filter(kind=Kind.ARTICLE, object_id__in=ids).delete()
+        unindex_article_translations(ids)
         return
     for translation in translations:
         _save(_article_document(article, translation))
 
 
 def unindex_article_translations(translation_ids) -> None:
+    collect.flush()  # collected documents first (collect.py), so none comes back after
     SearchDocument.objects.filter(kind=Kind.ARTICLE, object_id__in=list(translation_ids)).delete()
 
 
