@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +10,12 @@ from rapport.accounts.models import Team
 
 from .actions import ENCODINGS
 from .models import ReviewPolicy, ReviewSource
+
+
+class HttpsURLField(forms.URLField):
+    def __init__(self, **kwargs):
+        super().__init__(assume_scheme="https", **kwargs)
+
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -120,23 +125,15 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label=_("To"), required=False, widget=DATE)
 
 
-def _https_urls(field, **kwargs):
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
-
-
 class PolicyForm(forms.ModelForm):
-    formfield_callback = _https_urls
-
     class Meta:
         model = ReviewPolicy
         fields = ["negative_max_rating", "response_target_hours", "invitation_url"]
+        field_classes = {"invitation_url": HttpsURLField}
 
 
 class SourceForm(forms.ModelForm):
-    formfield_callback = _https_urls
-
     class Meta:
         model = ReviewSource
         fields = ["name", "team", "webhook_url", "is_active"]
+        field_classes = {"webhook_url": HttpsURLField}

@@ -242,21 +242,37 @@ def is_negative(rating: int | None, mood: str, policy: ReviewPolicy) -> bool:
 
 
 def attach_review(raw: InboundRaw) -> Review | None:
-    """The Review beside a processed review message (created once; idempotent)."""
+    """The Review beside a processed review message (created once; idempotent). Review
+    messages that came otherwise than as a review envelope (a test's or a script's plain
+    `do_receive` on the channel) have no Review."""
     if raw.state != RawState.PROCESSED or raw.message_id is None:
+        return None
+    if raw.payload.get("parsed") is not True or not bytes(raw.raw).startswith(b"{"):
         return None
     existing = Review.objects.filter(message_id=raw.message_id).first()
     if existing is not None:
         return existing
-    from rapport.tickets.coaching import analyse  # the coach's reading, now (a few ms)
-
     source, data = read_envelope(bytes(raw.raw))
     message = Message.objects.select_related("ticket").get(pk=raw.message_id)
+    return do_create_review(source, data, message, raw=raw, received_at=raw.received_at)
+
+
+def do_create_review(
+    source: ReviewSource,
+    data: ReviewData,
+    message: Message,
+    *,
+    raw: InboundRaw | None,
+    received_at: datetime,
+) -> Review:
+    """The Review row for a review message: the coach's reading copied onto it (CH7), and
+    the answer time when it is negative (FB5)."""
+    from rapport.tickets.coaching import analyse  # the coach's reading, now (a few ms)
+
     analysis = message.analysis or analyse(message)
     mood = analysis.get("mood") or ""
     policy = policy_for(message.ticket.team_id)
     negative = is_negative(data.rating, mood, policy)
-    received = raw.received_at
     try:
         with transaction.atomic():
             return Review.objects.create(
@@ -268,7 +284,7 @@ def attach_review(raw: InboundRaw) -> Review | None:
                 url=data.url,
                 posted_at=data.posted_at,
                 language=data.language or analysis.get("language") or "",
-                received_at=received,
+                received_at=received_at,
                 raw=raw,
                 message=message,
                 ticket=message.ticket,
@@ -276,12 +292,12 @@ def attach_review(raw: InboundRaw) -> Review | None:
                 mood=mood,
                 signals=analysis.get("signals") or [],
                 negative=negative,
-                due_at=received + timedelta(hours=policy.response_target_hours)
+                due_at=received_at + timedelta(hours=policy.response_target_hours)
                 if negative
                 else None,
             )
     except IntegrityError:  # another path attached it meanwhile
-        return Review.objects.get(message_id=raw.message_id)
+        return Review.objects.get(message_id=message.pk)
 
 
 register_after_processed(Channel.REVIEW, attach_review)
