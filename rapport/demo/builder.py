@@ -51,6 +51,7 @@ from rapport.tickets.models import Message, Priority, Status, Ticket
 from . import texts as T
 from .feedback import build_demo_feedback
 from .followups import build_demo_followups
+from .reviews import build_demo_reviews
 from .texts import EN, RU, SCENARIOS, ZH, Scenario
 
 DEMO_PASSWORD = "rapport-demo"  # noqa: S105 — published: printed for anyone trying the demo
@@ -257,6 +258,7 @@ class DemoBuilder:
         self.flag_vips(personas)
         build_demo_feedback(self.limit)  # surveys, answers, confirmations, churn risk (FB1, FB6)
         build_demo_followups(self.teams, self.users, self.limit)  # FB3, FB7: docs/followups.md
+        build_demo_reviews(self.teams, self.limit)  # CH7, FB5: docs/reviews.md
         return {
             "teams": Team.objects.count(),
             "agents": User.objects.count(),
