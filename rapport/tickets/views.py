@@ -121,7 +121,10 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
     form, loaded into the inbox when the agent opens "Save a search as a view"."""
     if request.method != "POST":
         form = SavedSearchForm(owner=request.user, initial={"query": request.GET.get("q", "")})
-        return render(request, "tickets/_saved_search_form.html", {"form": form})
+        template = (
+            "tickets/_saved_search_form.html" if request.htmx else "tickets/saved_search_new.html"
+        )
+        return render(request, template, {"form": form})
     form = SavedSearchForm(request.POST, owner=request.user)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -116,6 +116,10 @@ class SavedSearchTest(BaseTestCase):
         self.assertContains(form, 'value="tag:vip"')
         self.assertContains(form, "Support")
         self.assertNotContains(form, "Billing")  # share only with my own teams
+        self.assertContains(form, "<html")  # a page of its own without htmx …
+        part = self.client.get(reverse("saved-search-create"), headers={"HX-Request": "true"})
+        self.assertNotContains(part, "<html")  # … the form alone in the inbox
+        self.assertContains(part, 'name="query"')
         self.client.post(reverse("saved-search-create"), {"name": "Bad", "query": "status:nope"})
         self.client.post(
             reverse("saved-search-create"),
