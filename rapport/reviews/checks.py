@@ -2,7 +2,8 @@
 
 The coach's reply analysis runs first (rapport.tickets.coaching.review: the same findings as
 the ticket reply box, against the review as the customer's message); its denial (CQ7),
-rudeness (CQ18), insult-response (ES4) and absolute-promise (CQ15) findings are reused. What
+deflection (CQ8), rudeness (CQ18), insult-response (ES4), empathy (CQ3), next-step (RS4) and
+absolute-promise (CQ15) findings are reused. What
 only a *public* reply needs is added here: blaming the customer in front of everyone, an
 answer too short to count as one, claims nobody can check, personal details published, and
 no private channel offered on a negative review. Plain functions: no database.
