@@ -100,6 +100,12 @@ def do_survey_solved(
         return None
     if ticket.status in OPEN_STATUSES or ticket.merged_into_id:
         return None  # reopened before we asked: ask when it is solved again
+    # The chat's rating may have been folded in before this job saw the solving: that survey
+    # is this solving's answer, not a reason to throttle.
+    folded = Survey.objects.filter(ticket=ticket, solved_event_id=None).first()
+    if folded is not None:
+        Survey.objects.filter(pk=folded.pk).update(solved_event_id=solved_event_id)
+        return None
     policy = team_settings(ticket.team_id)
     if not policy.surveys_enabled:
         return None

@@ -114,3 +114,15 @@ class ChatTests(BaseTestCase):
         survey.refresh_from_db()
         self.assertEqual((survey.level, survey.comment, survey.source), (5, "Lovely", "chat"))
         self.assertEqual(fold_chat_ratings(), 0)
+
+    def test_a_chat_rated_before_the_job_saw_the_solving_is_not_asked_again(self):
+        from rapport.webchat.models import ChatRating
+
+        chat = receive(channel="webchat", sender="visitor-2", body_text="Hi").ticket
+        solve(chat, self.alice)
+        ChatRating.objects.create(ticket=chat, score=2)
+        fold_chat_ratings()
+        run_job()
+        survey = Survey.objects.get(ticket=chat)
+        self.assertEqual((survey.level, survey.state), (2, SurveyState.ANSWERED))
+        self.assertIsNotNone(survey.solved_event_id)
