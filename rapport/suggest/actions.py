@@ -25,6 +25,7 @@ and words with no shared lemma (refund / money back, 退货 / 退回) are differ
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -153,6 +154,18 @@ def cluster_questions(
     return out
 
 
+_CLAUSE = re.compile(r"^\s*([^,，!！:：;；.。?？]*)[,，!！:：;；.。]\s*(?=\S)")
+
+
+def question_title(text: str) -> str:
+    """The question without its leading greeting ("Hi, how do I…" → "How do I…", "你好，我想
+    退货" → "我想退货"): leading clauses with no content words go."""
+    text = text.strip()
+    while (m := _CLAUSE.match(text)) and not content_tokens(m.group(1)):
+        text = text[m.end() :]
+    return text[:1].upper() + text[1:]
+
+
 def _place(clusters: _Clusters, text: str, asked_at) -> tuple[FaqCluster | None, bool]:
     tokens = set(content_tokens(text))
     if not tokens:
@@ -161,7 +174,7 @@ def _place(clusters: _Clusters, text: str, asked_at) -> tuple[FaqCluster | None,
     if cluster is not None:
         clusters.join(cluster, tokens, asked_at)
         return cluster, False
-    return clusters.found(text, tokens, asked_at), True
+    return clusters.found(question_title(text), tokens, asked_at), True
 
 
 def _save(clusters: dict[int, FaqCluster]) -> None:

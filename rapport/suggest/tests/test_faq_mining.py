@@ -55,6 +55,14 @@ class ClusteringTest(BaseTestCase):
         self.assertNotEqual(found[0].pk, found[1].pk)
         self.assertEqual({c.language for c in found}, {"en", "ru"})
 
+    def test_a_cluster_is_titled_by_its_first_question_without_the_greeting(self):
+        found = cluster_questions(
+            [("Hi, how do I reset my password?", "en"), ("你好，我想退货，怎么退款？", "zh")]
+        )
+        self.assertEqual(
+            [c.title for c in found], ["How do I reset my password?", "我想退货，怎么退款？"]
+        )
+
     def test_a_question_without_topic_words_founds_nothing(self):
         self.assertEqual(cluster_questions([("Hello, can you help me?", "en")]), [None])
 
