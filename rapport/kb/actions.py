@@ -18,6 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.accounts.models import Role
+from rapport.notify.actions import do_notify_role
 from rapport.search import indexing
 
 from .access import can_publish
@@ -142,9 +144,20 @@ def _set_status(article: Article, status: str, **fields) -> Article:
 
 @transaction.atomic
 def do_submit_for_review(article: Article, user) -> Article:
+    """In review: the supervisors are told (in the app, each in their own language)."""
     if article.status not in (Status.DRAFT, Status.ARCHIVED):
         return article
-    return _set_status(article, Status.REVIEW)
+    _set_status(article, Status.REVIEW)
+    title = str(article)
+    do_notify_role(
+        Role.SUPERVISOR,
+        lambda: (
+            _("“%(title)s” waits for review in the knowledge base (by %(who)s).")
+            % {"title": title, "who": user.display_name if user else "—"}
+        ),
+        dedupe_key=f"kb-review:{article.pk}:{article.updated_at.isoformat()}",
+    )
+    return article
 
 
 @transaction.atomic

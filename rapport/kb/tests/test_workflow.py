@@ -32,6 +32,8 @@ class WorkflowTest(BaseTestCase):
         self.client.post(f"/kb/{article.pk}/status/", {"to": "submit"})
         article.refresh_from_db()
         self.assertEqual(article.status, Status.REVIEW)
+        self.assertIn("Reset a password", self.sam.notifications.get().text)
+        self.assertFalse(self.alice.notifications.exists())
 
         response = self.client.post(f"/kb/{article.pk}/status/", {"to": "publish"})
         self.assertEqual(response.status_code, 403)
