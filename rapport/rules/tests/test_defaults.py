@@ -60,6 +60,7 @@ class ShippedRulesTest(RulesTestCase):
                 "es3-supervisor-request",
                 "es3-repeated-contact",
                 "rs1-sla-breach",
+                "fb1-bad-rating",  # rapport.feedback migration 0002 (FB1)
             ],
         )
 
