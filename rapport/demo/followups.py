@@ -15,6 +15,7 @@ from rapport.followups import actions
 from rapport.followups.models import (
     ConsentSource,
     CustomerTimeZone,
+    FollowUp,
     FollowUpRule,
     Kind,
     MessageTemplate,
@@ -215,6 +216,10 @@ def build_demo_followups(
             at=now - timedelta(days=rng.randint(1, 30)),
         )
     planned = actions.do_plan_after_solved(now=now) + actions.do_plan_greetings(now)
+    # What would be due at once goes tomorrow instead: the demo shows a calendar, and sends
+    # nothing the moment `make run` starts.
+    for item in FollowUp.objects.filter(due_at__lt=now + timedelta(hours=1)):
+        FollowUp.objects.filter(pk=item.pk).update(due_at=item.due_at + timedelta(days=1))
     agent = users.get("anna")
     if agent and customers:
         actions.check_thank_you(

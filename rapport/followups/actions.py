@@ -6,6 +6,7 @@ House style: `access_x` fetches with a permission check, `check_x` validates, `d
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -48,6 +49,9 @@ STALE = timedelta(days=1)  # a check-in due longer ago than this is not planned 
 SENDABLE = (Channel.EMAIL, Channel.TELEGRAM)
 OPTOUT_SALT = "rapport.followups.optout"
 SOLVED = "solved"
+RETRY_AFTER = timedelta(minutes=10)  # a follow-up whose sending raised is tried again then
+
+log = logging.getLogger(__name__)
 
 
 # --- who sees what ------------------------------------------------------------------------------
@@ -116,6 +120,16 @@ def do_record_consent(
             customer=customer, purpose=purpose, state=State.SCHEDULED, kind=Kind.MESSAGE
         ).update(state=State.SKIPPED, reason=_("The customer opted out."), done_at=timezone.now())
     return consent
+
+
+def do_set_time_zone(customer: Customer, time_zone: str) -> None:
+    """The customer's own clock for quiet hours and greetings; empty: the team's."""
+    if time_zone:
+        CustomerTimeZone.objects.update_or_create(
+            customer=customer, defaults={"time_zone": time_zone}
+        )
+    else:
+        CustomerTimeZone.objects.filter(customer=customer).delete()
 
 
 def optout_token(customer_id: int, purpose: str) -> str:
@@ -543,7 +557,21 @@ def do_send_due(now: datetime | None = None, limit: int = 200) -> list[Sent]:
         .order_by("due_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    return [r for r in (do_send(pk, now=now) for pk in ids) if r is not None]
+    results = []
+    for pk in ids:
+        try:
+            result = do_send(pk, now=now)
+        except Exception as exc:  # noqa: BLE001 — one bad item must not hold up the others
+            # Everything of this attempt rolled back; try again in 10 minutes, saying why.
+            log.exception("followups: could not send follow-up %s", pk)
+            FollowUp.objects.filter(pk=pk, state=State.SCHEDULED).update(
+                due_at=now + RETRY_AFTER, reason=f"{type(exc).__name__}: {exc}"[:300]
+            )
+            results.append(Sent(pk, State.SCHEDULED, str(exc)))
+            continue
+        if result is not None:
+            results.append(result)
+    return results
 
 
 def do_send(item_id: int, *, now: datetime | None = None) -> Sent | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.accounts.models import Team
+from rapport.accounts.models import TIME_ZONE_CHOICES, Team
 
 from .models import ConsentSource, MessageTemplate, Purpose
 from .purchases import ENCODINGS
@@ -60,4 +60,12 @@ class ImportForm(forms.Form):
         label=_("Encoding"),
         choices=[("auto", _("Detect"))] + [(k, k) for k in ENCODINGS],
         initial="auto",
+    )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Customer's time zone"),
+        choices=[("", _("Unknown: the team's"))] + TIME_ZONE_CHOICES,
+        required=False,
     )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="followup-edit"),
     path("<int:pk>/cancel/", views.cancel, name="followup-cancel"),
     path("customer/<int:pk>/consent/", views.consent, name="followups-consent"),
+    path("customer/<int:pk>/time-zone/", views.time_zone, name="followups-time-zone"),
     path("customer/<int:pk>/thanks/", views.thank_you, name="followups-thanks"),
     path("optout/<str:token>/", views.optout, name="followups-optout"),
     path("purchases/import/", views.purchase_import, name="purchase-import"),

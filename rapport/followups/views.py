@@ -22,7 +22,14 @@ from django.views.decorators.http import require_POST
 from rapport.customers.views import access_customer
 
 from . import actions
-from .forms import ConsentForm, FollowUpForm, ImportForm, QueueFilterForm, ThankYouForm
+from .forms import (
+    ConsentForm,
+    FollowUpForm,
+    ImportForm,
+    QueueFilterForm,
+    ThankYouForm,
+    TimeZoneForm,
+)
 from .models import PurchaseFeed, PurchaseImport, State
 from .purchases import do_import_csv, do_import_json
 
@@ -113,6 +120,19 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Consent recorded."))
     else:
         messages.error(request, _("Choose the purpose, the answer and its source."))
+    return redirect("customer", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def time_zone(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = access_customer(request.user, pk)
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        actions.do_set_time_zone(customer, form.cleaned_data["time_zone"])
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Unknown time zone."))
     return redirect("customer", pk=customer.pk)
 
 

@@ -7,8 +7,8 @@ from django import template
 from django.utils import timezone
 
 from ..actions import consent_state, visible_followups
-from ..forms import ConsentForm, ThankYouForm
-from ..models import OPT_IN_PURPOSES, Purpose, State
+from ..forms import ConsentForm, ThankYouForm, TimeZoneForm
+from ..models import OPT_IN_PURPOSES, CustomerTimeZone, Purpose, State
 from ..purchases import suggestions_for
 
 register = template.Library()
@@ -39,6 +39,13 @@ def followups_card(context, customer):
         "suggestions": suggestions_for(customer) if purchases else [],
         "consents": consents,
         "consent_form": ConsentForm(),
+        "time_zone_form": TimeZoneForm(
+            initial={
+                "time_zone": CustomerTimeZone.objects.filter(customer=customer)
+                .values_list("time_zone", flat=True)
+                .first()
+            }
+        ),
         "thanks_form": thanks,
         "upcoming": list(
             visible_followups(user)

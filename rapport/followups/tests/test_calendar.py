@@ -121,6 +121,15 @@ class CalendarTests(FollowupsTestCase):
         self.assertRedirects(response, f"/followups/{note.pk}/edit/")
         self.assertEqual(note.text, "Thank you for your patience, Carol.")
         self.assertEqual(note.agent, self.alice)
+        # The customer's own clock, for quiet hours and greetings.
+        self.client.post(
+            f"/followups/customer/{self.carol.pk}/time-zone/", {"time_zone": "Asia/Shanghai"}
+        )
+        self.assertEqual(self.carol.followup_time_zone.time_zone, "Asia/Shanghai")
+        self.assertContains(
+            self.client.get(f"/customers/{self.carol.pk}/"),
+            '<option value="Asia/Shanghai" selected>',
+        )
         # Alice cannot write on behalf of a team she is not in.
         response = self.client.post(
             f"/followups/customer/{self.carol.pk}/thanks/",

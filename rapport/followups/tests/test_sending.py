@@ -78,14 +78,16 @@ class SendingTests(FollowupsTestCase):
         item = self._solve_and_plan()
         with (
             mock.patch("rapport.tickets.actions.do_review_sent", side_effect=RuntimeError("boom")),
-            self.assertRaises(RuntimeError),
+            self.assertLogs("rapport.followups.actions", "ERROR"),
         ):
-            actions.do_send(item.pk, now=self.now)
-        item.refresh_from_db()
-        self.assertEqual(item.state, State.SCHEDULED)
-        self.assertFalse(Delivery.objects.exists())
-        with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
             actions.do_send_due(self.now)
+        item.refresh_from_db()
+        self.assertEqual((item.state, item.reason), (State.SCHEDULED, "RuntimeError: boom"))
+        self.assertEqual(item.due_at, self.now + actions.RETRY_AFTER)
+        self.assertFalse(Delivery.objects.exists())
+        self.assertFalse(Message.objects.filter(body_text__contains="Hello Carol").exists())
+        with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
+            actions.do_send_due(self.now + actions.RETRY_AFTER)
         self.assertEqual(len(self.sink.messages), 1)
         self.assertEqual(Delivery.objects.count(), 1)
 
