@@ -315,7 +315,8 @@ def do_plan_after_solved(now: datetime | None = None, batch: int = 2000) -> int:
         )
         if not rows:
             break
-        solved = [r for r in rows if r[2] == SOLVED]
+        # Closed without being solved first counts too; the key keeps it to one per ticket.
+        solved = [r for r in rows if r[2] in (SOLVED, "closed")]
         tickets = {
             t.pk: t
             for t in Ticket.objects.filter(

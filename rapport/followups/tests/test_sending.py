@@ -4,7 +4,7 @@ a crash half-way sends nothing and the next run sends once."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 from unittest import mock
 
 from django.db import connection
@@ -12,7 +12,15 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from rapport.followups import actions
-from rapport.followups.models import FollowUp, FollowUpRule, Kind, Purpose, State, Trigger
+from rapport.followups.models import (
+    FollowUp,
+    FollowUpRule,
+    Kind,
+    Outreach,
+    Purpose,
+    State,
+    Trigger,
+)
 from rapport.mail.models import Mailbox, Security
 from rapport.mail.tests.servers import Sink
 from rapport.outbox.actions import flush_due
@@ -210,3 +218,25 @@ class ConcurrentSendingTests(Personas, TransactionTestCase):
         self.assertEqual(Message.objects.filter(author=self.alice).count(), 1)
         flush_due()
         self.assertEqual(len(sink.messages), 1)
+
+
+class PeriodicJobTests(FollowupsTestCase):
+    def test_the_scheduler_knows_both_jobs_and_they_plan_and_send(self):
+        from rapport.followups.tasks import plan_followups_task, send_followups_task
+        from rapport.jobs.periodic import REGISTRY
+
+        self.assertTrue(
+            {plan_followups_task, send_followups_task} <= {j.task for j in REGISTRY.values()}
+        )
+        Outreach.objects.update(quiet_start=time(0, 0), quiet_end=time(0, 0))
+        do_change_status(
+            self.carol_ticket,
+            Status.CLOSED,
+            actor=self.alice,
+            at=timezone.now() - timedelta(days=7, hours=1),
+        )
+        with override_settings(TASKS=IMMEDIATE), mock.patch("rapport.outbox.actions._enqueue"):
+            self.assertEqual(plan_followups_task.enqueue().return_value, [1, 0])
+            self.assertEqual(send_followups_task.enqueue().return_value, 1)
+            self.assertEqual(send_followups_task.enqueue().return_value, 0)
+        self.assertEqual(Delivery.objects.count(), 1)
