@@ -360,8 +360,8 @@ def main(argv=None) -> int:
     # every corpus/heldout*/ folder is a held-out batch, never tuned on; its misses are printed
     # only with --errors-heldout (look once, at the end)
     for folder in sorted(CORPUS.glob("heldout*")):
-        if not folder.is_dir() or args.dev_only:
-            continue
+        if not folder.is_dir() or args.dev_only or not any(folder.glob("*.jsonl")):
+            continue  # (an emptied folder left behind after a batch was retired)
         heldout[folder.name] = eval_corpus(args.errors_heldout, folder)
         print()
         print_corpus(

@@ -411,7 +411,8 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
     negative += 1.0 * min(emoji_neg, 2)
     positive += 1.0 * min(emoji_pos, 2)
 
-    bangs = len(re.findall(r"[!！]{2,}|[?？][!！]|[!！][?？]", text))
+    # "!!", "?!", and "???" (three or more question marks: exasperation, not a question)
+    bangs = len(re.findall(r"[!！]{2,}|[?？][!！]|[!！][?？]|[?？]{3,}", text))
     single = len(re.findall(r"(?<![!！?？])[!！](?![!！?？])", text))
     ratio, caps_words = caps_ratio(text)
     shouting = (ratio > 0.7 and caps_words >= 2) or caps_words >= 4

@@ -943,9 +943,11 @@ def _rudeness(c: _Ctx) -> None:
         if doc.sentence_of(m.start) not in boundary_sents and _aimed_at_people(doc, c.found, m):
             hits.append((m, "rudeness"))
     hits += [(m, "profanity") for m in c.live("profanity")]
-    hits += [(m, "sarcasm") for m in c.live("sarcasm")]
+    # a put-down stays one under a negator: "it's not exactly rocket science", "не бином
+    # Ньютона" (the negation is part of the sneer), so only quotes excuse these two
+    hits += [(m, "sarcasm") for m in c.found.get("sarcasm", ()) if not m.quoted]
     # "wait like everyone else", "since you're such an expert", "急什么急" (tone.toml)
-    hits += [(m, "dismissive") for m in c.live("dismissive")]
+    hits += [(m, "dismissive") for m in c.found.get("dismissive", ()) if not m.quoted]
     for m, kind in hits[:3]:
         c.add(
             "rudeness",

@@ -206,3 +206,31 @@ def test_regex_guards_never_hide_a_match():
                         checked += 1
                         assert rx.search(t) is None, (rx.pattern, t)
     assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["It's hardly brain surgery, is it?", "Это не высшая математика.", "Congratulations, you broke it."],
+)
+def test_negated_put_down_is_still_rude(reply):
+    """CQ18: the negation belongs to the sneer ("not exactly rocket science")."""
+    assert "rudeness" in check_reply(_customer_for(reply), reply).violations, reply
+
+
+@pytest.mark.parametrize(
+    "text, signal, present",
+    [
+        ("这个软件真垃圾，老是卡。", "insult", False),
+        ("你们这群垃圾！", "insult", True),
+        ("С вами бесполезно спорить, позовите старшего.", "insult", False),
+        ("Мастер Игорь всё починил, передайте его начальнику спасибо.", "supervisor_request", False),
+        ("请替我向你们经理表扬一下小李。", "supervisor_request", False),
+        ("Позовите начальника смены.", "supervisor_request", True),
+    ],
+)
+def test_signal_hard_negatives(text, signal, present):
+    assert (signal in analyze_message(text).signals) is present, text
+
+
+def test_many_question_marks_are_exasperation():
+    assert analyze_message("ВЫ ТАМ ВООБЩЕ РАБОТАЕТЕ???").mood == "angry"
