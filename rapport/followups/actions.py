@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -74,8 +74,13 @@ def access_followup(user: User, pk: int) -> FollowUp:
 
 
 def consent_state(customer_id: int, purpose: str) -> Consent | None:
+    """The newest statement for `purpose`, also from profiles merged into this one (the
+    person is the same: an opt-out given under their other address still holds)."""
+    merged = Customer.objects.filter(merged_into_id=customer_id).values("pk")
     return (
-        Consent.objects.filter(customer_id=customer_id, purpose=purpose)
+        Consent.objects.filter(
+            Q(customer_id=customer_id) | Q(customer_id__in=merged), purpose=purpose
+        )
         .order_by("-created_at", "-id")
         .first()
     )

@@ -16,6 +16,7 @@ from rapport.followups.models import (
     FollowUp,
     FollowUpRule,
     Kind,
+    MessageTemplate,
     Outreach,
     Purpose,
     State,
@@ -81,6 +82,40 @@ class SendingTests(FollowupsTestCase):
         self.assertEqual(item.message.ticket_id, self.carol_ticket.pk)  # same channel: same thread
         self.assertEqual(item.message.delivery.state, DeliveryState.SENT)
         self.assertEqual(Ticket.objects.get(pk=self.carol_ticket.pk).status, Status.SOLVED)
+
+    def test_an_anniversary_greeting_goes_out_by_email_on_a_ticket_of_its_own(self):
+
+        from rapport.customers.models import Anniversary, Customer
+
+        Outreach.objects.filter(team=self.support).update(anniversary_template=self.check_in)
+        MessageTemplate.objects.filter(pk=self.check_in.pk).update(
+            purpose=Purpose.GREETING,
+            subject_en="{years} years: {occasion}",
+            body_en="Dear {first_name}, {years} years ago: {occasion}. Thank you!",
+        )
+        today = self.now.astimezone(actions.zone_for(self.carol.pk, self.outreach)).date()
+        Anniversary.objects.create(
+            customer=self.carol, label="your first order", date=today.replace(year=2021)
+        )
+        actions.do_record_consent(self.carol, Purpose.GREETING, granted=True, source="agent")
+        self.assertEqual(actions.do_plan_greetings(self.now), 1)
+        item = FollowUp.objects.get()
+        self.assertEqual(item.subject, f"{today.year - 2021} years: your first order")
+        with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
+            [result] = actions.do_send_due(item.due_at)
+        self.assertEqual(result.state, State.DONE)
+        self.assertEqual(len(self.sink.messages), 1)
+        mail = self.sink.parsed()
+        self.assertIn("your first order", mail["Subject"])
+        self.assertIn("Dear Carol", mail.get_body(("plain",)).get_content())
+        item.refresh_from_db()
+        self.assertNotEqual(item.message.ticket_id, self.carol_ticket.pk)
+        self.assertEqual(item.message.ticket.status, Status.SOLVED)
+        # An opt-out under another profile of the same person holds after a merge.
+        other = Customer.objects.create(name="Carol (old address)")
+        actions.do_record_consent(other, Purpose.GREETING, granted=False, source="link")
+        Customer.objects.filter(pk=other.pk).update(merged_into=self.carol)
+        self.assertFalse(actions.may_contact(self.carol.pk, Purpose.GREETING)[0])
 
     def test_a_crash_half_way_sends_nothing_and_the_next_run_sends_once(self):
         item = self._solve_and_plan()
