@@ -210,7 +210,11 @@ def test_regex_guards_never_hide_a_match():
 
 @pytest.mark.parametrize(
     "reply",
-    ["It's hardly brain surgery, is it?", "Это не высшая математика.", "Congratulations, you broke it."],
+    [
+        "It's hardly brain surgery, is it?",
+        "Это не высшая математика.",
+        "Congratulations, you broke it.",
+    ],
 )
 def test_negated_put_down_is_still_rude(reply):
     """CQ18: the negation belongs to the sneer ("not exactly rocket science")."""
@@ -223,7 +227,7 @@ def test_negated_put_down_is_still_rude(reply):
         ("这个软件真垃圾，老是卡。", "insult", False),
         ("你们这群垃圾！", "insult", True),
         ("С вами бесполезно спорить, позовите старшего.", "insult", False),
-        ("Мастер Игорь всё починил, передайте его начальнику спасибо.", "supervisor_request", False),
+        ("Мастер всё починил, передайте его начальнику спасибо.", "supervisor_request", False),
         ("请替我向你们经理表扬一下小李。", "supervisor_request", False),
         ("Позовите начальника смены.", "supervisor_request", True),
     ],
