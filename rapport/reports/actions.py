@@ -1,0 +1,222 @@
+"""Keeping the rollup (docs/reports.md): fold changed tickets in, rebuild from scratch.
+
+Folding a ticket = compute its contributions now (facts.contributions), compare them with the
+ones stored on TicketFacts, add the difference to the Rollup cells and store the new ones —
+all in one transaction with the watermark, so a crash leaves either the old state or the
+new one, and folding the same ticket again is a no-op (the difference is zero).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from rapport.promises.models import Promise
+from rapport.sla.actions import Calendars
+from rapport.tickets.models import Event, Ticket
+
+from . import facts
+from .models import Rollup, RollupState, TicketFacts
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+# Ids are taken before commit: an event with a smaller id than the watermark may commit
+# later. Each run re-reads this many ids below the watermark (cheap: re-folding an unchanged
+# ticket changes nothing) and the time-stamped sources this far back.
+EVENT_OVERLAP = 500
+TIME_OVERLAP = timedelta(minutes=10)
+
+CELL_FIELDS = ["day", "team_id", "agent_id", "channel", "kind", "measure", "key"]
+
+
+def _state() -> RollupState:
+    state, _ = RollupState.objects.get_or_create(pk=1)
+    return state
+
+
+def _apply(delta: dict[tuple, float]) -> None:
+    """Add `delta` to the rollup cells (read, change, write; cells that reach 0 are
+    deleted so the table holds only what is there)."""
+    delta = {k: v for k, v in delta.items() if abs(v) > 1e-9}
+    if not delta:
+        return
+    by_measure_day: dict[tuple, set] = defaultdict(set)
+    for k in delta:
+        by_measure_day[k[5]].add(k[0])
+    existing: dict[tuple, Rollup] = {}
+    for measure, days in by_measure_day.items():
+        for row in Rollup.objects.filter(measure=measure, day__in=sorted(days)):
+            existing[
+                (
+                    row.day.isoformat(),
+                    row.team_id,
+                    row.agent_id,
+                    row.channel,
+                    row.kind,
+                    row.measure,
+                    row.key,
+                )
+            ] = row
+    create, update, delete = [], [], []
+    for k, v in delta.items():
+        row = existing.get(k)
+        if row is None:
+            create.append(Rollup(**dict(zip(CELL_FIELDS, k, strict=True)), value=v))
+        else:
+            row.value += v
+            (delete if abs(row.value) < 1e-9 else update).append(row)
+    Rollup.objects.bulk_create(create, batch_size=1000)
+    Rollup.objects.bulk_update(update, ["value"], batch_size=1000)
+    if delete:
+        Rollup.objects.filter(pk__in=[r.pk for r in delete]).delete()
+
+
+def do_fold(ticket_ids: Iterable[int], calendars: Calendars | None = None) -> int:
+    """Fold these tickets' current state into the rollup. Call inside a transaction."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return 0
+    new = facts.contributions(ids, calendars)
+    old = dict(TicketFacts.objects.filter(ticket_id__in=ids).values_list("ticket_id", "rows"))
+    delta: dict[tuple, float] = defaultdict(float)
+    for cell, v in facts.aggregate(new.values()).items():
+        delta[cell] += v
+    for cell, v in facts.aggregate(old.values()).items():
+        delta[cell] -= v
+    _apply(delta)
+    now = timezone.now()
+    changed = [tid for tid in ids if new[tid] != old.get(tid)]
+    gone = [tid for tid in changed if not new[tid]]
+    TicketFacts.objects.filter(ticket_id__in=gone).delete()
+    keep = [
+        TicketFacts(ticket_id=tid, rows=new[tid], computed_at=now) for tid in changed if new[tid]
+    ]
+    TicketFacts.objects.bulk_create(
+        keep,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["ticket_id"],
+        update_fields=["rows", "computed_at"],
+    )
+    return len(ids)
+
+
+def _changed_by_time(since: datetime | None) -> set[int]:
+    """Tickets whose promises, surveys or reviews changed since then (they log no event);
+    all of them when `since` is None (the first run)."""
+
+    def since_q(*fields):
+        if since is None:
+            return Q()
+        q = Q()
+        for f in fields:
+            q |= Q(**{f"{f}__gte": since})
+        return q
+
+    ids = set(
+        Promise.objects.filter(since_q("created_at", "closed_at")).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    Survey, Review = facts._optional_models()  # noqa: N806
+    if Survey is not None:
+        ids |= set(
+            Survey.objects.filter(since_q("answered_at"), level__isnull=False).values_list(
+                "ticket_id", flat=True
+            )
+        )
+    if Review is not None:
+        ids |= set(
+            Review.objects.filter(since_q("received_at", "replied_at")).values_list(
+                "ticket_id", flat=True
+            )
+        )
+    return ids
+
+
+def do_update_rollups(now: datetime | None = None, max_events: int = 20000) -> int:
+    """The worker's periodic fold: tickets touched by events after the watermark, and by
+    promises, surveys and reviews since the last run. Returns the tickets folded."""
+    now = now or timezone.now()
+    folded = 0
+    calendars = Calendars()
+    with transaction.atomic():
+        RollupState.objects.get_or_create(pk=1)
+        # A write first: it takes the write lock (SQLite) or the row lock (PostgreSQL), so two
+        # overlapping runs are serialised rather than both folding from the same watermark.
+        RollupState.objects.filter(pk=1).update(tickets_folded=F("tickets_folded"))
+        state = RollupState.objects.select_for_update().get(pk=1)
+        previous = state.last_run_at or state.rebuilt_at
+        start = max(0, state.last_event_id - EVENT_OVERLAP)
+        rows = list(
+            Event.objects.filter(pk__gt=start, ticket__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "ticket_id")[:max_events]
+        )
+        ids = {tid for _, tid in rows}
+        top = max([state.last_event_id, *(pk for pk, _ in rows)])
+        ids |= _changed_by_time(previous - TIME_OVERLAP if previous else None)
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), BATCH):
+            folded += do_fold(ordered[i : i + BATCH], calendars)
+        RollupState.objects.filter(pk=1).update(
+            last_event_id=top, last_run_at=now, tickets_folded=state.tickets_folded + folded
+        )
+    return folded
+
+
+def do_rebuild(
+    since: date | None = None,
+    batch: int = 2000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Recompute the rollup from raw data. Without `since`: empty it and fold every ticket.
+    With `since`: re-fold the tickets created since that day (their contributions fall on
+    or after it); the rest stay as they are. Each batch commits on its own; the watermark
+    is set first, so the periodic fold continues from here whatever happens."""
+    now = timezone.now()
+    with transaction.atomic():
+        state = _state()
+        top = Event.objects.aggregate(m=Max("pk"))["m"] or 0
+        RollupState.objects.filter(pk=state.pk).update(last_event_id=top, rebuilt_at=now)
+        if since is None:
+            Rollup.objects.all().delete()
+            TicketFacts.objects.all().delete()
+    qs = Ticket.objects.order_by("pk")
+    if since is not None:
+        start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+        qs = qs.filter(created_at__gte=start)
+    ids = list(qs.values_list("pk", flat=True))
+    total = len(ids)
+    calendars = Calendars()
+    done = 0
+    for i in range(0, total, batch):
+        chunk = ids[i : i + batch]
+        with transaction.atomic():
+            if since is None:
+                _insert_fresh(chunk, calendars)
+            else:
+                do_fold(chunk, calendars)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    return total
+
+
+def _insert_fresh(ids: list[int], calendars: Calendars) -> None:
+    """The full rebuild's fast path: the rollup was emptied, so this batch's cells are added
+    with the same read-change-write as a fold, but facts are only inserted."""
+    new = facts.contributions(ids, calendars)
+    _apply(facts.aggregate(new.values()))
+    now = timezone.now()
+    TicketFacts.objects.bulk_create(
+        [TicketFacts(ticket_id=t, rows=r, computed_at=now) for t, r in new.items() if r],
+        batch_size=1000,
+    )

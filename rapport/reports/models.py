@@ -1,0 +1,124 @@
+"""Reports (MG3, MG4, MG1): per-day rollups, each ticket's contributions to them, the
+worker's watermark and measurable goals. See docs/reports.md.
+
+The rollup is a long table: one row per (day, team, agent, channel, customer kind, measure,
+key) holding a number. A ticket's contributions (rows it adds to the rollup) are kept on
+TicketFacts, so the worker can fold a changed ticket in again by applying only the
+difference between its old and new contributions — idempotent by construction: folding a
+ticket in twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RollupState(models.Model):
+    """One row (pk=1): how far the worker has read."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    tickets_folded = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rollup state: event {self.last_event_id}"
+
+
+class TicketFacts(models.Model):
+    """What one ticket contributes to the rollup right now (rows as in Rollup, as lists)."""
+
+    ticket_id = models.BigIntegerField(primary_key=True)
+    rows = models.JSONField(default=list)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"facts of #{self.ticket_id}"
+
+
+class Rollup(models.Model):
+    # Plain integers (0 = none), not foreign keys: NULLs are distinct in unique constraints.
+    day = models.DateField()
+    team_id = models.IntegerField(default=0)
+    agent_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=16, default="")
+    kind = models.CharField(max_length=10, default="")  # CH8: the customer's kind
+    measure = models.CharField(max_length=16)
+    key = models.CharField(max_length=16, default="", blank=True)
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            # Leading with measure and day: every report query reads one measure over a
+            # range of days, so this is also the index they walk.
+            models.UniqueConstraint(
+                fields=["measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
+                name="reports_rollup_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure}[{self.key}]={self.value}"
+
+
+class Metric(models.TextChoices):
+    FRT_P90 = "frt_p90", _("First response p90 (business hours)")
+    FRT_MEDIAN = "frt_median", _("First response median (business hours)")
+    RES_P90 = "res_p90", _("Resolution p90 (business hours)")
+    SLA = "sla", _("SLA attainment (%)")
+    SATISFACTION = "satisfaction", _("Satisfaction (mean level, 1–5)")
+    QUALITY = "quality", _("Reply quality (coach score, 0–100)")
+    SOLVED = "solved", _("Tickets solved")
+    PROMISES = "promises", _("Promises kept on time (%)")
+
+
+class Comparator(models.TextChoices):
+    AT_MOST = "le", "≤"
+    AT_LEAST = "ge", "≥"
+
+
+class GoalPeriod(models.TextChoices):
+    WEEK = "week", _("This week")
+    MONTH = "month", _("This month")
+    QUARTER = "quarter", _("This quarter")
+
+
+class Goal(models.Model):
+    """MG1: a measurable goal of one agent or one team, its progress read from the rollup."""
+
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("team")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="goals",
+        verbose_name=_("agent"),
+    )
+    metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices)
+    comparator = models.CharField(_("comparator"), max_length=2, choices=Comparator.choices)
+    target = models.FloatField(_("target"))
+    period = models.CharField(
+        _("period"), max_length=8, choices=GoalPeriod.choices, default=GoalPeriod.MONTH
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False) | models.Q(agent__isnull=False),
+                name="reports_goal_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} {self.get_comparator_display()} {self.target:g}"

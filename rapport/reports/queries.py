@@ -1,0 +1,354 @@
+"""Reading figures from the rollup (docs/reports.md): filters, permission scope, percentiles.
+
+Every figure is computed from "cells": sums of contribution rows grouped by measure, key and
+any dimensions asked for. `rollup_cells` reads them from the Rollup table (one GROUP BY per
+call, walking the (measure, day, …) unique index); with a tag filter, from the TicketFacts of
+the tagged tickets (the rollup has no tag dimension: tags are many-to-many and change; see
+docs/reports.md). rapport.reports.raw computes the same cells from the raw tables — the test
+that the two agree is the rollup's proof.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from . import facts
+from .models import Rollup, TicketFacts
+
+DIMS = ("day", "team_id", "agent_id", "channel", "kind")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date  # inclusive
+    team_id: int | None = None
+    agent_id: int | None = None
+    channel: str = ""
+    kind: str = ""
+    tag_id: int | None = None
+    # The viewer's scope (None: everything). Agents: their teams' rows or their own.
+    scope_team_ids: tuple[int, ...] | None = None
+    scope_agent_id: int | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def scoped(filters: Filters, user) -> Filters:
+    """The filters restricted to what `user` may see (agents: their teams and their own)."""
+    if user.sees_all_teams:
+        return filters
+    return Filters(
+        **{
+            **filters.__dict__,
+            "scope_team_ids": tuple(user.team_ids),
+            "scope_agent_id": user.pk,
+        }
+    )
+
+
+def _match(f: Filters, team: int, agent: int, channel: str, kind: str) -> bool:
+    if f.team_id is not None and team != f.team_id:
+        return False
+    if f.agent_id is not None and agent != f.agent_id:
+        return False
+    if f.channel and channel != f.channel:
+        return False
+    if f.kind and kind != f.kind:
+        return False
+    if f.scope_team_ids is not None and team not in f.scope_team_ids and agent != f.scope_agent_id:
+        return False
+    return True
+
+
+def rollup_cells(
+    f: Filters, measures: tuple[str, ...], by: tuple[str, ...] = (), *, from_start=False
+) -> dict[tuple, float]:
+    """{(measure, key, *by): value} over the period (from the first day when from_start)."""
+    if f.tag_id is not None:
+        return _tagged_cells(f, measures, by, from_start=from_start)
+    qs = Rollup.objects.filter(measure__in=measures, day__lte=f.end)
+    if not from_start:
+        qs = qs.filter(day__gte=f.start)
+    if f.team_id is not None:
+        qs = qs.filter(team_id=f.team_id)
+    if f.agent_id is not None:
+        qs = qs.filter(agent_id=f.agent_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.scope_team_ids is not None:
+        qs = qs.filter(Q(team_id__in=f.scope_team_ids) | Q(agent_id=f.scope_agent_id or -1))
+    out: dict[tuple, float] = {}
+    for row in qs.values("measure", "key", *by).annotate(v=Sum("value")).order_by():
+        k = (row["measure"], row["key"], *(_norm(row[b]) for b in by))
+        out[k] = row["v"]
+    return out
+
+
+def _norm(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _tagged_cells(f: Filters, measures, by, *, from_start=False) -> dict[tuple, float]:
+    from rapport.tickets.models import Ticket
+
+    through = Ticket.tags.through
+    ids = through.objects.filter(tag_id=f.tag_id).values_list("ticket_id", flat=True)
+    start, end = ("0000-00-00" if from_start else f.start.isoformat()), f.end.isoformat()
+    wanted = set(measures)
+    out: dict[tuple, float] = defaultdict(float)
+    for rows in TicketFacts.objects.filter(ticket_id__in=ids).values_list("rows", flat=True):
+        for day, team, agent, channel, kind, measure, key, value in rows:
+            if measure not in wanted or not (start <= day <= end):
+                continue
+            if not _match(f, team, agent, channel, kind):
+                continue
+            dims = {
+                "day": day,
+                "team_id": team,
+                "agent_id": agent,
+                "channel": channel,
+                "kind": kind,
+            }
+            out[(measure, key, *(dims[b] for b in by))] += value
+    return dict(out)
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def percentile(hist: dict[str, float], p: float) -> float | None:
+    """Nearest-rank percentile of a bucket histogram: the upper edge of the bucket holding
+    that rank (the lower edge for the open-ended last bucket), in seconds."""
+    n = sum(hist.values())
+    if not n:
+        return None
+    rank = max(1, math.ceil(p / 100 * n - 1e-9))
+    seen = 0.0
+    for key in sorted(hist):
+        seen += hist[key]
+        if seen >= rank:
+            low, high = facts.bucket_bounds(key)
+            return high if high is not None else low
+    return None  # pragma: no cover
+
+
+def _hist(cells, measure, **where) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for k, v in cells.items():
+        if k[0] == measure:
+            out[k[1]] += v
+    return dict(out)
+
+
+def _sum(cells, measure, key=None) -> float:
+    return sum(v for k, v in cells.items() if k[0] == measure and (key is None or k[1] == key))
+
+
+def _rate(a: float, b: float) -> float | None:
+    return round(100 * a / b, 1) if b else None
+
+
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+ALL = (
+    facts.CREATED,
+    facts.HOUR,
+    facts.SOLVED,
+    facts.CLOSED_OUT,
+    facts.FRT,
+    facts.RES,
+    facts.SLA_MET,
+    facts.SLA_BREACHED,
+    facts.PROMISE,
+    facts.ANSWER_PROMISED,
+    facts.ANSWER_BEATEN,
+    facts.COACH_N,
+    facts.COACH_SUM,
+    facts.COACH_FINDING,
+    facts.SURVEY,
+    facts.REVIEW_IN,
+    facts.REVIEW_ANSWERED,
+    facts.REVIEW_TIME,
+)
+
+
+def summary(cells: dict[tuple, float]) -> dict:
+    """The headline figures of a set of cells keyed (measure, key, …)."""
+    frt, res, rev = (
+        _hist(cells, facts.FRT),
+        _hist(cells, facts.RES),
+        _hist(cells, facts.REVIEW_TIME),
+    )
+    met, breached = _sum(cells, facts.SLA_MET), _sum(cells, facts.SLA_BREACHED)
+    levels = {int(k): v for k, v in _hist(cells, facts.SURVEY).items()}
+    answered = sum(levels.values())
+    coach_n = _sum(cells, facts.COACH_N)
+    kept, late, broken = (_sum(cells, facts.PROMISE, k) for k in ("kept", "late", "broken"))
+    return {
+        "created": int(_sum(cells, facts.CREATED)),
+        "solved": int(_sum(cells, facts.SOLVED)),
+        "frt_n": int(sum(frt.values())),
+        "frt_p50": percentile(frt, 50),
+        "frt_p90": percentile(frt, 90),
+        "res_n": int(sum(res.values())),
+        "res_p50": percentile(res, 50),
+        "res_p90": percentile(res, 90),
+        "sla_met": int(met),
+        "sla_breached": int(breached),
+        "sla_rate": _rate(met, met + breached),
+        "promises_kept": int(kept),
+        "promises_late": int(late),
+        "promises_broken": int(broken),
+        "promises_rate": _rate(kept, kept + late + broken),
+        "answers_promised": int(_sum(cells, facts.ANSWER_PROMISED)),
+        "answers_beaten": int(_sum(cells, facts.ANSWER_BEATEN)),
+        "beaten_rate": _rate(_sum(cells, facts.ANSWER_BEATEN), _sum(cells, facts.ANSWER_PROMISED)),
+        "survey_levels": {lv: int(levels.get(lv, 0)) for lv in range(1, 6)},
+        "survey_n": int(answered),
+        "survey_mean": round(sum(lv * n for lv, n in levels.items()) / answered, 2)
+        if answered
+        else None,
+        # FB2: the share of answers beyond "satisfied" (exceeded, delighted, amazed).
+        "service_index": _rate(sum(n for lv, n in levels.items() if lv >= 3), answered),
+        "coach_n": int(coach_n),
+        "quality": round(_sum(cells, facts.COACH_SUM) / coach_n, 1) if coach_n else None,
+        "reviews": int(_sum(cells, facts.REVIEW_IN)),
+        "reviews_answered": int(_sum(cells, facts.REVIEW_ANSWERED)),
+        "review_rate": _rate(_sum(cells, facts.REVIEW_ANSWERED), _sum(cells, facts.REVIEW_IN)),
+        "review_p50": percentile(rev, 50),
+        "review_p90": percentile(rev, 90),
+    }
+
+
+def split(cells: dict[tuple, float], index: int = 2) -> dict[object, dict[tuple, float]]:
+    """Cells grouped by one extra dimension (position `index` in the key)."""
+    out: dict[object, dict] = defaultdict(dict)
+    for k, v in cells.items():
+        rest = (k[0], k[1], *k[index + 1 :])
+        out[k[index]][rest] = out[k[index]].get(rest, 0) + v
+    return out
+
+
+def report(f: Filters, cells_fn=rollup_cells) -> dict:
+    """Everything the dashboard shows, from `cells_fn` (the rollup, or raw data in tests)."""
+    total = cells_fn(f, ALL)
+    by_channel = split(cells_fn(f, (facts.CREATED, facts.FRT, facts.SOLVED), ("channel",)))
+    by_day = split(cells_fn(f, (facts.CREATED, facts.SOLVED), ("day",)))
+    hours_cells = cells_fn(f, (facts.HOUR,))
+    by_kind = split(cells_fn(f, ALL, ("kind",)))
+    by_agent = split(
+        cells_fn(
+            f,
+            (facts.COACH_N, facts.COACH_SUM, facts.SOLVED, facts.FRT, facts.SURVEY),
+            ("agent_id",),
+        )
+    )
+    by_team = split(
+        cells_fn(
+            f,
+            (
+                facts.COACH_N,
+                facts.COACH_SUM,
+                facts.SOLVED,
+                facts.FRT,
+                facts.SURVEY,
+                facts.SLA_MET,
+                facts.SLA_BREACHED,
+            ),
+            ("team_id",),
+        )
+    )
+    backlog_cells = cells_fn(f, (facts.CREATED, facts.CLOSED_OUT), ("day",), from_start=True)
+    findings = sorted(
+        ((k[1], int(v)) for k, v in total.items() if k[0] == facts.COACH_FINDING),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    sla_by_kind = {}
+    for k, v in total.items():
+        if k[0] in (facts.SLA_MET, facts.SLA_BREACHED):
+            row = sla_by_kind.setdefault(k[1], {"met": 0, "breached": 0})
+            row["met" if k[0] == facts.SLA_MET else "breached"] += int(v)
+    for row in sla_by_kind.values():
+        row["rate"] = _rate(row["met"], row["met"] + row["breached"])
+    return {
+        "summary": summary(total),
+        "channels": {ch: summary(c) for ch, c in sorted(by_channel.items())},
+        "days": _day_series(f, by_day),
+        "hours": {int(k[1]): int(v) for k, v in hours_cells.items()},
+        "kinds": {kind: summary(c) for kind, c in sorted(by_kind.items())},
+        "agents": {a: summary(c) for a, c in by_agent.items()},
+        "teams": {t: summary(c) for t, c in by_team.items()},
+        "findings": findings,
+        "sla_by_kind": dict(sorted(sla_by_kind.items())),
+        "backlog": _backlog(f, backlog_cells),
+    }
+
+
+def _day_series(f: Filters, by_day) -> list[dict]:
+    out = []
+    for i in range(f.days):
+        d = (f.start + timedelta(days=i)).isoformat()
+        c = by_day.get(d, {})
+        out.append(
+            {"day": d, "created": int(_sum(c, facts.CREATED)), "solved": int(_sum(c, facts.SOLVED))}
+        )
+    return out
+
+
+def _backlog(f: Filters, cells) -> dict:
+    """Open at the end of each day = tickets created minus tickets that left, up to that day."""
+    delta: dict[str, float] = defaultdict(float)
+    for (measure, _key, day), v in cells.items():
+        delta[day] += v if measure == facts.CREATED else -v
+    running = sum(v for d, v in delta.items() if d < f.start.isoformat())
+    series = []
+    for i in range(f.days):
+        d = (f.start + timedelta(days=i)).isoformat()
+        running += delta.get(d, 0)
+        series.append({"day": d, "open": int(round(running))})
+    return {"series": series, "end": series[-1]["open"] if series else 0}
+
+
+AGE_BUCKETS = [(0, 1), (1, 3), (3, 7), (7, 30), (30, None)]  # days
+
+
+def backlog_age(f: Filters, user, now: datetime | None = None) -> list[dict]:
+    """The open tickets now by age (days since created): read from the tickets' partial
+    index of open tickets (the backlog is small next to all tickets)."""
+    from django.db.models import Count
+
+    from rapport.tickets.models import Ticket
+
+    now = now or timezone.now()
+    qs = Ticket.objects.open().visible_to(user)
+    if f.team_id is not None:
+        qs = qs.filter(team_id=f.team_id)
+    if f.agent_id is not None:
+        qs = qs.filter(assignee_id=f.agent_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.kind:
+        qs = qs.filter(customer__kind=f.kind)
+    if f.tag_id is not None:
+        qs = qs.filter(tags__id=f.tag_id)
+    aggs = {}
+    for low, high in AGE_BUCKETS:
+        q = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            q &= Q(created_at__gt=now - timedelta(days=high))
+        aggs[f"b{low}"] = Count("id", filter=q)
+    counts = qs.aggregate(**aggs)
+    return [{"low": low, "high": high, "n": counts[f"b{low}"]} for low, high in AGE_BUCKETS]
