@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rapport.feedback",
     "rapport.suggest",
     "rapport.followups",
+    "rapport.reports",
     "rapport.demo",
 ]
 

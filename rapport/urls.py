@@ -25,6 +25,7 @@ urlpatterns = [
     path("kb/", include("rapport.kb.urls")),
     path("reviews/", include("rapport.reviews.urls")),
     path("feedback/", include("rapport.feedback.urls")),
+    path("reports/", include("rapport.reports.urls")),
     path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.tickets.urls")),
 ]
