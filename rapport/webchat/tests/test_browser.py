@@ -237,3 +237,46 @@ def test_without_websockets_the_widget_chats_over_http_and_sends_files(
     do_reply(message.ticket, author=desk.alice, body_text="Got your receipt, thank you.")
     expect(dialog).to_contain_text("Got your receipt, thank you.")  # the next poll
     expect(dialog.get_by_role("link", name="📎 receipt.txt")).to_be_visible()
+
+
+@own_connection
+def test_with_deferred_intake_messages_are_acknowledged_at_once_and_shown_once(
+    desk, asgi_live_server, browser, host_site, settings
+):
+    """Store first (docs/webchat.md "Deferred intake"): the widget's bubbles are acknowledged
+    before any processing, survive a reload as pending, and stay one bubble each when the
+    intake worker processes them later; the agent's reply then reaches the widget."""
+    from rapport.intake.actions import do_drain
+    from rapport.tickets.actions import do_reply
+
+    settings.RAPPORT_INTAKE_DEFERRED = True
+    Widget.objects.filter(pk=desk.widget.pk).update(allowed_origins=host_site.url)
+    (host_site.root / "index.html").write_text(
+        PAGE.format(lang="en", server=asgi_live_server.url, key=desk.widget.key)
+    )
+    visitor = browser.new_context().new_page()
+    visitor.goto(f"{host_site.url}/index.html")
+    visitor.get_by_role("button", name="Chat with us").click()
+    box = visitor.get_by_label("Your message")
+    for text in ("First, stored raw", "Second, stored raw"):
+        box.fill(text)
+        box.press("Enter")
+    mine = visitor.locator(".msg.me")
+    expect(mine).to_have_count(2)
+    for n in range(2):  # acknowledged: "Sending…" is gone although nothing is processed yet
+        expect(mine.nth(n).locator(".state")).to_have_text("")
+    assert not Message.objects.filter(channel="webchat").exists()
+
+    visitor.reload()  # the history brings both back, pending, in order
+    visitor.get_by_role("button", name="Chat with us").click()
+    expect(mine).to_have_count(2)
+    expect(mine.nth(0)).to_contain_text("First, stored raw")
+    expect(mine.nth(1)).to_contain_text("Second, stored raw")
+
+    assert do_drain() == 2  # the intake worker's turn
+    ticket = wait_for(lambda: Ticket.objects.filter(channel="webchat").first())
+    do_reply(ticket, author=desk.alice, body_text="Both arrived, thank you.")
+    log = visitor.get_by_role("log")
+    expect(log).to_contain_text("Both arrived, thank you.")
+    expect(mine).to_have_count(2)  # processed copies replaced the bubbles, not added to them
+    assert Message.objects.filter(channel="webchat", direction="in").count() == 2
