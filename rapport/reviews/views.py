@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -84,11 +84,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         elif answered == "overdue":
             qs = qs.filter(overdue_q)
     # Overdue negative reviews first, then unanswered by due time, then the newest.
-    qs = qs.select_related("source", "customer", "replied_by").order_by(
-        F("replied_at").asc(nulls_first=True),
-        F("due_at").asc(nulls_last=True),
-        "-received_at",
-        "-id",
+    # Unanswered first, by due time (overdue at the top); then the newest.
+    qs = (
+        qs.select_related("source", "customer", "replied_by")
+        .annotate(
+            answered=Case(When(replied_at=None, then=Value(0)), default=Value(1)),
+            due_first=Case(When(replied_at=None, then=F("due_at")), default=None),
+        )
+        .order_by("answered", F("due_first").asc(nulls_last=True), "-received_at", "-id")
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -193,9 +196,9 @@ def review_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_report(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET or None)
     today = timezone.localdate()
     start, end = today - timedelta(days=29), today
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
     if form.is_valid():
         start = form.cleaned_data["start"] or start
         end = form.cleaned_data["end"] or end

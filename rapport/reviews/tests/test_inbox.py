@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from freezegun import freeze_time
 
-from rapport.reviews.actions import do_set_policy
+from rapport.reviews.actions import check_publish_reply, do_set_policy
 from rapport.reviews.models import ReviewPolicy
 from rapport.test import BaseTestCase
 
@@ -93,3 +93,12 @@ class InboxTests(BaseTestCase):
         self.login(self.sam)
         response = self.client.get("/reviews/")
         self.assertEqual({r.pk for r in response.context["page"]}, {self.bad.pk, self.good.pk})
+
+    def test_unanswered_reviews_come_first_by_due_time(self):
+        check = take_in(self.source, id="later", rating="1", text="Плохо.", author="Пётр")
+        check_publish_reply(
+            self.bad.pk, actor=self.alice, text="Здравствуйте! Спасибо, что написали; разберёмся."
+        )
+        self.login(self.alice)
+        order = [r.pk for r in self.client.get("/reviews/").context["page"]]
+        self.assertEqual(order, [check.pk, self.good.pk, self.bad.pk])
