@@ -18,7 +18,7 @@ from rapport.tickets.views import access_ticket
 from .actions import check_confirm_resolution, do_answer_survey, do_confirm_resolution
 from .churn import explain
 from .index import service_index
-from .links import BadLink, ExpiredLink, read_token
+from .links import BadLink, ExpiredLink, make_token, read_token
 from .models import ChurnRisk, Level, Source, Survey
 
 PUBLIC_LANGUAGES = ("en", "ru", "zh-hans")
@@ -60,6 +60,10 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
         return error
     survey, what = found
     context = {"survey": survey, "token": token, "ticket": survey.ticket}
+    if request.user.is_authenticated:
+        # An agent clicking a link in the ticket's timeline must not answer for the customer.
+        context.update(agent_view=True)
+        return _public(request, "feedback/link.html", survey.language, context, 403)
     if what == "ok":
         confirmation = do_confirm_resolution(survey.ticket, source=Source.LINK)
         context.update(confirmed=confirmation)
@@ -70,7 +74,7 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
     else:
         survey, before = do_answer_survey(survey, level=level, source=Source.LINK)
         context.update(outcome="changed" if before else "recorded", before=before and Level(before))
-    context.update(survey=survey, level=Level(level))
+    context.update(survey=survey, level=Level(level), confirm_token=make_token(survey.pk, "ok"))
     return _public(request, "feedback/link.html", survey.language, context)
 
 

@@ -135,3 +135,22 @@ class EmailSurveyTests(BaseTestCase):
         )
         self.assertIsNone(confirmation.recorded_by)
         self.assertLess(confirmation.confirmed_at - survey.created_at, timedelta(minutes=5))
+
+    def test_an_agent_opening_the_customers_link_records_nothing(self):
+        survey, found = self.survey_by_mail()
+        self.login(self.alice)
+        page = self.client.get(found["1"])
+        self.assertContains(page, "This is the customer's link", status_code=403)
+        self.client.get(found["ok"])
+        survey.refresh_from_db()
+        self.assertIsNone(survey.level)
+        self.assertFalse(Confirmation.objects.exists())
+
+    def test_the_level_page_offers_the_confirmation(self):
+        survey, found = self.survey_by_mail()
+        page = self.client.get(found["3"])
+        self.assertContains(page, "Yes, this suits me")
+        hrefs = [h.split('"')[0] for h in page.content.decode().split('href="')[1:]]
+        url = next(h for h in hrefs if h.startswith("/feedback/s/"))
+        self.client.get(url.replace("&amp;", "&"))
+        self.assertEqual(Confirmation.objects.get().source, Source.LINK)
