@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from rapport.customers.actions import do_resolve_customer
 from rapport.customers.models import Customer
+from rapport.lib.identities import normalise_identity
 from rapport.lib.text import clean_text, truncate
 
 from .actions import do_plan_after_purchase
@@ -179,6 +180,11 @@ def parse_row(fields: dict) -> Row:
             validate_email(values["email"])
         except ValidationError:
             problems.append(_("bad e-mail address %(value)r") % {"value": values["email"]})
+    if values.get("phone"):
+        try:
+            normalise_identity("phone", values["phone"])
+        except ValidationError as exc:
+            problems.extend(exc.messages)
     if values.get("purchased_at"):
         try:
             row["purchased_at"] = parse_date(values["purchased_at"])

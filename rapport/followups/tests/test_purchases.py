@@ -72,6 +72,7 @@ class CsvImportTests(FollowupsTestCase):
         errors = _errors(report)
         self.assertIn("product is missing", errors[4])
         self.assertIn("昨天", errors[5])
+        self.assertIn("请联系客服 is not a phone number", errors[6])
         self.assertEqual(Purchase.objects.get(external_id="TB20260302001").customer.name, "王芳")
         self.assertEqual(
             Purchase.objects.get(external_id="TB20260303002").purchased_at.date().isoformat(),
