@@ -6,20 +6,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.accounts.models import Team
 from rapport.customers.models import Customer
 from rapport.tickets.views import access_ticket
 
 from .actions import check_confirm_resolution, do_answer_survey, do_confirm_resolution
 from .churn import explain
+from .forms import FeedbackSettingsForm
 from .index import service_index
 from .links import BadLink, ExpiredLink, make_token, read_token
-from .models import ChurnRisk, Level, Source, Survey
+from .models import DEFAULTS, ChurnRisk, FeedbackSettings, Level, Source, Survey
 
 PUBLIC_LANGUAGES = ("en", "ru", "zh-hans")
 
@@ -118,8 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def churn_list(request: HttpRequest) -> HttpResponse:
     """FB6: customers most at risk, for supervisors (computed hourly, read here)."""
-    if not request.user.sees_all_teams:
-        raise PermissionDenied
+    _supervisor(request)
     rows = list(
         ChurnRisk.objects.select_related("customer").filter(customer__merged_into=None)[:200]
     )
@@ -128,6 +129,47 @@ def churn_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "feedback/churn.html", {"rows": rows, "total": ChurnRisk.objects.count()}
     )
+
+
+def _supervisor(request) -> None:
+    if not request.user.sees_all_teams:
+        raise PermissionDenied
+
+
+@login_required
+def team_settings_view(request: HttpRequest) -> HttpResponse:
+    """Per-team survey policy (FB1's throttle, the bad level), edited by supervisors."""
+    _supervisor(request)
+    teams = list(Team.objects.order_by("name"))
+    current = {s.team_id: s for s in FeedbackSettings.objects.all()}
+    status = 200
+    if request.method == "POST":
+        team = next((t for t in teams if str(t.pk) == request.POST.get("team")), None)
+        if team is None:
+            raise Http404
+        instance = current.get(team.pk) or FeedbackSettings(team=team)
+        form = FeedbackSettingsForm(request.POST, instance=instance, prefix=f"t{team.pk}")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("feedback-settings")
+        status = 400
+    rows = []
+    for team in teams:
+        instance = current.get(team.pk) or FeedbackSettings(
+            team=team,
+            surveys_enabled=DEFAULTS.surveys_enabled,
+            period_days=DEFAULTS.period_days,
+            bad_level=DEFAULTS.bad_level,
+        )
+        bound = request.method == "POST" and request.POST.get("team") == str(team.pk)
+        rows.append(
+            (
+                team,
+                form if bound else FeedbackSettingsForm(instance=instance, prefix=f"t{team.pk}"),
+            )
+        )
+    return render(request, "feedback/settings.html", {"rows": rows}, status=status)
 
 
 def customer_risk(customer: Customer) -> ChurnRisk | None:

@@ -47,3 +47,26 @@ class PageTests(BaseTestCase):
         self.assertEqual(made["surveys"], 1)
         self.assertEqual(Survey.objects.get().ticket, self.carol_ticket)
         self.assertEqual(self.carol_ticket.messages.filter(auto="survey").count(), 0)
+
+
+class SettingsTests(BaseTestCase):
+    def test_a_supervisor_sets_a_teams_period_and_an_agent_cannot(self):
+        from rapport.feedback.models import FeedbackSettings
+
+        self.login(self.alice)
+        self.assertEqual(self.client.get("/feedback/settings/").status_code, 403)
+        self.login(self.sam)
+        page = self.client.get("/feedback/settings/")
+        self.assertContains(page, "Billing")
+        data = {"team": self.support.pk, f"t{self.support.pk}-surveys_enabled": "on"}
+        bad = self.client.post(
+            "/feedback/settings/",
+            {**data, f"t{self.support.pk}-period_days": 999, f"t{self.support.pk}-bad_level": 1},
+        )
+        self.assertContains(bad, "At most 365 days.", status_code=400)
+        self.client.post(
+            "/feedback/settings/",
+            {**data, f"t{self.support.pk}-period_days": 30, f"t{self.support.pk}-bad_level": 2},
+        )
+        saved = FeedbackSettings.objects.get(team=self.support)
+        self.assertEqual((saved.surveys_enabled, saved.period_days, saved.bad_level), (True, 30, 2))
