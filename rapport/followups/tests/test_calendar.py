@@ -100,6 +100,12 @@ class CalendarTests(FollowupsTestCase):
         self.assertFalse(Consent.objects.exists())
         self.login(self.sam)  # the supervisor sees every team
         self.assertContains(self.client.get("/followups/"), "Carol")
+        self.sam.is_staff = self.sam.is_superuser = True
+        self.sam.save()
+        page = self.client.get("/followups/")
+        self.assertContains(page, "/admin/followups/followuprule/")
+        for model in ("followuprule", "messagetemplate", "outreach", "followup", "purchase"):
+            self.assertEqual(self.client.get(f"/admin/followups/{model}/").status_code, 200)
 
     def test_consent_and_a_thank_you_note_from_the_customer_card(self):
         self.login(self.alice)
