@@ -13,6 +13,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _safe(value):
     """Cells starting with = + - @ are read as formulas by spreadsheets (CSV injection)."""
+    if value is not None and not isinstance(value, int | float | str):
+        value = str(value)  # lazy translations, dates
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value

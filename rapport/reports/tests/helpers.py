@@ -17,6 +17,7 @@ from rapport.sla.actions import do_save_policy
 from rapport.sla.models import SlaPolicy
 from rapport.test import receive
 from rapport.tickets.actions import do_assign, do_change_status, do_reply, do_set_tags
+from rapport.tickets.coaching import analyse
 from rapport.tickets.models import Event, EventKind, Status
 
 
@@ -98,6 +99,7 @@ def build_desk(case) -> None:
                 body_text=body,
             )
         ticket = msg.ticket
+        analyse(msg)  # what the worker's analyse_messages_task does after intake
         if sender.endswith("corp.test"):
             Customer.objects.filter(pk=ticket.customer_id).update(kind=CustomerKind.INTERNAL)
         agent_user = getattr(case, agent)
