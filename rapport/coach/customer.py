@@ -514,6 +514,8 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
     qwords = [m for m in found.get("question_word", ()) if not m.quoted]
     openers = [m for m in found.get("question_opener", ()) if not m.quoted and not m.negated]
     joins = found.get("question_join", [])
+    # "Какие же вы …!", "什么破公司。", "What a mess!": a question word that exclaims
+    exclaims = [m for m in found.get("exclamative", ()) if not m.quoted]
     questions: list[Question] = []
     for s in doc.sentences:
         if doc.in_quotes(s.start, s.end) or _mostly_quoted(doc, s.start, s.end):
@@ -525,6 +527,8 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
         for c0, c1 in clauses:
             at_start = c0 == clauses[0][0] or c0 in join_starts
             q = _starts_question(doc, qwords, c0, c1, has_qmark, at_start)
+            if q and not has_qmark and any(c0 <= m.start < c1 for m in exclaims):
+                q = False  # an exclamation, not a question (no question mark after it)
             ops = [m for m in openers if c0 <= m.start < c1]
             o = bool(ops)
             if o and not q and _has_content_after(doc, pack, ops[-1], c1):

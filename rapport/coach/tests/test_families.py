@@ -238,3 +238,18 @@ def test_signal_hard_negatives(text, signal, present):
 
 def test_many_question_marks_are_exasperation():
     assert analyze_message("ВЫ ТАМ ВООБЩЕ РАБОТАЕТЕ???").mood == "angry"
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [
+        ("Какой же у вас бардак на складе!", 0),
+        ("Какой же у вас адрес склада?", 1),
+        ("什么鬼服务，气死我了！", 0),
+        ("What a joke! When do I get my refund?", 1),
+        ("How dare you charge me twice!", 0),
+    ],
+)
+def test_exclamations_with_question_words(text, count):
+    """CQ9: a question word that exclaims ("Какой же бардак!") asks nothing without a '?'."""
+    assert len(analyze_message(text).questions) == count, text
