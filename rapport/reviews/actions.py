@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.agents.guard import closing_needs_confirmation
-from rapport.intake.actions import do_receive_raw, do_retry
+from rapport.intake.actions import do_accept_raw, do_receive_raw, do_retry
 from rapport.intake.models import InboundRaw, RawState
 from rapport.lib.channels import Channel
 from rapport.tickets.actions import do_reply
@@ -69,6 +69,10 @@ class ImportReport:
         return self.count("imported")
 
     @property
+    def accepted(self) -> int:  # stored, processed by the intake worker (deferred)
+        return self.count("accepted")
+
+    @property
     def duplicates(self) -> int:
         return self.count("duplicate")
 
@@ -85,14 +89,21 @@ def do_receive_review(
     tz: str = "UTC",
     problems: list[str] | None = None,
     line: int = 0,
+    defer: bool = False,
 ) -> RowResult:
     """Store one review raw, then take it in through intake (CH7): exactly once per source
     and external id. A bad review is kept, quarantined with its reason; the same review sent
-    again corrected (same id) replaces the quarantined bytes and is processed again."""
+    again corrected (same id) replaces the quarantined bytes and is processed again.
+
+    `defer`: only store it (one insert) and leave the rest to the intake worker's batches
+    (RAPPORT_INTAKE_DEFERRED, docs/intake.md); the result is "accepted", or "error" with the
+    reasons the worker will quarantine it for (validated here too, for the report)."""
     fields = {str(k): ("" if v is None else str(v)) for k, v in fields.items()}
     external_id = (fields.get("id") or "").strip() or transport.digest(fields)
     raw = transport.envelope(source, fields, via=via, tz=tz, problems=problems or [])
     key = f"{source.pk}:{external_id}"[:255]
+    if defer:
+        return _accept_review(raw, key, line)
     receipt = do_receive_raw(Channel.REVIEW, raw, external_id=key)
     stored = receipt.raw
     if receipt.duplicate and stored.state == RawState.QUARANTINED and bytes(stored.raw) != raw:
@@ -106,6 +117,30 @@ def do_receive_review(
     review = transport.attach_review(stored)
     status = "duplicate" if receipt.duplicate else "imported"
     return RowResult(line, status, review=review, raw_id=stored.pk)
+
+
+def _accept_review(raw: bytes, key: str, line: int) -> RowResult:
+    try:
+        transport.read_envelope(raw)
+        errors = []
+    except ValidationError as exc:
+        errors = exc.messages
+    receipt = do_accept_raw(Channel.REVIEW, raw, external_id=key)
+    stored = receipt.raw
+    if receipt.duplicate:
+        if stored.state == RawState.QUARANTINED and bytes(stored.raw) != raw:
+            # Corrected: the worker processes the new bytes (the row lock keeps it once).
+            InboundRaw.objects.filter(pk=stored.pk, state=RawState.QUARANTINED).update(
+                raw=raw, payload={"hints": {}, "parsed": False}, state=RawState.RECEIVED
+            )
+        elif stored.state == RawState.QUARANTINED:
+            return RowResult(line, "error", errors=stored.error.split("; "), raw_id=stored.pk)
+        elif not errors:
+            review = Review.objects.filter(raw=stored).first()
+            return RowResult(line, "duplicate", review=review, raw_id=stored.pk)
+    if errors:
+        return RowResult(line, "error", errors=errors, raw_id=stored.pk)
+    return RowResult(line, "accepted", raw_id=stored.pk)
 
 
 def _decode(data: bytes, encoding: str) -> tuple[str, str]:
@@ -132,7 +167,12 @@ def _decode(data: bytes, encoding: str) -> tuple[str, str]:
 
 
 def import_csv(
-    source: ReviewSource, data: bytes, *, encoding: str = "auto", tz: str = "UTC"
+    source: ReviewSource,
+    data: bytes,
+    *,
+    encoding: str = "auto",
+    tz: str = "UTC",
+    defer: bool = False,
 ) -> ImportReport:
     """Import reviews from a CSV export: a report per row; good rows imported, bad rows kept
     in quarantine with their reasons; running the same file again stores nothing twice."""
@@ -185,7 +225,9 @@ def import_csv(
                 name: cell for name, cell in zip(columns, cells, strict=False) if name is not None
             }
             report.rows.append(
-                do_receive_review(source, fields, via="csv", tz=tz, problems=problems, line=line)
+                do_receive_review(
+                    source, fields, via="csv", tz=tz, problems=problems, line=line, defer=defer
+                )
             )
     except csv.Error as exc:
         report.error = _("The file stops being CSV at line %(line)s: %(error)s") % {

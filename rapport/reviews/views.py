@@ -7,6 +7,7 @@ import hmac
 import json
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -190,6 +191,7 @@ def review_import(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["file"].read(),
             encoding=form.cleaned_data["encoding"],
             tz=actions.time_zone_of(request.user),
+            defer=settings.RAPPORT_INTAKE_DEFERRED,  # large files: the intake worker's batches
         )
     return render(request, "reviews/import.html", {"form": form, "report": report})
 
@@ -304,7 +306,9 @@ def api_reviews(request: HttpRequest, source_id: int) -> JsonResponse:
             results.append({"index": n, "state": "error", "errors": ["Not a JSON object."]})
             continue
         fields = {k: v for k, v in item.items() if isinstance(v, str | int | float)}
-        result = actions.do_receive_review(source, fields, via="api", line=n)
+        result = actions.do_receive_review(
+            source, fields, via="api", line=n, defer=settings.RAPPORT_INTAKE_DEFERRED
+        )
         results.append(
             {
                 "index": n,
@@ -314,5 +318,6 @@ def api_reviews(request: HttpRequest, source_id: int) -> JsonResponse:
             }
         )
     failed = sum(1 for r in results if r["state"] == "error")
-    status = 200 if not failed else (207 if failed < len(results) else 422)
+    accepted = any(r["state"] == "accepted" for r in results)  # deferred: the worker's turn
+    status = (202 if accepted else 200) if not failed else (207 if failed < len(results) else 422)
     return JsonResponse({"results": results}, status=status)

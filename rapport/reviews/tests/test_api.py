@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+from django.test import override_settings
+
+from rapport.intake.actions import do_drain
 from rapport.intake.models import InboundRaw, RawState
 from rapport.reviews.models import Review
 from rapport.test import BaseTestCase
@@ -74,3 +77,14 @@ class ApiTests(BaseTestCase):
         self.source.save()
         response = self.post({"id": "x", "rating": 3}, token=self.source.api_token)
         self.assertEqual(response.status_code, 403)
+
+    def test_with_deferred_intake_it_answers_once_stored(self):
+        with override_settings(RAPPORT_INTAKE_DEFERRED=True):
+            response = self.post(
+                [{"id": "d1", "rating": 2, "text": "Долго везли."}], token=self.source.api_token
+            )
+        self.assertEqual(response.status_code, 202)
+        self.assertEqual(response.json()["results"][0]["state"], "accepted")
+        self.assertFalse(Review.objects.exists())
+        self.assertEqual(do_drain(), 1)
+        self.assertEqual(Review.objects.get().external_id, "d1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rapport.intake.actions import do_drain
 from rapport.intake.models import InboundRaw, RawState
 from rapport.reviews.actions import import_csv
 from rapport.reviews.models import Review
@@ -121,3 +122,24 @@ class CsvImportTests(BaseTestCase):
         )
         self.assertNotContains(response, "import-report")
         self.assertEqual(Review.objects.count(), 2)
+
+
+class DeferredImportTests(BaseTestCase):
+    def test_a_deferred_import_stores_rows_for_the_intake_worker(self):
+        source = make_source("Yandex Maps", team=self.support)
+        report = import_csv(source, fixture("yandex_cp1251.csv"), tz="Europe/Moscow", defer=True)
+        self.assertEqual((report.accepted, len(report.errors)), (2, 3))  # reasons known now
+        self.assertEqual(Review.objects.count(), 0)
+        self.assertEqual(do_drain(), 2)
+        self.assertEqual(
+            set(Review.objects.values_list("external_id", flat=True)), {"ya-1001", "ya-1002"}
+        )
+        self.assertEqual(
+            InboundRaw.objects.filter(channel="review", state=RawState.QUARANTINED).count(), 3
+        )
+        again = import_csv(source, fixture("yandex_cp1251.csv"), tz="Europe/Moscow", defer=True)
+        self.assertEqual((again.accepted, again.duplicates, len(again.errors)), (0, 2, 3))
+        fixed = fixture("yandex_cp1251.csv").replace(b"32.03.2025", b"31.03.2025")
+        self.assertEqual(import_csv(source, fixed, tz="Europe/Moscow", defer=True).accepted, 1)
+        self.assertEqual(do_drain(), 1)
+        self.assertTrue(Review.objects.filter(external_id="ya-1003").exists())
