@@ -192,6 +192,12 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
     hits: dict[str, list[Match]] = {}
     for label in SIGNALS:
         hits[label] = live(found.get(label))
+    # "как можно скорее" / "尽快" / "as soon as possible" are vague times (CQ2); with a reason
+    # that presses ("мне нечем платить", "我等着交房租", "I can't pay my rent") they are urgent too
+    if not hits["urgent"]:
+        soft = live(found.get("urgent_soft"))
+        if soft and live(found.get("pressure")):
+            hits["urgent"] = soft
     # insults that need a target ("вы жулики", not "звонили мошенники")
     directed = [m for m in live(found.get("insult_directed")) if _aimed_at_people(doc, found, m)]
     hits["insult"] = hits["insult"] + directed

@@ -253,3 +253,23 @@ def test_many_question_marks_are_exasperation():
 def test_exclamations_with_question_words(text, count):
     """CQ9: a question word that exclaims ("Какой же бардак!") asks nothing without a '?'."""
     assert len(analyze_message(text).questions) == count, text
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("Оформите, пожалуйста, замену как можно скорее.", False),
+        ("Как можно скорее верните деньги, иначе мне нечем платить за аренду.", True),
+        ("请尽早发货。", False),
+        ("请尽快退款，不然我交不了学费。", True),
+        ("Please fix the app as soon as possible.", False),
+        ("Refund me as soon as possible, I can't pay my bills.", True),
+        ("Need this ASAP.", True),
+    ],
+)
+def test_as_soon_as_possible_is_vague_unless_pressed(text, urgent):
+    """CQ2 vs urgent: "как можно скорее"/"尽快"/"as soon as possible" alone is a vague time;
+    with a pressing reason it is urgent as well."""
+    r = analyze_message(text)
+    assert "vague_time" in r.signals or "asap" in text.lower(), text
+    assert ("urgent" in r.signals) is urgent, text
