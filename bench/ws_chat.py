@@ -3,6 +3,9 @@
     .venv/bin/python bench/ws_chat.py                          # 1000 clients, one server, SQLite
     .venv/bin/python bench/ws_chat.py --clients 200 --duration 30
     .venv/bin/python bench/ws_chat.py --servers 2 --redis      # two servers on the Redis layer
+    .venv/bin/python bench/ws_chat.py --servers 2 --redis \
+        --database-url postgres://postgres@127.0.0.1:5432/h_ws   # PostgreSQL (dropped, created)
+    .venv/bin/python bench/ws_chat.py --immediate              # ack after the whole intake
 
 What it does: a fresh data directory (SQLite), `migrate`, one chat widget with no per-address
 limit (every client comes from 127.0.0.1), then uvicorn server process(es) started here
@@ -12,13 +15,23 @@ per second), `hello` with their own token, then every INTERVAL seconds (first on
 offset) a `message` with a fresh client id, for DURATION seconds. Clients are spread over the
 servers round-robin.
 
+Deferred intake (the default, as `make run`): servers and one `manage.py intake_worker`
+(`--workers N`) run with RAPPORT_INTAKE_DEFERRED=1: the ack comes once the raw message is
+committed, the worker turns it into a ticket message. `--immediate`: no worker, the ack after
+the whole intake.
+
 Measured:
 - round trip: `message` sent → the server's `ack` for that client id (sent once the message
-  is committed through the one intake path): p50, p90, p99, max;
+  is committed: raw with deferred intake, through the whole intake with --immediate): p50,
+  p90, p99, max;
 - errors: failed connects, `error` frames, connections closed early, acks not received within
   the grace period at the end;
-- lost: every client id sent must be stored exactly once — checked in the database
-  (tickets_message.external_id = "<visitor id>:<client id>"): missing or duplicated ids.
+- lost: every client id acknowledged must be stored — checked in the database (the raw row,
+  intake_inboundraw.external_id = "<visitor id>:<client id>"), and once processed, exactly one
+  tickets_message with that external id: missing or duplicated ids;
+- processing (deferred): after the clients leave, the bench waits up to --drain seconds for the
+  worker to finish the backlog, then reports the end-to-end lag (raw stored → processed:
+  p50/p90/p99/max) and the worker's rate; what is left unprocessed is counted, not lost.
 Also the machine's load (os.getloadavg) before and after, and the CPU the servers used.
 Target (issue #6): p99 ≤ 100 ms, 0 lost.
 """
@@ -33,7 +46,6 @@ import os
 import random
 import shutil
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -165,16 +177,53 @@ async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: fl
         read.cancel()
 
 
-def stored(db: Path) -> dict[str, int]:
-    con = sqlite3.connect(db, timeout=60)
-    try:
-        rows = con.execute(
-            "SELECT external_id, COUNT(*) FROM tickets_message"
-            " WHERE channel = 'webchat' AND external_id LIKE 'v%:c%' GROUP BY external_id"
-        ).fetchall()
-    finally:
-        con.close()
-    return dict(rows)
+# Run by `manage.py shell` (SQLite or PostgreSQL alike): what the database holds.
+STORED = """
+import json
+from django.db.models import Count
+from rapport.intake.models import InboundRaw
+from rapport.tickets.models import Message
+raws = InboundRaw.objects.filter(channel="webchat", external_id__contains=":c")
+messages = dict(
+    Message.objects.filter(channel="webchat", external_id__contains=":c")
+    .values_list("external_id").annotate(n=Count("id")).values_list("external_id", "n")
+)
+rows = list(raws.values_list("external_id", "state", "received_at", "processed_at"))
+print(json.dumps({
+    "raws": [[e, s] for e, s, _r, _p in rows],
+    "messages": messages,
+    "lags": [(p - r).total_seconds() for _e, s, r, p in rows if s == "processed" and p],
+    "first_processed": min((p for *_x, p in rows if p), default=None) and
+        min(p for *_x, p in rows if p).timestamp(),
+    "last_processed": max((p for *_x, p in rows if p), default=None) and
+        max(p for *_x, p in rows if p).timestamp(),
+}))
+"""
+
+
+def stored(env: dict) -> dict:
+    out = manage(env, "shell", code=STORED)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def unprocessed(env: dict) -> int:
+    code = (
+        "from rapport.intake.models import InboundRaw\n"
+        "print(InboundRaw.objects.filter(channel='webchat', state='received').count())"
+    )
+    return int(manage(env, "shell", code=code).strip().splitlines()[-1])
+
+
+def fresh_postgres(url: str) -> None:
+    """Drop and create the benchmark's PostgreSQL database (its name is in the URL)."""
+    import psycopg
+
+    base, _slash, name = url.rstrip("/").rpartition("/")
+    if not name or not name.replace("_", "").isalnum():
+        sys.exit(f"unexpected database name in {url!r}")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{name}"')
 
 
 def pct(values: list[float], p: float) -> float:
@@ -221,6 +270,23 @@ def main() -> None:
         "--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--immediate",
+        action="store_true",
+        help="no deferred intake: the ack after the whole intake (no intake worker)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="intake workers (deferred)")
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="uvicorn --ws-per-message-deflate false (compression of tiny JSON frames costs CPU)",
+    )
+    parser.add_argument(
+        "--drain", type=float, default=120, help="seconds to wait for the worker's backlog"
+    )
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL (the database is dropped, created)"
+    )
     args = parser.parse_args()
     if args.servers > 1 and not args.redis:
         sys.exit("--servers 2 needs --redis (the in-process layer is one server)")
@@ -228,6 +294,10 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="rapport-wsbench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(RAPPORT_DATA_DIR=str(data), DJANGO_SETTINGS_MODULE="rapport.settings")
+    env["RAPPORT_INTAKE_DEFERRED"] = "0" if args.immediate else "1"
+    if args.database_url:
+        fresh_postgres(args.database_url)
+        env["DATABASE_URL"] = args.database_url
     if args.redis:
         env["REDIS_URL"] = args.redis_url
         import redis
@@ -273,12 +343,23 @@ def main() -> None:
                 "0",
                 "--backlog",
                 "4096",
+                *(["--ws-per-message-deflate", "false"] if args.no_deflate else []),
             ],
             env=env,
             cwd=ROOT,
         )
         servers.append(proc)
         ports.append(port)
+    workers = []
+    if not args.immediate:
+        for _ in range(args.workers):
+            workers.append(
+                subprocess.Popen(  # noqa: S603
+                    [PYTHON, str(ROOT / "manage.py"), "intake_worker"], env=env, cwd=ROOT
+                )
+            )
+    drained_at = None
+    worker_cpu: list[float] = []
     try:
         for port in ports:
             for _ in range(300):
@@ -304,7 +385,25 @@ def main() -> None:
         wall = time.monotonic() - started
         cpu = [cpu_seconds(p.pid) - c for p, c in zip(servers, cpu_before, strict=True)]
         load_after = os.getloadavg()
+        clients_done = time.time()
+        if workers:
+            # The worker's backlog: wait (bounded) for it to be processed.
+            deadline = time.monotonic() + args.drain
+            left = unprocessed(env)
+            print(f"clients done; {left} message(s) left to process …", flush=True)
+            while left and time.monotonic() < deadline:
+                time.sleep(2)
+                left = unprocessed(env)
+            drained_at = time.time() - clients_done
+            worker_cpu = [cpu_seconds(w.pid) for w in workers]
     finally:
+        for proc in workers:
+            proc.terminate()
+        for proc in workers:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         for proc in servers:
             proc.terminate()
         for proc in servers:
@@ -313,12 +412,18 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    in_db = stored(data / "rapport.sqlite3")
+    db = stored(env)
+    raws = {e: st for e, st in db["raws"]}
+    in_db = db["messages"]
     sent = {f"{vid}:{cid}" for vid, cids in stats.sent.items() for cid in cids}
-    lost = stats.acked - in_db.keys()  # acknowledged, yet not in the database: a real loss
+    lost = stats.acked - raws.keys()  # acknowledged, yet not in the database: a real loss
     unacked = sent - stats.acked  # the widget would resend these (same id: stored once)
-    unacked_stored = unacked & in_db.keys()
+    unacked_stored = unacked & raws.keys()
     duplicated = [k for k, v in in_db.items() if v > 1 and k in sent]
+    processed = {e for e, st in raws.items() if st == "processed"}
+    not_processed = {e for e, st in raws.items() if st == "received"}
+    quarantined = {e for e, st in raws.items() if st == "quarantined"}
+    processed_lost = processed - in_db.keys()  # processed, yet no message
     rtts_ms = [r * 1000 for r in stats.rtts]
     cpu_text = ", ".join(f"{c:.0f} s ({c / wall * 100:.0f} %)" for c in cpu)
     print()
@@ -342,17 +447,44 @@ def main() -> None:
     print(f"closed early         {stats.closed_early}")
     print(
         f"lost (acked, not stored) {len(lost)}   stored twice {len(duplicated)}"
-        f"   not stored at all {len(sent - in_db.keys())}"
+        f"   not stored at all {len(sent - raws.keys())}"
     )
+    print(
+        f"processed            {len(processed)} (a message each: {len(processed & in_db.keys())};"
+        f" processed without a message {len(processed_lost)}); quarantined {len(quarantined)};"
+        f" still to process {len(not_processed)}"
+    )
+    if workers:
+        lags = [lag * 1000 for lag in db["lags"]]
+        span = (db["last_processed"] or 0) - (db["first_processed"] or 0)
+        print(
+            f"end-to-end lag ms    p50 {pct(lags, 50):.0f}  p90 {pct(lags, 90):.0f}"
+            f"  p99 {pct(lags, 99):.0f}  max {max(lags, default=float('nan')):.0f}"
+            " (raw stored → processed by the intake worker)"
+        )
+        print(
+            f"intake worker        {len(processed) / max(span, 1e-9):.1f} messages/s over"
+            f" {span:.0f} s; backlog waited for {drained_at:.0f} s after the clients;"
+            f" CPU {', '.join(f'{c:.0f} s' for c in worker_cpu)}"
+        )
     print(
         f"throughput           {len(rtts_ms) / max(wall, 1e-9):.1f} acked messages/s, {wall:.0f} s"
     )
-    print(f"server CPU           {cpu_text}")
+    print(
+        f"server CPU           {cpu_text};"
+        f" {sum(cpu) / max(len(sent), 1) * 1000:.2f} ms a message (connects included)"
+    )
     print(
         f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}"
         " (2 cores, shared)"
     )
-    ok = pct(rtts_ms, 99) <= 100 and not lost and not unacked and not duplicated
+    ok = (
+        pct(rtts_ms, 99) <= 100
+        and not lost
+        and not unacked
+        and not duplicated
+        and not processed_lost
+    )
     print(f"target p99 ≤ 100 ms and 0 lost: {'met' if ok else 'NOT met'}")
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
