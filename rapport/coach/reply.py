@@ -437,6 +437,21 @@ def _next_steps(c: _Ctx) -> list[Match]:
     for cat in ("sarcasm", "dismissive"):
         for m in c.found.get(cat, ()):
             blocked.append((_clause_start(doc.text, m.start), m.end))
+    # a sentence that opens with a sneer is a sneer to its end ("Oh sure, every order should
+    # arrive instantly.", "Ну конечно, все посылки должны лететь самолётом.") — up to a colon,
+    # after which the agent may still give the answer ("For the third time: it ships Monday.")
+    for m in c.found.get("sarcasm", ()):
+        s = doc.sentences[doc.sentence_of(m.start)]
+        if not doc.text[s.start : m.start].strip(" \t\n\"«“'(—–-"):
+            colon = min(
+                (
+                    i
+                    for i in (doc.text.find(":", m.end, s.end), doc.text.find("：", m.end, s.end))
+                    if i >= 0
+                ),
+                default=s.end,
+            )
+            blocked.append((m.start, colon))
     # what the agent does not know is no plan: "не знаю, когда он освободится", "no idea
     # when he'll be free" (a question-word clause after "I don't know" is its object)
     for m in c.found.get("dont_know", ()):
