@@ -49,7 +49,9 @@ _COLUMN = {alias: name for name, aliases in ALIASES.items() for alias in aliases
 @dataclass
 class RowResult:
     line: int  # the CSV line (1 is the header), or the item's index in an API batch
-    status: str  # "imported", "duplicate" or "error"
+    # "imported", "updated" (edited on the site since), "duplicate", "error", or "accepted"
+    # (stored for the intake worker, when deferred)
+    status: str
     review: Review | None = None
     errors: list[str] = field(default_factory=list)
     raw_id: int | None = None
@@ -71,6 +73,10 @@ class ImportReport:
     @property
     def accepted(self) -> int:  # stored, processed by the intake worker (deferred)
         return self.count("accepted")
+
+    @property
+    def updated(self) -> int:  # edited on the site since the last import
+        return self.count("updated")
 
     @property
     def duplicates(self) -> int:
@@ -103,7 +109,7 @@ def do_receive_review(
     raw = transport.envelope(source, fields, via=via, tz=tz, problems=problems or [])
     key = f"{source.pk}:{external_id}"[:255]
     if defer:
-        return _accept_review(raw, key, line)
+        return _accept_review(source, fields, raw, key, line=line, via=via, tz=tz)
     receipt = do_receive_raw(Channel.REVIEW, raw, external_id=key)
     stored = receipt.raw
     if receipt.duplicate and stored.state == RawState.QUARANTINED and bytes(stored.raw) != raw:
@@ -114,12 +120,32 @@ def do_receive_review(
         receipt.duplicate = False
     if stored.state == RawState.QUARANTINED:
         return RowResult(line, "error", errors=stored.error.split("; "), raw_id=stored.pk)
+    if receipt.duplicate and transport.content_changed(bytes(stored.raw), fields):
+        return _receive_edit(source, fields, key, via=via, tz=tz, line=line)
     review = transport.attach_review(stored)
     status = "duplicate" if receipt.duplicate else "imported"
     return RowResult(line, status, review=review, raw_id=stored.pk)
 
 
-def _accept_review(raw: bytes, key: str, line: int) -> RowResult:
+def _receive_edit(
+    source: ReviewSource, fields: dict, key: str, *, via: str, tz: str, line: int
+) -> RowResult:
+    """The author changed the rating or text: the new version is a message of its own on
+    the review's ticket (stored raw like the first), and the review is updated."""
+    raw = transport.envelope(source, fields, via=via, tz=tz, edit_of=key)
+    receipt = do_receive_raw(Channel.REVIEW, raw, external_id=transport.edit_key(key, fields))
+    stored = receipt.raw
+    if stored.state == RawState.QUARANTINED:
+        return RowResult(line, "error", errors=stored.error.split("; "), raw_id=stored.pk)
+    review = transport.attach_review(stored)
+    return RowResult(
+        line, "duplicate" if receipt.duplicate else "updated", review=review, raw_id=stored.pk
+    )
+
+
+def _accept_review(
+    source: ReviewSource, fields: dict, raw: bytes, key: str, *, line: int, via: str, tz: str
+) -> RowResult:
     try:
         transport.read_envelope(raw)
         errors = []
@@ -135,6 +161,11 @@ def _accept_review(raw: bytes, key: str, line: int) -> RowResult:
             )
         elif stored.state == RawState.QUARANTINED:
             return RowResult(line, "error", errors=stored.error.split("; "), raw_id=stored.pk)
+        elif not errors and transport.content_changed(bytes(stored.raw), fields):
+            edit = transport.envelope(source, fields, via=via, tz=tz, edit_of=key)
+            again = do_accept_raw(Channel.REVIEW, edit, external_id=transport.edit_key(key, fields))
+            status = "duplicate" if again.duplicate else "accepted"
+            return RowResult(line, status, raw_id=again.raw.pk)
         elif not errors:
             review = Review.objects.filter(raw=stored).first()
             return RowResult(line, "duplicate", review=review, raw_id=stored.pk)

@@ -109,6 +109,9 @@ class Review(models.Model):
     posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # The author changed the rating or text on the site since (the edit is a message on the
+    # review's ticket; the review shows the latest version).
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     # Through intake: the stored raw review, its message and ticket, the customer profile.
     raw = models.OneToOneField(
         "intake.InboundRaw", null=True, blank=True, on_delete=models.SET_NULL, related_name="review"

@@ -209,10 +209,35 @@ def _subject(source: ReviewSource, review: ReviewData) -> str:
     return " ".join(part for part in (stars, source.name, "—", review.author or "") if part)[:255]
 
 
+def edit_key(key: str, fields: dict) -> str:
+    """The intake key of an edited version of the review stored under `key`: one per content,
+    so importing the same edit again stores nothing."""
+    h = hashlib.sha256()
+    for name in ("rating", "text"):
+        h.update(str(fields.get(name) or "").strip().encode())
+        h.update(b"\0")
+    return f"{key[:230]}#edit:{h.hexdigest()[:16]}"
+
+
+def content_changed(stored_raw: bytes, fields: dict) -> bool:
+    """Whether `fields` change the rating or text of the review stored as `stored_raw`."""
+    try:
+        old = json.loads(stored_raw).get("fields") or {}
+    except ValueError:
+        return False
+    return any(
+        str(old.get(name) or "").strip() != str(fields.get(name) or "").strip()
+        for name in ("rating", "text")
+    )
+
+
 def parse(raw: bytes, hints: dict) -> InboundMessage:
     source, review = read_envelope(raw)
     kind, value = sender_of(source, review)
+    edit_of = json.loads(raw).get("edit_of") or ""
     return InboundMessage(
+        # An edit continues the review's ticket (threaded as an answer to the first version).
+        in_reply_to=[edit_of] if edit_of else [],
         channel=Channel.REVIEW,
         sender=value,
         sender_kind=kind,
@@ -254,7 +279,42 @@ def attach_review(raw: InboundRaw) -> Review | None:
         return existing
     source, data = read_envelope(bytes(raw.raw))
     message = Message.objects.select_related("ticket").get(pk=raw.message_id)
+    original = Review.objects.filter(source=source, external_id=data.external_id).first()
+    if original is not None:  # an edited version (or a lost race): the review is updated
+        return do_apply_edit(original, data, message)
     return do_create_review(source, data, message, raw=raw, received_at=raw.received_at)
+
+
+def do_apply_edit(review: Review, data: ReviewData, message: Message) -> Review:
+    """The author edited the review on the site: the review shows the new rating and text
+    and the coach's reading of them; a review that became negative and is not answered gets
+    its answer time from now (FB5)."""
+    if review.message_id == message.pk:
+        return review
+    from rapport.tickets.coaching import analyse
+
+    analysis = message.analysis or analyse(message)
+    mood = analysis.get("mood") or ""
+    negative = is_negative(data.rating, mood, policy_for(review.ticket.team_id))
+    due_at = review.due_at
+    if review.replied_at is None:
+        if not negative:
+            due_at = None
+        elif due_at is None:
+            due_at = message.created_at + timedelta(
+                hours=policy_for(review.ticket.team_id).response_target_hours
+            )
+    Review.objects.filter(pk=review.pk).update(
+        rating=data.rating,
+        text=data.text,
+        mood=mood,
+        signals=analysis.get("signals") or [],
+        negative=negative,
+        due_at=due_at,
+        edited_at=message.created_at,
+    )
+    review.refresh_from_db()
+    return review
 
 
 def do_create_review(

@@ -143,3 +143,38 @@ class DeferredImportTests(BaseTestCase):
         self.assertEqual(import_csv(source, fixed, tz="Europe/Moscow", defer=True).accepted, 1)
         self.assertEqual(do_drain(), 1)
         self.assertTrue(Review.objects.filter(external_id="ya-1003").exists())
+
+
+class EditedReviewTests(BaseTestCase):
+    def test_a_review_edited_on_the_site_updates_the_review_on_its_ticket(self):
+        source = make_source("Yandex Maps", team=self.support)
+        import_csv(source, fixture("yandex_cp1251.csv"), tz="Europe/Moscow")
+        first = Review.objects.get(external_id="ya-1001")
+        edited_text = "Исправляю оценку: заказ довезли, извинились, вернули деньги за доставку."
+        edited = (
+            fixture("yandex_cp1251.csv")
+            .decode("cp1251")
+            .replace(
+                'ya-1001;1;"Ужасный сервис! Курьер опоздал на три часа, а оператор бросил трубку. '
+                'Больше никогда не закажу."',
+                f"ya-1001;4;{edited_text}",
+            )
+            .encode("cp1251")
+        )
+        report = import_csv(source, edited, tz="Europe/Moscow")
+        self.assertEqual((report.updated, report.duplicates, report.imported), (1, 1, 0))
+        review = Review.objects.get(external_id="ya-1001")
+        self.assertEqual((review.pk, review.rating, review.text), (first.pk, 4, edited_text))
+        self.assertIsNotNone(review.edited_at)
+        self.assertFalse(review.negative)
+        self.assertIsNone(review.due_at)
+        # The edit is a message on the same ticket, after the first version.
+        bodies = list(
+            review.ticket.messages.order_by("created_at").values_list("body_text", flat=True)
+        )
+        self.assertEqual(len(bodies), 2)
+        self.assertEqual(bodies[1], edited_text)
+        # Importing the edited file again changes nothing.
+        again = import_csv(source, edited, tz="Europe/Moscow")
+        self.assertEqual((again.updated, again.duplicates), (0, 2))
+        self.assertEqual(review.ticket.messages.count(), 2)
