@@ -22,7 +22,7 @@ from rapport.sla.actions import Calendars
 from rapport.tickets.models import Event, Ticket
 
 from . import facts
-from .models import Rollup, RollupState, TicketFacts
+from .models import Rollup, RollupMonth, RollupState, TicketFacts
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,16 @@ def _state() -> RollupState:
 
 
 def _apply(delta: dict[tuple, float]) -> None:
-    """Add `delta` to the rollup cells (read, change, write; cells that reach 0 are
+    """Add `delta` to the daily cells and to the monthly ones."""
+    monthly: dict[tuple, float] = defaultdict(float)
+    for k, v in delta.items():
+        monthly[(k[0][:8] + "01", *k[1:])] += v
+    _apply_to(Rollup, delta)
+    _apply_to(RollupMonth, monthly)
+
+
+def _apply_to(model, delta: dict[tuple, float]) -> None:
+    """Add `delta` to the cells of `model` (read, change, write; cells that reach 0 are
     deleted so the table holds only what is there)."""
     delta = {k: v for k, v in delta.items() if abs(v) > 1e-9}
     if not delta:
@@ -52,7 +61,7 @@ def _apply(delta: dict[tuple, float]) -> None:
         by_measure_day[k[5]].add(k[0])
     existing: dict[tuple, Rollup] = {}
     for measure, days in by_measure_day.items():
-        for row in Rollup.objects.filter(measure=measure, day__in=sorted(days)):
+        for row in model.objects.filter(measure=measure, day__in=sorted(days)):
             existing[
                 (
                     row.day.isoformat(),
@@ -68,14 +77,14 @@ def _apply(delta: dict[tuple, float]) -> None:
     for k, v in delta.items():
         row = existing.get(k)
         if row is None:
-            create.append(Rollup(**dict(zip(CELL_FIELDS, k, strict=True)), value=v))
+            create.append(model(**dict(zip(CELL_FIELDS, k, strict=True)), value=v))
         else:
             row.value += v
             (delete if abs(row.value) < 1e-9 else update).append(row)
-    Rollup.objects.bulk_create(create, batch_size=1000)
-    Rollup.objects.bulk_update(update, ["value"], batch_size=1000)
+    model.objects.bulk_create(create, batch_size=1000)
+    model.objects.bulk_update(update, ["value"], batch_size=1000)
     if delete:
-        Rollup.objects.filter(pk__in=[r.pk for r in delete]).delete()
+        model.objects.filter(pk__in=[r.pk for r in delete]).delete()
 
 
 def do_fold(ticket_ids: Iterable[int], calendars: Calendars | None = None) -> int:
@@ -188,6 +197,7 @@ def do_rebuild(
         RollupState.objects.filter(pk=state.pk).update(last_event_id=top, rebuilt_at=now)
         if since is None:
             Rollup.objects.all().delete()
+            RollupMonth.objects.all().delete()
             TicketFacts.objects.all().delete()
     qs = Ticket.objects.order_by("pk")
     if since is not None:

@@ -64,6 +64,31 @@ class Rollup(models.Model):
         return f"{self.day} {self.measure}[{self.key}]={self.value}"
 
 
+class RollupMonth(models.Model):
+    """The same cells summed by calendar month (day = the 1st): a 12-month report reads
+    twelve months of these plus the days of the partial months at its edges."""
+
+    day = models.DateField()
+    team_id = models.IntegerField(default=0)
+    agent_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=16, default="")
+    kind = models.CharField(max_length=10, default="")
+    measure = models.CharField(max_length=16)
+    key = models.CharField(max_length=16, default="", blank=True)
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
+                name="reports_rollupmonth_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m} {self.measure}[{self.key}]={self.value}"
+
+
 class Metric(models.TextChoices):
     FRT_P90 = "frt_p90", _("First response p90 (business hours)")
     FRT_MEDIAN = "frt_median", _("First response median (business hours)")

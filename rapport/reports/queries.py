@@ -10,16 +10,17 @@ that the two agree is the rollup's proof.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import facts
-from .models import Rollup, TicketFacts
+from .models import Rollup, RollupMonth, TicketFacts
 
 DIMS = ("day", "team_id", "agent_id", "channel", "kind")
 
@@ -69,30 +70,54 @@ def _match(f: Filters, team: int, agent: int, channel: str, kind: str) -> bool:
     return True
 
 
+def _month_end(d: date) -> date:
+    nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+def segments(lo: date | None, hi: date) -> list[tuple[str, date | None, date]]:
+    """The range [lo, hi] as ("day"|"month", from, to) pieces: whole months read monthly
+    cells, the partial months at the edges daily ones."""
+    first_full = None if lo is None else (lo if lo.day == 1 else _month_end(lo) + timedelta(1))
+    last_full_end = hi if _month_end(hi) == hi else hi.replace(day=1) - timedelta(days=1)
+    if first_full is not None and first_full > last_full_end:
+        return [("day", lo, hi)]
+    out: list[tuple[str, date | None, date]] = []
+    if lo is not None and lo < first_full:
+        out.append(("day", lo, first_full - timedelta(days=1)))
+    out.append(("month", first_full, last_full_end.replace(day=1)))
+    if last_full_end < hi:
+        out.append(("day", last_full_end + timedelta(days=1), hi))
+    return out
+
+
 def rollup_cells(
     f: Filters, measures: tuple[str, ...], by: tuple[str, ...] = (), *, from_start=False
 ) -> dict[tuple, float]:
     """{(measure, key, *by): value} over the period (from the first day when from_start)."""
     if f.tag_id is not None:
         return _tagged_cells(f, measures, by, from_start=from_start)
-    qs = Rollup.objects.filter(measure__in=measures, day__lte=f.end)
-    if not from_start:
-        qs = qs.filter(day__gte=f.start)
-    if f.team_id is not None:
-        qs = qs.filter(team_id=f.team_id)
-    if f.agent_id is not None:
-        qs = qs.filter(agent_id=f.agent_id)
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.scope_team_ids is not None:
-        qs = qs.filter(Q(team_id__in=f.scope_team_ids) | Q(agent_id=f.scope_agent_id or -1))
-    out: dict[tuple, float] = {}
-    for row in qs.values("measure", "key", *by).annotate(v=Sum("value")).order_by():
-        k = (row["measure"], row["key"], *(_norm(row[b]) for b in by))
-        out[k] = row["v"]
-    return out
+    lo = None if from_start else f.start
+    pieces = [("day", lo, f.end)] if "day" in by else segments(lo, f.end)
+    out: dict[tuple, float] = defaultdict(float)
+    for grain, start, end in pieces:
+        model = Rollup if grain == "day" else RollupMonth
+        qs = model.objects.filter(measure__in=measures, day__lte=end)
+        if start is not None:
+            qs = qs.filter(day__gte=start)
+        if f.team_id is not None:
+            qs = qs.filter(team_id=f.team_id)
+        if f.agent_id is not None:
+            qs = qs.filter(agent_id=f.agent_id)
+        if f.channel:
+            qs = qs.filter(channel=f.channel)
+        if f.kind:
+            qs = qs.filter(kind=f.kind)
+        if f.scope_team_ids is not None:
+            qs = qs.filter(Q(team_id__in=f.scope_team_ids) | Q(agent_id=f.scope_agent_id or -1))
+        for row in qs.values("measure", "key", *by).annotate(v=Sum("value")).order_by():
+            out[(row["measure"], row["key"], *(_norm(row[b]) for b in by))] += row["v"]
+    return dict(out)
 
 
 def _norm(value):
@@ -242,36 +267,47 @@ def split(cells: dict[tuple, float], index: int = 2) -> dict[object, dict[tuple,
     return out
 
 
+def regroup(cells: dict[tuple, float], by: tuple[str, ...], keep: tuple[str, ...]):
+    """Cells keyed (measure, key, *by) summed down to (measure, key, *keep)."""
+    idx = [by.index(k) for k in keep]
+    out: dict[tuple, float] = defaultdict(float)
+    for k, v in cells.items():
+        out[(k[0], k[1], *(k[2 + i] for i in idx))] += v
+    return dict(out)
+
+
+def cached_report(f: Filters) -> dict:
+    """report(f) from the rollup, kept in the cache until the next fold changes the rollup
+    (the key carries the fold counter and the rebuild time) or for 10 minutes."""
+    from django.core.cache import cache
+
+    from .models import RollupState
+
+    state = RollupState.objects.filter(pk=1).values_list("tickets_folded", "rebuilt_at").first()
+    key = "reports:" + hashlib.sha256(repr((f, state)).encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = report(f)
+        cache.set(key, data, 600)
+    return data
+
+
 def report(f: Filters, cells_fn=rollup_cells) -> dict:
-    """Everything the dashboard shows, from `cells_fn` (the rollup, or raw data in tests)."""
-    total = cells_fn(f, ALL)
-    by_channel = split(cells_fn(f, (facts.CREATED, facts.FRT, facts.SOLVED), ("channel",)))
+    """Everything the dashboard shows, from `cells_fn` (the rollup, or raw data in tests):
+    one read of every measure by every dimension but the day, split here, plus the day
+    series of two measures and the backlog."""
+    dims = ("team_id", "agent_id", "channel", "kind")
+    cells = cells_fn(f, ALL, dims)
+    total = regroup(cells, dims, ())
+    by_channel = split(regroup(cells, dims, ("channel",)))
+    by_kind = split(regroup(cells, dims, ("kind",)))
+    by_agent = split(regroup(cells, dims, ("agent_id",)))
+    by_team = split(regroup(cells, dims, ("team_id",)))
     by_day = split(cells_fn(f, (facts.CREATED, facts.SOLVED), ("day",)))
-    hours_cells = cells_fn(f, (facts.HOUR,))
-    by_kind = split(cells_fn(f, ALL, ("kind",)))
-    by_agent = split(
-        cells_fn(
-            f,
-            (facts.COACH_N, facts.COACH_SUM, facts.SOLVED, facts.FRT, facts.SURVEY),
-            ("agent_id",),
-        )
-    )
-    by_team = split(
-        cells_fn(
-            f,
-            (
-                facts.COACH_N,
-                facts.COACH_SUM,
-                facts.SOLVED,
-                facts.FRT,
-                facts.SURVEY,
-                facts.SLA_MET,
-                facts.SLA_BREACHED,
-            ),
-            ("team_id",),
-        )
-    )
-    backlog_cells = cells_fn(f, (facts.CREATED, facts.CLOSED_OUT), ("day",), from_start=True)
+    hours_cells = {k: v for k, v in total.items() if k[0] == facts.HOUR}
+    flow = (facts.CREATED, facts.CLOSED_OUT)
+    before = cells_fn(replace(f, end=f.start - timedelta(days=1)), flow, (), from_start=True)
+    backlog_cells = cells_fn(f, flow, ("day",))
     findings = sorted(
         ((k[1], int(v)) for k, v in total.items() if k[0] == facts.COACH_FINDING),
         key=lambda kv: (-kv[1], kv[0]),
@@ -293,7 +329,7 @@ def report(f: Filters, cells_fn=rollup_cells) -> dict:
         "teams": {t: summary(c) for t, c in by_team.items()},
         "findings": findings,
         "sla_by_kind": dict(sorted(sla_by_kind.items())),
-        "backlog": _backlog(f, backlog_cells),
+        "backlog": _backlog(f, before, backlog_cells),
     }
 
 
@@ -308,12 +344,13 @@ def _day_series(f: Filters, by_day) -> list[dict]:
     return out
 
 
-def _backlog(f: Filters, cells) -> dict:
-    """Open at the end of each day = tickets created minus tickets that left, up to that day."""
+def _backlog(f: Filters, before, cells) -> dict:
+    """Open at the end of each day = tickets created minus tickets that left, up to that day
+    (`before`: the same flow summed up to the day before the period)."""
     delta: dict[str, float] = defaultdict(float)
     for (measure, _key, day), v in cells.items():
         delta[day] += v if measure == facts.CREATED else -v
-    running = sum(v for d, v in delta.items() if d < f.start.isoformat())
+    running = _sum(before, facts.CREATED) - _sum(before, facts.CLOSED_OUT)
     series = []
     for i in range(f.days):
         d = (f.start + timedelta(days=i)).isoformat()

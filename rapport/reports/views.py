@@ -18,7 +18,7 @@ from rapport.lib.channels import Channel
 from . import export, goals, problems, svg, tables
 from .forms import FilterForm, GoalForm
 from .models import Goal
-from .queries import backlog_age, hours, report, scoped
+from .queries import backlog_age, cached_report, hours, scoped
 
 
 def _filters(request: HttpRequest, default_days: int = 30):
@@ -28,7 +28,7 @@ def _filters(request: HttpRequest, default_days: int = 30):
 
 def _dashboard_data(request):
     form, f = _filters(request)
-    data = report(f)
+    data = cached_report(f)
     t = tables.build(data)
     return form, f, data, t
 
@@ -186,7 +186,7 @@ def problems_page(request: HttpRequest) -> HttpResponse:
 def baseline(request: HttpRequest) -> HttpResponse:
     """MG4: where service stands — one printable page (the browser prints it to PDF)."""
     form, f = _filters(request, 90)
-    data = report(f)
+    data = cached_report(f)
     s = data["summary"]
     from rapport.sla.models import SlaPolicy
 

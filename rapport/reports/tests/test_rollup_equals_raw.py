@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from rapport.reports import facts
 from rapport.reports.actions import do_rebuild, do_update_rollups
 from rapport.reports.models import Rollup, RollupState, TicketFacts
-from rapport.reports.queries import ALL, Filters, report, rollup_cells, scoped
+from rapport.reports.queries import ALL, Filters, _month_end, report, rollup_cells, scoped
 from rapport.reports.raw import raw_cells
 from rapport.test import BaseTestCase
 from rapport.tickets.actions import do_change_status, do_reply
@@ -38,6 +38,9 @@ class RollupEqualsRawTest(BaseTestCase):
         plain = [
             Filters(**base),
             Filters(start=today - timedelta(days=6), end=today - timedelta(days=2)),
+            # Whole months read the monthly cells; a range across months mixes both grains.
+            Filters(start=today.replace(day=1), end=_month_end(today)),
+            Filters(start=today - timedelta(days=70), end=_month_end(today) + timedelta(days=3)),
             Filters(**base, team_id=self.support.pk),
             Filters(**base, agent_id=self.alice.pk),
             Filters(**base, channel="webchat"),
