@@ -522,6 +522,9 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
     joins = found.get("question_join", [])
     # "Какие же вы …!", "什么破公司。", "What a mess!": a question word that exclaims
     exclaims = [m for m in found.get("exclamative", ()) if not m.quoted]
+    # a question word used as a conjunction or adverb: "Как можно скорее верните…", "Когда
+    # сможете, посмотрите…", "whenever you can" (`[not_question]`)
+    exclaims += [m for m in found.get("not_question", ()) if not m.quoted]
     questions: list[Question] = []
     for s in doc.sentences:
         if doc.in_quotes(s.start, s.end) or _mostly_quoted(doc, s.start, s.end):

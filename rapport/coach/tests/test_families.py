@@ -273,3 +273,17 @@ def test_as_soon_as_possible_is_vague_unless_pressed(text, urgent):
     r = analyze_message(text)
     assert "vague_time" in r.signals or "asap" in text.lower(), text
     assert ("urgent" in r.signals) is urgent, text
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [
+        ("Как можно быстрее пришлите курьера.", 0),
+        ("Как можно оплатить заказ", 1),
+        ("Когда будет время, гляньте мой заказ.", 0),
+        ("Whenever you can, send me the invoice.", 0),
+    ],
+)
+def test_question_words_as_conjunctions(text, count):
+    """CQ9: "как можно быстрее", "когда будет время", "whenever" ask nothing."""
+    assert len(analyze_message(text).questions) == count, text
