@@ -77,6 +77,10 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
         survey, before = do_answer_survey(survey, level=level, source=Source.LINK)
         context.update(outcome="changed" if before else "recorded", before=before and Level(before))
     context.update(survey=survey, level=Level(level), confirm_token=make_token(survey.pk, "ok"))
+    if level >= Level.EXCEEDED:  # FB5: satisfied customers may be invited to a public review
+        from rapport.reviews.invite import review_invitation_url
+
+        context.update(review_url=review_invitation_url(survey.team_id, survey.language))
     return _public(request, "feedback/link.html", survey.language, context)
 
 

@@ -154,3 +154,14 @@ class EmailSurveyTests(BaseTestCase):
         url = next(h for h in hrefs if h.startswith("/feedback/s/"))
         self.client.get(url.replace("&amp;", "&"))
         self.assertEqual(Confirmation.objects.get().source, Source.LINK)
+
+    def test_a_satisfied_customer_is_invited_to_leave_a_review_when_the_team_has_a_link(self):
+        from rapport.reviews.models import ReviewPolicy
+
+        ReviewPolicy.objects.create(
+            team=self.support, invitation_url="https://reviews.example/shop?hl={lang}"
+        )
+        survey, found = self.survey_by_mail()
+        self.assertNotContains(self.client.get(found["2"]), "Leave a review")
+        page = self.client.get(found["4"])
+        self.assertContains(page, 'href="https://reviews.example/shop?hl=en"')
