@@ -93,6 +93,9 @@ def survey_comment(request: HttpRequest, token: str) -> HttpResponse:
     survey, what = found
     comment = (request.POST.get("comment") or "").strip()[:2000]
     context = {"survey": survey, "token": token, "ticket": survey.ticket}
+    if request.user.is_authenticated:  # agents do not comment for the customer
+        context.update(agent_view=True)
+        return _public(request, "feedback/link.html", survey.language, context, 403)
     if not comment:
         context.update(outcome="empty_comment")
         return _public(request, "feedback/link.html", survey.language, context, 400)

@@ -142,8 +142,10 @@ class EmailSurveyTests(BaseTestCase):
         page = self.client.get(found["1"])
         self.assertContains(page, "This is the customer's link", status_code=403)
         self.client.get(found["ok"])
+        comment = self.client.post(f"{found['1']}comment/", {"comment": "typed by an agent"})
+        self.assertEqual(comment.status_code, 403)
         survey.refresh_from_db()
-        self.assertIsNone(survey.level)
+        self.assertEqual((survey.level, survey.comment), (None, ""))
         self.assertFalse(Confirmation.objects.exists())
 
     def test_the_level_page_offers_the_confirmation(self):
