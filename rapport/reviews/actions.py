@@ -22,6 +22,7 @@ from rapport.agents.guard import closing_needs_confirmation
 from rapport.intake.actions import do_accept_raw, do_receive_raw, do_retry
 from rapport.intake.models import InboundRaw, RawState
 from rapport.lib.channels import Channel
+from rapport.outbox.actions import do_queue
 from rapport.tickets.actions import do_reply
 from rapport.tickets.models import Status
 
@@ -281,7 +282,9 @@ def do_publish_reply(
         # CQ21: an unhappy customer's ticket is not solved silently; it stays open.
         if not closing_needs_confirmation(ticket, Status.SOLVED):
             status_after = Status.SOLVED
-    message = do_reply(ticket, author=actor, body_text=text, status_after=status_after, at=now)
+    message = do_reply(
+        ticket, author=actor, body_text=text, status_after=status_after, at=now, deliver=False
+    )
     review.reply_text = message.body_text
     review.replied_at = now
     review.replied_by = actor
@@ -290,6 +293,9 @@ def do_publish_reply(
     review.save(
         update_fields=["reply_text", "replied_at", "replied_by", "reply_message", "reply_findings"]
     )
+    # Queued once the message is the review's public reply: the outbox composes only that
+    # (a reply typed on the review's ticket page goes nowhere public).
+    do_queue(message)
     return review
 
 

@@ -367,7 +367,9 @@ register_after_processed(Channel.REVIEW, attach_review)
 
 
 def compose(message: Message, **options) -> Composed | None:
-    review = Review.objects.filter(ticket_id=message.ticket_id).select_related("source").first()
+    # Only the review's published reply goes out: other replies on a review's ticket (typed on
+    # the ticket page) have nowhere to go, and must not be posted in public.
+    review = Review.objects.filter(reply_message=message).select_related("source").first()
     if review is None or not review.source.webhook_url:
         return None  # nothing to send: the agent posts the reply on the review site
     payload = {

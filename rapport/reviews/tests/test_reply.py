@@ -16,6 +16,7 @@ from rapport.outbox.models import Delivery, DeliveryState
 from rapport.reviews.actions import check_publish_reply
 from rapport.reviews.checks import fb5_summary, review_findings
 from rapport.test import BaseTestCase
+from rapport.tickets.actions import do_reply
 from rapport.tickets.models import Direction, Message
 
 from .helpers import make_source, take_in
@@ -133,5 +134,9 @@ class PublishTests(BaseTestCase):
             server.shutdown()
             server.server_close()
         self.assertEqual(received[0]["reply"], GOOD_REPLY)
+        self.assertEqual(len(received), 1)
+        # A reply typed on the review's ticket page is never posted to the review site.
+        note = do_reply(self.review.ticket, author=self.bob, body_text="Internal follow-up.")
+        self.assertFalse(Delivery.objects.filter(message=note).exists())
         self.assertEqual(received[0]["review"]["id"], "r1")
         self.assertEqual(received[0]["replied_by"], "Alice")
