@@ -287,3 +287,17 @@ def test_as_soon_as_possible_is_vague_unless_pressed(text, urgent):
 def test_question_words_as_conjunctions(text, count):
     """CQ9: "как можно быстрее", "когда будет время", "whenever" ask nothing."""
     assert len(analyze_message(text).questions) == count, text
+
+
+@pytest.mark.parametrize(
+    "text, mood",
+    [
+        ("Мастер обещал прийти утром, а прошло уже шесть часов.", "negative"),
+        ("包裹已经五天了还没动。", "negative"),
+        ("The technician said he'd come by noon and that was five hours ago.", "negative"),
+        ("This router is a piece of junk!", "angry"),
+        ("It's been a week and I love the new sofa, thank you!", "positive"),
+    ],
+)
+def test_waiting_time_and_contempt_moods(text, mood):
+    assert analyze_message(text).mood == mood, text
