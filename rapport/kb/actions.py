@@ -96,6 +96,58 @@ def do_save_translation(
 
 
 @transaction.atomic
+def do_propose_translation(
+    translation: ArticleTranslation, title: str, body: str, author
+) -> ArticleVersion | None:
+    """An agent's change to a published article's text: kept as a proposal, the public text
+    unchanged, the supervisors told. None when nothing changed."""
+    if translation.title == title and translation.body == body:
+        return None
+    last = translation.versions.aggregate(n=Max("number"))["n"] or 0
+    version = ArticleVersion.objects.create(
+        translation=translation,
+        number=last + 1,
+        title=title,
+        body=body,
+        author=author,
+        proposed=True,
+    )
+    do_notify_role(
+        Role.SUPERVISOR,
+        lambda: (
+            _("%(who)s proposes a change to “%(title)s” in the knowledge base.")
+            % {"who": author.display_name if author else "—", "title": translation.title}
+        ),
+        dedupe_key=f"kb-proposal:{version.pk}",
+    )
+    return version
+
+
+@transaction.atomic
+def do_resolve_proposal(version: ArticleVersion, user, *, apply: bool) -> ArticleVersion:
+    """A supervisor applies a proposal (its text becomes a new version, public at once) or
+    declines it."""
+    if not can_publish(user):
+        raise PermissionDenied(_("Only a supervisor or an administrator can publish."))
+    if not version.pending:
+        return version
+    version.resolved_at = timezone.now()
+    version.save(update_fields=["resolved_at"])
+    if apply:
+        translation = version.translation
+        do_save_translation(
+            translation.article,
+            translation.language,
+            version.title,
+            version.body,
+            user,
+            note=_("Proposal %(n)s by %(who)s applied")
+            % {"n": version.number, "who": version.author.display_name if version.author else "—"},
+        )
+    return version
+
+
+@transaction.atomic
 def do_create_article(
     author,
     *,

@@ -158,6 +158,10 @@ class ArticleVersion(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     note = models.CharField(max_length=200, blank=True)
+    # An agent's change to a published article is a proposal: kept here, not applied, until
+    # a supervisor applies (a new version with this text) or declines it (resolved_at set).
+    proposed = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["translation_id", "-number"]
@@ -167,6 +171,10 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number} of {self.translation_id}"
+
+    @property
+    def pending(self) -> bool:
+        return self.proposed and self.resolved_at is None
 
 
 def article_file_path(instance: ArticleAttachment, filename: str) -> str:

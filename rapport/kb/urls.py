@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/<str:language>/edit/", views.translation_edit, name="kb_edit"),
     path("<int:pk>/<str:language>/versions/", views.versions, name="kb_versions"),
     path("versions/<int:pk>/restore/", views.version_restore, name="kb_restore"),
+    path("versions/<int:pk>/resolve/", views.proposal_resolve, name="kb_resolve"),
     path("attachments/<int:pk>/remove/", views.attachment_remove, name="kb_detach"),
     path("files/<int:pk>/<str:filename>", views.attachment_file, name="kb-file"),
 ]

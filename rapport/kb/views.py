@@ -186,6 +186,11 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "comments": comments,
             "can_edit": can_edit(request.user, article),
             "can_publish": can_publish(request.user),
+            "can_translate": can_edit(request.user, article)
+            and (article.status != Status.PUBLISHED or can_publish(request.user)),
+            "proposals": ArticleVersion.objects.filter(
+                translation__article=article, proposed=True, resolved_at=None
+            ).count(),
             "settings_form": SettingsForm(
                 initial={
                     "category": article.category_id,
@@ -210,10 +215,21 @@ def translation_edit(request: HttpRequest, pk: int, language: str) -> HttpRespon
     translation = article.translations.filter(language=code).first()
     initial = {"title": translation.title, "body": translation.body} if translation else {}
     form = TranslationForm(request.POST or None, initial=initial)
+    proposing = article.status == Status.PUBLISHED and not can_publish(request.user)
+    if proposing and translation is None:
+        messages.error(request, _("A supervisor adds translations to a published article."))
+        return redirect("kb_article", article.pk)
     if request.method == "POST" and form.is_valid():
-        actions.do_save_translation(
-            article, code, form.cleaned_data["title"], form.cleaned_data["body"], request.user
-        )
+        title, body = form.cleaned_data["title"], form.cleaned_data["body"]
+        if proposing:
+            # Publishing needs a supervisor: an agent's change to public text is a proposal.
+            actions.do_propose_translation(translation, title, body, request.user)
+            messages.success(
+                request,
+                _("Your change waits for a supervisor; the public text stays until it is applied."),
+            )
+            return redirect("kb_versions", article.pk, code)
+        actions.do_save_translation(article, code, title, body, request.user)
         messages.success(request, _("Saved. The previous text is kept as a version."))
         return redirect(f"{reverse('kb_article', args=[article.pk])}?lang={code}")
     return render(
@@ -226,6 +242,7 @@ def translation_edit(request: HttpRequest, pk: int, language: str) -> HttpRespon
             "translation": translation,
             "form": form,
             "attachments": list(article.attachments.all()),
+            "proposing": proposing,
         },
         status=400 if form.errors else 200,
     )
@@ -302,7 +319,10 @@ def versions(request: HttpRequest, pk: int, language: str) -> HttpResponse:
     rows = list(translation.versions.select_related("author"))
     number = request.GET.get("v")
     chosen = next((v for v in rows if str(v.number) == number), rows[0] if rows else None)
-    previous = next((v for v in rows if chosen and v.number < chosen.number), None)
+    # Compared with the text that was live before it (proposals never were).
+    previous = next(
+        (v for v in rows if chosen and v.number < chosen.number and not v.proposed), None
+    )
     diff = []
     if chosen:
         old_title, old_body = (previous.title, previous.body) if previous else ("", "")
@@ -320,6 +340,8 @@ def versions(request: HttpRequest, pk: int, language: str) -> HttpResponse:
             "previous": previous,
             "diff": diff,
             "can_edit": can_edit(request.user, article),
+            "can_publish": can_publish(request.user),
+            "current": next((v for v in rows if not v.proposed), None),
         },
     )
 
@@ -329,6 +351,12 @@ def versions(request: HttpRequest, pk: int, language: str) -> HttpResponse:
 def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(ArticleVersion.objects.select_related("translation"), pk=pk)
     article = access_article_for_edit(request.user, version.translation.article_id)
+    if article.status == Status.PUBLISHED and not can_publish(request.user):
+        actions.do_propose_translation(
+            version.translation, version.title, version.body, request.user
+        )
+        messages.success(request, _("Proposed: a supervisor applies it."))
+        return redirect("kb_versions", article.pk, version.translation.language)
     actions.do_restore_version(version, request.user)
     messages.success(
         request, _("Version %(n)s restored as the newest version.") % {"n": version.number}
@@ -336,6 +364,19 @@ def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(
         f"{reverse('kb_article', args=[article.pk])}?lang={version.translation.language}"
     )
+
+
+@login_required
+@require_POST
+def proposal_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(ArticleVersion.objects.select_related("translation"), pk=pk)
+    article = access_article_for_edit(request.user, version.translation.article_id)
+    if not can_publish(request.user):
+        raise PermissionDenied
+    apply = request.POST.get("apply") == "1"
+    actions.do_resolve_proposal(version, request.user, apply=apply)
+    messages.success(request, _("Applied: the public text changed.") if apply else _("Declined."))
+    return redirect("kb_versions", article.pk, version.translation.language)
 
 
 @login_required
