@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -337,6 +338,13 @@ def do_set_policy(policy: ReviewPolicy) -> int:
                 Review.objects.filter(pk=review.pk).update(negative=negative, due_at=due_at)
                 changed += 1
     return changed
+
+
+def do_new_api_token(source: ReviewSource) -> str:
+    """Replace the source's API token (the old one stops working at once)."""
+    source.api_token = secrets.token_urlsafe(32)
+    source.save(update_fields=["api_token"])
+    return source.api_token
 
 
 def time_zone_of(user: User) -> str:

@@ -28,10 +28,10 @@ MOODS = [
 ]
 
 
-def sources_for(user):
+def sources_for(user, *, active: bool = True):
     """Review sources an agent may import into or enter for: those routed to their teams
     (a source without a team routes to the default team)."""
-    qs = ReviewSource.objects.filter(is_active=True)
+    qs = ReviewSource.objects.filter(is_active=True) if active else ReviewSource.objects.all()
     if user.sees_all_teams:
         return qs
     routed = Q(team_id__in=user.team_ids)
@@ -60,6 +60,11 @@ class ReviewFilterForm(forms.Form):
         ],
         required=False,
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Charlie does not even learn the names of Support's sources.
+        self.fields["source"].queryset = sources_for(user, active=False)
 
 
 class ReviewEntryForm(forms.Form):

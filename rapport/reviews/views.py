@@ -60,7 +60,7 @@ def access_review(user, pk: int) -> Review:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    form = ReviewFilterForm(request.GET or None)
+    form = ReviewFilterForm(request.GET or None, user=request.user)
     qs = visible_reviews(request.user)
     now = timezone.now()
     overdue_q = Q(replied_at=None, due_at__lt=now)
@@ -257,6 +257,11 @@ def review_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("review-settings")
         source_forms.append((source, form))
+    if request.method == "POST" and which.startswith("token-"):
+        source = get_object_or_404(ReviewSource, pk=which.removeprefix("token-"))
+        actions.do_new_api_token(source)
+        messages.success(request, _("%(source)s has a new API token.") % {"source": source.name})
+        return redirect("review-settings")
     new_bound = request.method == "POST" and which == "source-new"
     new_source = SourceForm(request.POST if new_bound else None, prefix="source-new")
     if new_bound and new_source.is_valid():

@@ -81,3 +81,7 @@ class PageTests(BaseTestCase):
         self.assertRedirects(response, "/reviews/settings/")
         self.assertEqual(ReviewSource.objects.get(name="Dianping").team, self.billing)
         self.assertContains(self.client.get("/reviews/settings/"), source.api_token)
+        old_token = source.api_token
+        self.client.post("/reviews/settings/", {"form": f"token-{source.pk}"})
+        source.refresh_from_db()
+        self.assertNotEqual(source.api_token, old_token)
