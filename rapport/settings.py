@@ -72,7 +72,13 @@ INSTALLED_APPS = [
     "rapport.suggest",
     "rapport.followups",
     "rapport.reports",
+    "rapport.api",
+    "rapport.webhooks",
     "rapport.demo",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +223,49 @@ RAPPORT_MAX_BODY_CHARS = envint("RAPPORT_MAX_BODY_CHARS", 200_000)
 RAPPORT_INTAKE_DEFERRED = envbool("RAPPORT_INTAKE_DEFERRED", False)
 RAPPORT_INBOX_PAGE_SIZE = 25
 RAPPORT_COUNT_CAP = 1000  # live counts are exact up to this many, then shown as "1000+"
+
+# --- REST API v1 and outgoing webhooks (docs/api.md, docs/webhooks.md) ----------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rapport.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the web UI, with CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rapport.api.auth.HasScope"],
+    "DEFAULT_PAGINATION_CLASS": "rapport.api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rapport API",
+    "DESCRIPTION": "REST API v1 of the Rapport service desk (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # vendored assets: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "rapport.tickets.models.Status",
+        "ArticleStatusEnum": "rapport.kb.models.Status",
+        "ArticleLanguageEnum": "rapport.kb.models.Language",
+        "ChannelEnum": "rapport.lib.channels.Channel",
+        "IdentityKindEnum": "rapport.lib.channels.IdentityKind",
+        "CustomerKindEnum": "rapport.customers.models.CustomerKind",
+        "EventKindEnum": "rapport.tickets.models.EventKind",
+        "UserLanguageEnum": LANGUAGES,
+    },
+}
+RAPPORT_API_RATE_LIMIT = envint("RAPPORT_API_RATE_LIMIT", 600)  # requests per token per window
+RAPPORT_API_RATE_WINDOW = envint("RAPPORT_API_RATE_WINDOW", 60)  # seconds
+# Webhooks to loopback/private addresses are refused (SSRF) unless this is set.
+RAPPORT_WEBHOOKS_ALLOW_PRIVATE = envbool("RAPPORT_WEBHOOKS_ALLOW_PRIVATE", False)
+RAPPORT_WEBHOOK_TIMEOUT = envint("RAPPORT_WEBHOOK_TIMEOUT", 10)  # seconds
+RAPPORT_WEBHOOK_MAX_ATTEMPTS = envint("RAPPORT_WEBHOOK_MAX_ATTEMPTS", 12)  # ~ a day of retries
+RAPPORT_WEBHOOK_DISABLE_AFTER = envint("RAPPORT_WEBHOOK_DISABLE_AFTER", 20)  # failures in a row
 
 # --- System e-mail to agents (rule notifications; customers' mail goes through mailboxes) ---
 # Without EMAIL_HOST (the one-machine default) such mail is written to files in the data

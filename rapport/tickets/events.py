@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.realtime.workspace import ticket_changed
+from rapport.webhooks.actions import on_event
 
 from .models import Event
 
@@ -30,6 +31,7 @@ def record_event(
         after=after,
         created_at=at or timezone.now(),
     )
+    on_event(event)  # outgoing webhooks: outbox rows in this transaction (docs/webhooks.md)
     if ticket is not None:
         ticket_changed(ticket, kind)  # the live workspace, after commit (docs/realtime.md)
     return event
