@@ -87,12 +87,12 @@ def _parse_rating(value: str) -> int | None:
             number = float(value.replace(",", ".").split("/")[0])
         except ValueError:
             raise ValidationError(
-                _("The rating %(value)s is not a number.") % {"value": value[:20]}
+                _("The rating “%(value)s” is not a number.") % {"value": value[:20]}
             ) from None
         stars = int(number + 0.5)  # 4.5 on Dianping → 5
     if not 1 <= stars <= 5:
         raise ValidationError(
-            _("The rating must be from 1 to 5, not %(value)s.") % {"value": value[:20]}
+            _("The rating must be from 1 to 5, not “%(value)s”.") % {"value": value[:20]}
         )
     return stars
 
@@ -113,11 +113,11 @@ def parse_date(value: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
             except ValueError:
                 continue
     if parsed is None:
-        raise ValidationError(_("The date %(value)s is not a date.") % {"value": value[:40]})
+        raise ValidationError(_("The date “%(value)s” is not a date.") % {"value": value[:40]})
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=tz)
     if parsed > timezone.now() + timedelta(days=1):
-        raise ValidationError(_("The date %(value)s is in the future.") % {"value": value[:40]})
+        raise ValidationError(_("The date “%(value)s” is in the future.") % {"value": value[:40]})
     return parsed
 
 
@@ -151,7 +151,7 @@ def clean(fields: dict, tz: zoneinfo.ZoneInfo) -> ReviewData:
         errors.append(_("The text is longer than %(n)s characters.") % {"n": MAX_TEXT})
     url = values["url"].strip()
     if url and not re.match(r"https?://", url):
-        errors.append(_("The URL %(value)s is not a web address.") % {"value": url[:60]})
+        errors.append(_("The URL “%(value)s” is not a web address.") % {"value": url[:60]})
     if errors:
         raise ValidationError(errors)
     return ReviewData(
