@@ -143,7 +143,6 @@ def help_article(request: HttpRequest, language: str, pk: int) -> HttpResponse:
             "article": article,
             "category_name": article.category.name_in(language) if article.category else "",
             "body_html": body_html,
-            "files": [a for a in attachments if not a.is_image],
             "other_languages": [t for t in translations if t.language != language],
             "thanks": request.GET.get("thanks") in ("1", "0"),
             "helpful": request.GET.get("thanks") == "1",
@@ -209,6 +208,12 @@ def help_file(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     attachment = get_object_or_404(
         ArticleAttachment, pk=pk, article__in=public_articles(), filename=filename
     )
+    # Only files the (reviewed, published) text refers to are public: an agent's upload to a
+    # published article is not, until a supervisor puts it in the text (docs/kb.md).
+    if not ArticleTranslation.objects.filter(
+        article_id=attachment.article_id, body__contains=f"attachment:{pk})"
+    ).exists():
+        raise Http404
     response = serve_attachment(attachment)
     patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
     return response

@@ -405,6 +405,8 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(ArticleAttachment, pk=pk)
     article = access_article_for_edit(request.user, attachment.article_id)
+    if article.status == Status.PUBLISHED and not can_publish(request.user):
+        raise PermissionDenied  # the public text may show it
     actions.do_remove_attachment(attachment)
     messages.success(request, _("Attachment removed."))
     return redirect("kb_article", article.pk)

@@ -169,6 +169,15 @@ class AttachmentTest(BaseTestCase):
         self.assertEqual(response["Content-Type"], "image/png")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
         self.assertEqual(b"".join(response.streaming_content), PNG)
+        # A file the published text does not refer to is not public; nor can an agent remove
+        # one from a published article.
+        self.login(self.alice)
+        self.upload(article, "notes.txt", b"internal notes")
+        notes = ArticleAttachment.objects.get(filename="notes.txt")
+        self.assertEqual(self.client.get(f"/kb/files/{notes.pk}/notes.txt").status_code, 200)
+        self.assertEqual(self.client.post(f"/kb/attachments/{shot.pk}/remove/").status_code, 403)
+        self.client.logout()
+        self.assertEqual(self.client.get(f"/help/files/{notes.pk}/notes.txt").status_code, 404)
         # Another article's attachment id is not this article's image.
         other = make_article(
             self.alice, self.sam, texts={"en": ("Other", f"![x](attachment:{shot.pk})")}
@@ -178,4 +187,4 @@ class AttachmentTest(BaseTestCase):
         self.login(self.charlie)
         self.assertEqual(self.upload(article, "more.png", PNG).status_code, 404)
         self.assertEqual(self.client.post(f"/kb/attachments/{shot.pk}/remove/").status_code, 404)
-        self.assertEqual(ArticleAttachment.objects.count(), 1)
+        self.assertEqual(ArticleAttachment.objects.count(), 2)
