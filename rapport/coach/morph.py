@@ -155,6 +155,7 @@ _LAT = re.compile(r"[a-zA-Z]")
 # is often typed this way to dodge filters
 _LOOKALIKE = str.maketrans("aeopcxykmthbu01346@", "аеорсхукмтнвиоиздба")
 _MASK_VOWELS = "оаеиуы"
+_PLAIN_CYR = re.compile(r"[а-яё]+(?:[-'][а-яё]+)*").fullmatch
 _MIXED = re.compile(r"[a-z]|(?<=[а-я])[0-9@]+(?=[а-я])")
 _INNER_DIGIT = re.compile(r"(?<=[а-яa-z])[0-9@]+(?=[а-яa-z])")
 # roots that masked words usually hide; a star stands for one letter of the root ("му*ак",
@@ -262,6 +263,10 @@ def _ru_tokens(text: str, translit: bool) -> list[Token]:
         low = w.lower()
         if translit and _LAT.search(low) and not any(c.isdigit() for c in low):
             low = detransliterate(low)
+        if _PLAIN_CYR(low):  # the usual case: a plain Russian word, one regex call
+            lemmas, tags = ru_lemmas(low)
+            out.append(Token(w, m.start(), m.end(), low, lemmas, tags))
+            continue
         hidden = deobfuscate(low) if not translit else None
         if hidden is not None:
             low, lemmas = hidden
