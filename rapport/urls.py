@@ -29,6 +29,9 @@ urlpatterns = [
     path("reviews/", include("rapport.reviews.urls")),
     path("feedback/", include("rapport.feedback.urls")),
     path("reports/", include("rapport.reports.urls")),
+    path("macros/", include("rapport.macros.urls")),
+    path("approvals/", include("rapport.approvals.urls")),
+    path("ideas/", include("rapport.ideas.urls")),
     path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.tickets.urls")),
 ]

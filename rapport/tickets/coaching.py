@@ -71,13 +71,17 @@ def last_customer_message(ticket: Ticket, before=None) -> Message | None:
     return qs.order_by("-created_at", "-id").first()
 
 
-def review(ticket: Ticket, reply_text: str, *, before=None) -> dict:
-    """The coach's findings on a draft or sent reply to the customer's latest message."""
+def review(ticket: Ticket, reply_text: str, *, before=None, templates=()) -> dict:
+    """The coach's findings on a draft or sent reply to the customer's latest message;
+    `templates`: texts the reply must not repeat unchanged (CQ16), besides the rule book's."""
     customer = last_customer_message(ticket, before=before)
+    rules = rule_book()
+    if templates:
+        rules.templates = [*rules.templates, *templates]
     return check_reply(
         customer.body_text if customer else "",
         reply_text,
-        rule_book(),
+        rules,
         customer_name=ticket.customer.name or None,
         ui_language=_ui_language(),
     ).as_dict()
@@ -85,7 +89,14 @@ def review(ticket: Ticket, reply_text: str, *, before=None) -> dict:
 
 def do_review_sent(message: Message) -> dict:
     """Store the review of a sent reply (for reports and the agent's own history)."""
-    result = review(message.ticket, message.body_text, before=message.created_at)
+    # CQ16: a reply template inserted by this agent and sent word for word although the
+    # customer asked something specific (rapport.macros, docs/macros.md).
+    from rapport.macros.actions import unchanged_templates  # macros import tickets
+
+    templates = unchanged_templates(message)
+    result = review(
+        message.ticket, message.body_text, before=message.created_at, templates=templates
+    )
     Message.objects.filter(pk=message.pk).update(analysis=result)
     message.analysis = result
     return result
