@@ -5,9 +5,10 @@ Problems come from the FAQ mining of rapport.suggest (clusters of recurring ques
 has run; complaints are the customers' messages the coach read as negative or angry, or with a
 signal (insult, threat, "get me a manager", urgency). A complaint's topic is its question's
 FAQ cluster when it has one, else its ticket subject's most telling normalised word
-(rapport.suggest.text.content_tokens, on rapport.search.normalise). Both read the raw tables
-for the period, capped (COMPLAINT_CAP messages), since they group by text, which a rollup
-cannot hold; the cap is stated on the page when it is reached.
+(rapport.suggest.text.content_tokens, on rapport.search.normalise). Both read the raw tables,
+since they group by text, which a rollup cannot hold: complaints are the customer messages of
+the period's newest TICKET_CAP tickets, at most COMPLAINT_CAP of them; the page says when a
+cap is reached.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from rapport.tickets.models import OPEN_STATUSES, Direction, Message
+from rapport.tickets.models import OPEN_STATUSES, Direction, Message, Ticket
 
 from .queries import Filters
 
 COMPLAINT_CAP = 5000
+TICKET_CAP = 20000  # the newest tickets of the period whose messages are read
 NEGATIVE_MOODS = ("negative", "angry")
 
 
@@ -34,6 +36,7 @@ def _range(f: Filters):
 
 
 def _ticket_scope(qs, f: Filters, user, prefix="ticket__"):
+    """Restrict `qs` (tickets, or rows of tickets through `prefix`) to the viewer and filters."""
     if not user.sees_all_teams:
         qs = qs.filter(**{f"{prefix}team_id__in": user.team_ids})
     if f.team_id is not None:
@@ -123,16 +126,16 @@ def complaints(f: Filters, user) -> dict:
     """Complaints in the period by topic, cause, channel and outcome, and the topics that
     repeat most and stay unsolved: the upgrade candidates (KN3)."""
     start, end = _range(f)
-    qs = _ticket_scope(
-        Message.objects.filter(
-            direction=Direction.IN,
-            auto="",
-            created_at__gte=start,
-            created_at__lt=end,
-            analysis__isnull=False,
-        ),
-        f,
-        user,
+    # From the period's tickets (newest first, on the tickets' created_at index) to their
+    # messages (on the messages' ticket index): messages have no index on their own time.
+    period_tickets = _ticket_scope(
+        Ticket.objects.filter(created_at__gte=start, created_at__lt=end), f, user, prefix=""
+    ).order_by("-created_at", "-id")
+    qs = Message.objects.filter(
+        ticket_id__in=period_tickets.values("id")[:TICKET_CAP],
+        direction=Direction.IN,
+        auto="",
+        analysis__isnull=False,
     )
     rows = list(
         qs.order_by("-created_at").values(
@@ -143,7 +146,7 @@ def complaints(f: Filters, user) -> dict:
             "ticket__subject",
             "ticket__status",
             "created_at",
-        )[: COMPLAINT_CAP * 4]
+        )
     )
     found = []
     for m in rows:
@@ -223,7 +226,8 @@ def complaints(f: Filters, user) -> dict:
     )[:10]
     return {
         "total": len(found),
-        "capped": len(found) >= COMPLAINT_CAP,
+        "capped": len(found) >= COMPLAINT_CAP
+        or period_tickets[TICKET_CAP : TICKET_CAP + 1].exists(),
         "topics": topics[:50],
         "causes": causes.most_common(),
         "channels": channels.most_common(),
