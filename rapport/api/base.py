@@ -54,22 +54,33 @@ def _replay(record: IdempotentRequest, body_hash: str) -> Response:
     return response
 
 
-def idempotent(request, produce) -> Response:
+def idempotent(request, produce, *, atomic: bool = True) -> Response:
     """Run `produce()` (a create through an action) at most once per Idempotency-Key.
 
-    The key is reserved in the same transaction as the action: a concurrent request with the
-    same key waits on the unique index, then finds the stored response. Only successful
-    responses are kept — a refused request can be corrected and sent again with the same key.
+    With `atomic` (the default) the create is one transaction, and the key is reserved in it: a
+    concurrent request with the same key waits on the unique index, then finds the stored
+    response. Intake keeps its own transactions (the raw message is committed before it is
+    processed, TR1), so the inbound endpoint passes `atomic=False` and relies on intake's
+    exactly-once per external id, which it derives from the key. Only successful responses are
+    kept — a refused request can be corrected and sent again with the same key.
     """
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if not key:
-        return produce()
+        if not atomic:
+            return produce()
+        with transaction.atomic():
+            return produce()
     if len(key) > 255:
         raise exceptions.ValidationError({"Idempotency-Key": _("At most 255 characters.")})
     body_hash = _body_hash(request)
     existing = IdempotentRequest.objects.filter(user=request.user, key=key).first()
     if existing is not None:
         return _replay(existing, body_hash)
+    if not atomic:
+        response = produce()
+        if response.status_code < 300:
+            _store(request, key, body_hash, response)
+        return response
     try:
         with transaction.atomic():
             record = IdempotentRequest.objects.create(
@@ -84,7 +95,7 @@ def idempotent(request, produce) -> Response:
                 transaction.set_rollback(True)
                 return response
             record.status_code = response.status_code
-            record.response = json.loads(json.dumps(response.data, default=str))
+            record.response = _jsonable(response.data)
             record.save(update_fields=["status_code", "response"])
             return response
     except IntegrityError:
@@ -93,3 +104,22 @@ def idempotent(request, produce) -> Response:
         if existing is None:
             raise
         return _replay(existing, body_hash)
+
+
+def _jsonable(data):
+    return json.loads(json.dumps(data, default=str))
+
+
+def _store(request, key: str, body_hash: str, response: Response) -> None:
+    try:
+        with transaction.atomic():
+            IdempotentRequest.objects.create(
+                user=request.user,
+                key=key,
+                path=request.path[:500],
+                body_hash=body_hash,
+                status_code=response.status_code,
+                response=_jsonable(response.data),
+            )
+    except IntegrityError:
+        pass  # a concurrent twin stored the same answer (intake made it the same message)

@@ -5,6 +5,7 @@ Ticket.objects.visible_to, access_ticket, visible_customers, visible_articles, v
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -108,8 +109,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def partial_update(self, request, pk=None):
         """Change status, priority, team, assignee, tags or summary, each by its action."""
         data = _valid(s.TicketUpdate, request)
-        ticket = access_ticket(request.user, pk, for_update=True)
-        user = request.user
+        with transaction.atomic():
+            self._update(access_ticket(request.user, pk, for_update=True), data)
+        return Response(s.TicketSerializer(access_ticket(request.user, pk)).data)
+
+    def _update(self, ticket: Ticket, data: dict) -> None:
+        user = self.request.user
         if "team" in data or "assignee" in data:
             _run(
                 ticket_actions.check_assign,
@@ -132,8 +137,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             ticket_actions.do_set_tags(ticket, data["tags"], actor=user)
         if "summary" in data:
             ticket_actions.do_set_summary(ticket, data["summary"], actor=user)
-        ticket = access_ticket(user, pk)
-        return Response(s.TicketSerializer(ticket).data)
 
     @extend_schema(methods=["GET"], responses=s.MessageSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.ReplyInput, responses={201: s.MessageSerializer})
@@ -245,6 +248,8 @@ class InboundViewSet(ApiViewSet):
             # External ids are the caller's: scoped per user so that one integration cannot
             # collide with (or read back) another's messages.
             external_id = data.get("external_id") or ""
+            if not external_id and request.headers.get("Idempotency-Key"):
+                external_id = "idem:" + request.headers["Idempotency-Key"].strip()[:190]
             receipt = do_receive(
                 InboundMessage(
                     channel=Channel.API,
@@ -270,7 +275,7 @@ class InboundViewSet(ApiViewSet):
             code = status.HTTP_200_OK if receipt.duplicate else status.HTTP_201_CREATED
             return Response(s.MessageSerializer(message).data, status=code)
 
-        return idempotent(request, produce)
+        return idempotent(request, produce, atomic=False)
 
 
 # --- read-only lists -------------------------------------------------------------------------

@@ -92,6 +92,19 @@ class ResourceTest(BaseTestCase):
         self.assertEqual(other.status_code, 201)
         self.assertNotEqual(other.json()["id"], message.pk)
 
+    def test_an_inbound_message_with_an_idempotency_key_is_taken_in_once(self):
+        body = {"sender": "gus@example.com", "sender_kind": "email", "body_text": "Hello?"}
+        first = self.api.post("/api/v1/inbound/", body, format="json", HTTP_IDEMPOTENCY_KEY="m-1")
+        again = self.api.post("/api/v1/inbound/", body, format="json", HTTP_IDEMPOTENCY_KEY="m-1")
+        self.assertEqual(first.status_code, 201, first.content)
+        self.assertEqual((again.status_code, again.json()), (201, first.json()))
+        self.assertEqual(Message.objects.filter(channel="api").count(), 1)
+        changed = dict(body, body_text="Hello again")
+        other = self.api.post(
+            "/api/v1/inbound/", changed, format="json", HTTP_IDEMPOTENCY_KEY="m-1"
+        )
+        self.assertEqual(other.status_code, 422)
+
     def test_replies_notes_and_changes_go_through_the_actions(self):
         reply = self.api.post(
             f"{self.ticket_url}messages/",
