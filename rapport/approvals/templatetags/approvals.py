@@ -17,6 +17,7 @@ def ticket_grants(context, ticket):
     user = request.user
     grants = list(ticket.grants.select_related("requested_by", "decided_by")[:20])
     for g in grants:
+        g.ticket = ticket  # no query per row
         g.decidable = g.is_pending and can_decide(user, g)
     role = LimitRole.SUPERVISOR if user.role == LimitRole.SUPERVISOR else LimitRole.AGENT
     my_limits = None if is_unlimited(user) else list(EmpowermentLimit.objects.filter(role=role))
