@@ -2,6 +2,8 @@
 and other customers' ids are 404), idempotency keys and cursor pagination (docs/api.md)."""
 
 from rapport.api.models import IdempotentRequest
+from rapport.customers.actions import do_update_customer, organisation_named
+from rapport.followups.purchases import do_import_json
 from rapport.intake.models import InboundRaw
 from rapport.kb.models import Article
 from rapport.kb.models import Status as ArticleStatus
@@ -66,6 +68,31 @@ class ResourceTest(BaseTestCase):
         self.carol_ticket.refresh_from_db()
         self.assertEqual(self.carol_ticket.status, Status.NEW)
         self.assertFalse(Note.objects.exists())
+
+    def test_purchases_and_organisations_follow_the_customers_visibility(self):
+        results = do_import_json(
+            [
+                {
+                    "external_id": "o-1",
+                    "purchased_at": "2026-01-05",
+                    "product": "Kettle",
+                    "email": "carol@example.com",
+                }
+            ]
+        )
+        self.assertNotIn("error", results[0])
+        do_update_customer(self.carol, actor=self.alice, organisation=organisation_named("Acme"))
+        purchases = self.api.get("/api/v1/purchases/").json()["results"]
+        self.assertEqual(
+            [(p["customer"], p["product"]) for p in purchases], [(self.carol.pk, "Kettle")]
+        )
+        self.assertEqual(
+            [o["name"] for o in self.api.get("/api/v1/organisations/").json()["results"]], ["Acme"]
+        )
+        for url in ("/api/v1/purchases/", "/api/v1/organisations/", "/api/v1/reviews/"):
+            self.assertEqual(self.charlie_api.get(url).json()["results"], [], url)
+        purchase = purchases[0]["id"]
+        self.assertEqual(self.charlie_api.get(f"/api/v1/purchases/{purchase}/").status_code, 404)
 
     def test_a_customers_message_goes_through_intake_once_per_external_id(self):
         body = {
