@@ -175,11 +175,18 @@ def do_create_draft_from_text(title: str, body: str, language: str, author) -> A
 
 @transaction.atomic
 def do_update_article(
-    article: Article, *, category: Category | None, visibility: str, team
+    article: Article,
+    *,
+    category: Category | None,
+    visibility: str,
+    team,
+    position: int | None = None,
 ) -> Article:
     article.category, article.visibility, article.team = category, visibility, team
+    if position is not None:
+        article.position = position
     article.updated_at = timezone.now()
-    article.save(update_fields=["category", "visibility", "team", "updated_at"])
+    article.save(update_fields=["category", "visibility", "team", "position", "updated_at"])
     indexing.index_article(article)  # visibility and team are labels of its documents
     return article
 

@@ -41,6 +41,9 @@ class SettingsForm(forms.Form):
     )
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    position = forms.IntegerField(
+        label=_("Position in its category"), min_value=0, max_value=100000, initial=0
+    )
 
 
 class TranslationForm(forms.Form):

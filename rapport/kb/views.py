@@ -196,6 +196,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "category": article.category_id,
                     "visibility": article.visibility,
                     "team": article.team_id,
+                    "position": article.position,
                 }
             ),
             "attachment_form": AttachmentForm(),
@@ -266,7 +267,11 @@ def article_settings(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only a supervisor can change a published article's settings."))
         return redirect("kb_article", article.pk)
     actions.do_update_article(
-        article, category=f["category"], visibility=f["visibility"], team=team
+        article,
+        category=f["category"],
+        visibility=f["visibility"],
+        team=team,
+        position=f["position"],
     )
     messages.success(request, _("Settings saved."))
     return redirect("kb_article", article.pk)

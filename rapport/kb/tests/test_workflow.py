@@ -178,3 +178,33 @@ class ListTest(BaseTestCase):
         self.assertEqual(few, many)
         self.assertContains(response, "How to return an item", count=5)
         self.assertContains(response, "<td>Orders</td>", count=5)
+
+
+class SettingsTest(BaseTestCase):
+    def test_settings_follow_permissions_and_the_index_follows_the_settings(self):
+        article = make_article(self.alice, self.sam)
+        self.login(self.alice)
+        url = f"/kb/{article.pk}/settings/"
+        data = {"visibility": "internal", "team": self.support.pk, "position": 3, "category": ""}
+        # Published: only a supervisor changes what the public sees.
+        self.client.post(url, data)
+        article.refresh_from_db()
+        self.assertEqual(article.visibility, Visibility.PUBLIC)
+        self.assertEqual(len(search_articles("return item", "en")), 1)
+
+        self.login(self.sam)
+        self.client.post(url, data)
+        article.refresh_from_db()
+        self.assertEqual(
+            (article.visibility, article.team, article.position),
+            (Visibility.INTERNAL, self.support, 3),
+        )
+        self.assertEqual(search_articles("return item", "en"), [])  # public: gone at once
+        self.assertEqual(len(search_articles("return item", "en", user=self.bob)), 1)
+        self.assertEqual(search_articles("return item", "en", user=self.charlie), [])
+
+        draft = make_article(self.alice, team=self.support)
+        self.login(self.alice)
+        self.client.post(f"/kb/{draft.pk}/settings/", {**data, "team": self.billing.pk})
+        draft.refresh_from_db()
+        self.assertEqual(draft.team, self.support)  # not a team of hers
