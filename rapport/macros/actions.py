@@ -180,33 +180,34 @@ def do_use_macro(macro: Macro, ticket: Ticket, *, actor) -> tuple[MacroUse, list
         ticket_actions.do_set_tags(ticket, [*current, *macro.tag_list], actor=actor)
         done.append(_("tags: %(tags)s") % {"tags": ", ".join(macro.tag_list)})
     if macro.assign_to_me or macro.assign_team_id:
-        team = macro.assign_team or ticket.team
-        assignee = actor if macro.assign_to_me else None
-        if assignee is not None and team is not None and team.pk not in actor.team_ids:
-            assignee = None  # a supervisor outside the team moves it without taking it
-        if macro.assign_team_id and not macro.assign_to_me and team.pk == ticket.team_id:
-            assignee = ticket.assignee
-        try:
-            ticket_actions.check_assign(ticket, team=team, assignee=assignee, actor=actor)
-            done.append(
-                _("assigned: %(team)s / %(agent)s")
-                % {
-                    "team": team.name if team else "—",
-                    "agent": assignee.display_name if assignee else "—",
-                }
-            )
-        except (PermissionDenied, ValidationError) as exc:
-            done.append(_("not assigned: %(why)s") % {"why": _message(exc)})
+        done.append(_assign(macro, ticket, actor))
     if macro.set_status and macro.set_status != ticket.status:
-        if ticket.can_become(macro.set_status):
-            ticket_actions.do_change_status(ticket, macro.set_status, actor=actor)
+        try:
+            # check_: the lifecycle's transitions and the unhappy-customer guard (CQ21) hold
+            ticket_actions.check_change_status(ticket, macro.set_status, actor=actor)
             done.append(_("status: %(status)s") % {"status": ticket.get_status_display()})
-        else:
-            done.append(
-                _("status unchanged (not allowed from %(status)s)")
-                % {"status": ticket.get_status_display()}
-            )
+        except ValidationError as exc:
+            done.append(_("status unchanged: %(why)s") % {"why": _message(exc)})
     return use, done
+
+
+def _assign(macro: Macro, ticket: Ticket, actor) -> str:
+    """Move to the template's team and/or take the ticket, through check_assign (an agent
+    cannot move a ticket to a team that is not theirs). Whoever has the ticket keeps it unless
+    the template assigns it to the actor or moves it to another team."""
+    team = macro.assign_team or ticket.team
+    same_team = team is None or team.pk == ticket.team_id
+    assignee = ticket.assignee if same_team else None
+    if macro.assign_to_me and (team is None or team.pk in actor.team_ids):
+        assignee = actor  # a supervisor outside the team moves it without taking it
+    try:
+        ticket_actions.check_assign(ticket, team=team, assignee=assignee, actor=actor)
+    except (PermissionDenied, ValidationError) as exc:
+        return _("not assigned: %(why)s") % {"why": _message(exc)}
+    return _("assigned: %(team)s / %(agent)s") % {
+        "team": team.name if team else "—",
+        "agent": assignee.display_name if assignee else "—",
+    }
 
 
 def _message(exc: Exception) -> str:

@@ -85,6 +85,16 @@ class TestUse(MacroTestCase):
         macro.refresh_from_db()
         self.assertEqual(macro.usage_count, 1)
 
+    def test_a_supervisor_outside_the_team_does_not_unassign_the_agent(self):
+        from rapport.tickets.actions import do_assign
+
+        do_assign(self.asking, team=None, assignee=self.alice, actor=None)
+        macro = Macro.objects.create(name="Take", body="On it.", assign_to_me=True)
+        self.login(self.sam)
+        self.assertEqual(self.use(macro, self.asking).status_code, 200)
+        self.asking.refresh_from_db()
+        self.assertEqual((self.asking.assignee, self.asking.team), (self.alice, self.support))
+
     def test_charlie_cannot_use_a_template_on_a_support_ticket_nor_a_support_template(self):
         macro = Macro.objects.create(name="S", team=self.support, body="x")
         self.login(self.charlie)
