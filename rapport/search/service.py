@@ -255,9 +255,7 @@ def _fill(groups: list[Group], q: Query) -> None:
     articles = {}
     if wanted[Kind.ARTICLE]:
         translation_model = apps.get_model("kb", "ArticleTranslation")
-        articles = translation_model.objects.select_related("article").in_bulk(
-            wanted[Kind.ARTICLE]
-        )
+        articles = translation_model.objects.select_related("article").in_bulk(wanted[Kind.ARTICLE])
     for a in articles.values():
         texts[Kind.ARTICLE, a.pk] = (article_text(a.title, a.body), a.updated_at, "")
     for t in tickets.values():
