@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.attachment_add, name="kb_attach"),
     path("<int:pk>/<str:language>/edit/", views.translation_edit, name="kb_edit"),
     path("<int:pk>/<str:language>/versions/", views.versions, name="kb_versions"),
+    path("<int:pk>/<str:language>/delete/", views.translation_delete, name="kb_delete_translation"),
     path("versions/<int:pk>/restore/", views.version_restore, name="kb_restore"),
     path("versions/<int:pk>/resolve/", views.proposal_resolve, name="kb_resolve"),
     path("attachments/<int:pk>/remove/", views.attachment_remove, name="kb_detach"),

@@ -373,6 +373,22 @@ def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def translation_delete(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    """Remove one language of an article (its versions go with it); never the last one."""
+    article = access_article_for_edit(request.user, pk)
+    if article.status == Status.PUBLISHED and not can_publish(request.user):
+        raise PermissionDenied
+    translation = get_object_or_404(ArticleTranslation, article=article, language=language)
+    if article.translations.count() < 2:
+        messages.error(request, _("An article keeps at least one translation."))
+    else:
+        actions.do_delete_translation(translation)
+        messages.success(request, _("Translation removed."))
+    return redirect("kb_article", article.pk)
+
+
+@login_required
+@require_POST
 def proposal_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(ArticleVersion.objects.select_related("translation"), pk=pk)
     article = access_article_for_edit(request.user, version.translation.article_id)

@@ -188,3 +188,17 @@ class AttachmentTest(BaseTestCase):
         self.assertEqual(self.upload(article, "more.png", PNG).status_code, 404)
         self.assertEqual(self.client.post(f"/kb/attachments/{shot.pk}/remove/").status_code, 404)
         self.assertEqual(ArticleAttachment.objects.count(), 2)
+
+
+class TranslationRemovalTest(BaseTestCase):
+    def test_a_translation_can_go_but_not_the_last_and_not_by_an_agent_once_published(self):
+        article = make_article(self.alice, self.sam)
+        self.login(self.bob)
+        self.assertEqual(self.client.post(f"/kb/{article.pk}/ru/delete/").status_code, 403)
+        self.login(self.sam)
+        self.client.post(f"/kb/{article.pk}/ru/delete/")
+        self.client.post(f"/kb/{article.pk}/zh-hans/delete/")
+        self.client.post(f"/kb/{article.pk}/en/delete/")  # the last one stays
+        self.assertEqual(list(article.translations.values_list("language", flat=True)), ["en"])
+        self.assertEqual(search_articles("вернуть товар", "ru"), [])
+        self.assertEqual(self.client.get(f"/help/ru/a/{article.pk}/").status_code, 302)
