@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -310,8 +310,16 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         qs = Event.objects.all()
         if user.sees_all_teams:
             return qs
-        return qs.filter(ticket__in=_visible_tickets(user)) | qs.filter(
-            ticket=None, customer__in=visible_customers(user)
+        # Ticket events by the ticket's team; profile events (no ticket) of customers with a
+        # ticket in the agent's teams (visible_customers' rule), as one list
+        # subquery (SQLite ran a correlated EXISTS per row: 4x slower).
+        teams = user.team_ids
+        return qs.filter(
+            Q(ticket__team_id__in=teams)
+            | Q(
+                ticket=None,
+                customer_id__in=Ticket.objects.filter(team_id__in=teams).values("customer_id"),
+            )
         )
 
 

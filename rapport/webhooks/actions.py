@@ -75,14 +75,15 @@ def backoff(attempts: int) -> timedelta:
 # --- writing the outbox ----------------------------------------------------------------------
 
 
-def _subscribers(event_type: str, team_id: int | None) -> list[int]:
-    """Active endpoints subscribed to this type (and to this team, when they name teams)."""
+def _subscribers(event_type: str, team_of_event) -> list[int]:
+    """Active endpoints subscribed to this type (and to this team, when they name teams).
+    `team_of_event()` is only called when an endpoint names teams."""
     rows = Endpoint.objects.filter(is_active=True).values_list("pk", "event_types", "teams")
     wanted: dict[int, bool] = {}
     for pk, types, team in rows:
         if event_type not in (types or []):
             continue
-        ok = team is None or team == team_id
+        ok = team is None or team == team_of_event()
         wanted[pk] = wanted.get(pk, False) or ok
     return [pk for pk, ok in wanted.items() if ok]
 
@@ -148,8 +149,7 @@ def on_event(event) -> list[Delivery]:
     event_type = EVENT_TYPES.get(str(event.kind))
     if event_type is None:
         return []
-    team_id = event.ticket.team_id if event.ticket_id else None
-    endpoints = _subscribers(event_type, team_id)
+    endpoints = _subscribers(event_type, lambda: event.ticket.team_id if event.ticket_id else None)
     if not endpoints:
         return []
     payload = event_payload(event, event_type)
