@@ -330,6 +330,15 @@ class EventKind(models.TextChoices):
     CUSTOMER_MERGED = "customer.merged", _("Customer profiles merged")
     SLA_WARNING = "sla.warning", _("SLA nearly due")
     SLA_BREACH = "sla.breach", _("SLA breached")
+    # Recorded by other apps (rapport.feedback, rapport.approvals): named here so that the
+    # timeline, the API and the webhooks show them by name.
+    SURVEY_SENT = "survey.sent", _("Satisfaction survey sent")
+    SURVEY_ANSWERED = "survey.answered", _("Satisfaction survey answered")
+    RESOLUTION_CONFIRMED = "resolution.confirmed", _("Customer confirmed the solution")
+    RESOLUTION_REOPENED = "resolution.reopened", _("Reopened after the customer confirmed")
+    GRANT_RECORDED = "grant.granted", _("Refund or gift granted")
+    APPROVAL_REQUESTED = "approval.requested", _("Approval requested")
+    APPROVAL_DECIDED = "approval.decided", _("Approval decided")
 
 
 class Event(models.Model):
