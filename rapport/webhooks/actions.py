@@ -64,6 +64,7 @@ EVENT_TYPES = {
 RETRY_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min, … up to RETRY_CAP
 RETRY_CAP = timedelta(hours=6)
 STUCK_AFTER = timedelta(minutes=5)  # a worker died while sending: send again (at least once)
+KEEP_DELIVERED = timedelta(days=30)  # the log of delivered events, then pruned by the sweep
 EXCERPT_CHARS = 1000
 
 
@@ -312,6 +313,10 @@ def flush_due(limit: int = 200) -> int:
     )
     for delivery_id in ids:
         do_deliver(delivery_id)
+    old = Delivery.objects.filter(
+        state=DeliveryState.DELIVERED, delivered_at__lt=now - KEEP_DELIVERED
+    ).values_list("pk", flat=True)[:1000]
+    Delivery.objects.filter(pk__in=list(old)).delete()
     return len(ids)
 
 

@@ -1,7 +1,12 @@
 """The API's resources: writes through the actions, the UI's permissions (IDOR: other teams'
 and other customers' ids are 404), idempotency keys and cursor pagination (docs/api.md)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from rapport.api.models import IdempotentRequest
+from rapport.api.tasks import prune_idempotency_keys_task
 from rapport.customers.actions import do_update_customer, organisation_named
 from rapport.followups.purchases import do_import_json
 from rapport.intake.models import InboundRaw
@@ -190,6 +195,9 @@ class ResourceTest(BaseTestCase):
         empty = self.api.post(url, {"body": ""}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
         self.assertEqual(empty.status_code, 400)
         self.assertFalse(IdempotentRequest.objects.filter(key="k-2").exists())
+        # Kept 24 hours, then pruned by the hourly task.
+        IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+        self.assertEqual(prune_idempotency_keys_task.call(), 1)
         # Keys are per user: Bob's k-1 is his own.
         bob_api, _raw = token_client(self.bob)
         bob = bob_api.post(url, {"body": "Bob's note"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")

@@ -67,6 +67,10 @@ class DeliveryTest(BaseTestCase):
         # Delivered: the worker's task running again sends nothing more.
         actions.do_deliver(delivery.pk)
         self.assertEqual(len(self.receiver.requests), 1)
+        # The log of delivered events is kept 30 days, then pruned by the sweep.
+        Delivery.objects.update(delivered_at=timezone.now() - actions.KEEP_DELIVERED)
+        actions.flush_due()
+        self.assertFalse(Delivery.objects.exists())
 
     def test_a_rolled_back_change_queues_nothing(self):
         with transaction.atomic():
