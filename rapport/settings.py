@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rapport.ideas",
     "rapport.api",
     "rapport.webhooks",
+    "rapport.portal",
     "rapport.demo",
     "rest_framework",
     "django_filters",

@@ -33,5 +33,6 @@ urlpatterns = [
     path("approvals/", include("rapport.approvals.urls")),
     path("ideas/", include("rapport.ideas.urls")),
     path("help/", include("rapport.kb.help_urls")),
+    path("", include("rapport.portal.urls")),  # /contact/<lang>/ and /portal/
     path("", include("rapport.tickets.urls")),
 ]
