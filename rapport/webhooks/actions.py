@@ -221,12 +221,16 @@ def _claim(delivery_id: int) -> bool:
     """Atomically move a due delivery of an active endpoint to sending; False if someone else
     has it (two workers never send the same attempt)."""
     now = timezone.now()
+    # No join in this UPDATE: with `endpoint__is_active` Django writes `WHERE id IN (SELECT …
+    # JOIN …)`, and PostgreSQL re-checks only that outer `id IN` after waiting for a
+    # concurrent claim, so both workers would "win" (test_concurrency caught it). The state
+    # condition must be on the updated row itself.
     return bool(
         Delivery.objects.filter(
             pk=delivery_id,
             state=DeliveryState.PENDING,
             next_attempt_at__lte=now,
-            endpoint__is_active=True,
+            endpoint_id__in=Endpoint.objects.filter(is_active=True).values("pk"),
         ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, started_at=now)
     )
 
