@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "rapport.macros",
     "rapport.approvals",
     "rapport.ideas",
+    "rapport.training",
     "rapport.api",
     "rapport.webhooks",
     "rapport.portal",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("macros/", include("rapport.macros.urls")),
     path("approvals/", include("rapport.approvals.urls")),
     path("ideas/", include("rapport.ideas.urls")),
+    path("training/", include("rapport.training.urls")),
     path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.portal.urls")),  # /contact/<lang>/ and /portal/
     path("", include("rapport.tickets.urls")),
