@@ -1,9 +1,9 @@
 """The portal's actions (docs/portal.md; CH1, TR1).
 
-    check_contact_files / do_submit_contact   the public contact form → the one intake path
-    do_request_login_link / do_sign_in         e-mail magic links (single use, short-lived)
-    portal_identity / access_ticket            who is signed in; their own tickets only
-    do_portal_reply                             a customer's reply → the one intake path
+check_contact_files / do_submit_contact   the public contact form → the one intake path
+do_request_login_link / do_sign_in         e-mail magic links (single use, short-lived)
+portal_identity / access_ticket            who is signed in; their own tickets only
+do_portal_reply                             a customer's reply → the one intake path
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import mimetypes
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings

@@ -8,6 +8,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe); checked in actions.check_files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
@@ -15,11 +29,7 @@ class ContactForm(forms.Form):
     text = forms.CharField(
         label=_("How can we help?"), max_length=limits.MAX_TEXT_CHARS, widget=forms.Textarea
     )
-    files = forms.FileField(
-        label=_("Attachments"),
-        required=False,
-        widget=MultipleFileInput(attrs={"multiple": True}),
-    )
+    files = MultipleFileField(label=_("Attachments"), required=False)
     # Spam protection (limits.py): a field people do not see, the signed time the form was
     # shown, and the form's own id (a double submit is stored once).
     website = forms.CharField(required=False)
@@ -35,9 +45,5 @@ class ReplyForm(forms.Form):
     text = forms.CharField(
         label=_("Your reply"), max_length=limits.MAX_TEXT_CHARS, widget=forms.Textarea
     )
-    files = forms.FileField(
-        label=_("Attachments"),
-        required=False,
-        widget=MultipleFileInput(attrs={"multiple": True}),
-    )
+    files = MultipleFileField(label=_("Attachments"), required=False)
     submission = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)

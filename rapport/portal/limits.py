@@ -36,7 +36,7 @@ def form_stamp(at: float | None = None) -> str:
 
 
 def stamp_problem(stamp: str, now: float | None = None) -> str:
-    """"" when the stamp is ours and old enough; else "forged", "expired" or "fast"."""
+    """ "" when the stamp is ours and old enough; else "forged", "expired" or "fast"."""
     try:
         at = signing.loads(stamp or "", salt=STAMP_SALT, max_age=MAX_FORM_AGE)
     except signing.SignatureExpired:

@@ -209,9 +209,7 @@ def home(request: HttpRequest) -> HttpResponse:
             if survey.state != SurveyState.ANSWERED
             else []
         )
-    return _portal(
-        request, "portal/home.html", identity, {"tickets": tickets, "surveys": surveys}
-    )
+    return _portal(request, "portal/home.html", identity, {"tickets": tickets, "surveys": surveys})
 
 
 @never_cache
@@ -236,9 +234,7 @@ def login_request(request: HttpRequest) -> HttpResponse:
             },
             status=429,
         )
-    actions.do_request_login_link(
-        email, language=translation.get_language() or "", ip=_ip(request)
-    )
+    actions.do_request_login_link(email, language=translation.get_language() or "", ip=_ip(request))
     return _portal(request, "portal/login_sent.html", None, {"email": email})
 
 
@@ -317,9 +313,9 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("portal-ticket", ticket.pk)
             status = 400
     thread = list(
-        ticket.messages.select_related("author").prefetch_related("attachments").order_by(
-            "created_at", "pk"
-        )
+        ticket.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
     )
     return _portal(
         request,
