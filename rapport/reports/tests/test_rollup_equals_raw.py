@@ -4,8 +4,10 @@ after a rebuild, for every filter and every viewer's scope. Runs on SQLite and P
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.utils import timezone
 
 from rapport.reports import facts
@@ -13,9 +15,10 @@ from rapport.reports.actions import do_rebuild, do_update_rollups
 from rapport.reports.models import Rollup, RollupState, TicketFacts
 from rapport.reports.queries import ALL, Filters, _month_end, report, rollup_cells, scoped
 from rapport.reports.raw import raw_cells
+from rapport.reports.tasks import update_rollups_task
 from rapport.test import BaseTestCase
 from rapport.tickets.actions import do_change_status, do_reply
-from rapport.tickets.models import Event, Status, Tag
+from rapport.tickets.models import Event, Status, Tag, Ticket
 
 from .helpers import build_desk
 
@@ -144,3 +147,14 @@ class RollupEqualsRawTest(BaseTestCase):
         self.assert_rollup_equals_raw()
         today = timezone.localdate()
         self.assertEqual(report(Filters(start=today, end=today))["summary"]["solved"], 1)
+
+    def test_the_rebuild_command_reports_progress_and_the_task_folds(self):
+        out = io.StringIO()
+        call_command("reports_rebuild", stdout=out)
+        self.assertIn(f"Rebuilt from {Ticket.objects.count()} tickets", out.getvalue())
+        self.assert_rollup_equals_raw()
+        do_reply(self.tickets[4], author=self.bob, body_text="On its way today.", deliver=False)
+        # The periodic job's body (the scheduler enqueues it every minute).
+        # (It re-folds the events of the overlap too: here, every ticket of this small desk.)
+        self.assertGreaterEqual(update_rollups_task.func(), 1)
+        self.assert_rollup_equals_raw()
