@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -34,6 +35,32 @@ from .models import (
 )
 
 MAX_REPLY = 10_000
+
+# The gate's policy (is it on; which scenarios are required), cached: every page asks (the
+# banner) and every automatic assignment asks. Changes here forget it in this process; other
+# processes see them within POLICY_SECONDS.
+POLICY_KEY = "rapport:training:policy"
+POLICY_SECONDS = 30
+
+
+def policy() -> tuple[bool, tuple[int, ...]]:
+    value = cache.get(POLICY_KEY)
+    if value is None:
+        value = (
+            TrainingSettings.get().gate_enabled,
+            tuple(
+                Scenario.objects.filter(required=True, is_active=True)
+                .order_by("id")
+                .values_list("id", flat=True)
+            ),
+        )
+        cache.set(POLICY_KEY, value, POLICY_SECONDS)
+    gate, required = value
+    return gate, tuple(required)
+
+
+def forget_policy() -> None:
+    cache.delete(POLICY_KEY)
 
 
 # ------------------------------------------------------------------ scenarios
@@ -93,6 +120,7 @@ def check_save_scenario(
     scenario.edited = scenario.builtin
     scenario.updated_at = timezone.now()
     scenario.save()
+    forget_policy()
     return scenario
 
 
@@ -105,9 +133,7 @@ def do_duplicate(scenario: Scenario) -> Scenario:
         n += 1
         key = f"{base}-{n}"
     data = dict(scenario.data, key=key)
-    source = re.sub(
-        r'(?m)^key\s*=\s*"[^"\n]*"', f'key = "{key}"', scenario.source or "", count=1
-    )
+    source = re.sub(r'(?m)^key\s*=\s*"[^"\n]*"', f'key = "{key}"', scenario.source or "", count=1)
     return Scenario.objects.create(
         key=key,
         data=data,
@@ -122,6 +148,7 @@ def do_set_gate(enabled: bool) -> TrainingSettings:
     row = TrainingSettings.objects.order_by("id").first() or TrainingSettings()
     row.gate_enabled = enabled
     row.save()
+    forget_policy()
     return row
 
 
@@ -163,7 +190,9 @@ def ui_language() -> str:
 
 def live_review(session: PracticeSession, reply: str) -> dict:
     """The coach's live findings on a draft, as on a real ticket's reply box."""
-    return engine.review(session.data, session.state, reply[:MAX_REPLY], session.language, ui_language())
+    return engine.review(
+        session.data, session.state, reply[:MAX_REPLY], session.language, ui_language()
+    )
 
 
 def check_reply(session: PracticeSession, trainee: User, reply: str) -> engine.Step:
@@ -188,7 +217,12 @@ def do_reply(session: PracticeSession, reply: str) -> engine.Step:
             raise ValidationError(_("This practice session is over."))
         last = session.turns + 1 >= session.max_turns
         result = engine.step(
-            session.data, session.state, reply, session.language, ui_language=ui_language(), last=last
+            session.data,
+            session.state,
+            reply,
+            session.language,
+            ui_language=ui_language(),
+            last=last,
         )
         PracticeMessage.objects.create(
             session=session,
@@ -230,36 +264,39 @@ def passed_sessions():
 
 # ------------------------------------------------------------------ progress and the gate
 def required_scenarios() -> list[Scenario]:
-    return list(Scenario.objects.filter(required=True, is_active=True))
+    return list(Scenario.objects.filter(required=True, is_active=True).order_by("id"))
 
 
 def missing_required(user: User, required: list[Scenario] | None = None) -> list[Scenario]:
-    """The required scenarios this agent has not passed yet (supervisors: none)."""
+    """The required scenarios this agent has not passed yet (supervisors: none). No query when
+    nothing is required (the cached policy)."""
     if user.role != Role.AGENT:
         return []
-    required = required_scenarios() if required is None else required
-    if not required:
+    ids = [s.pk for s in required] if required is not None else list(policy()[1])
+    if not ids:
         return []
     done = set(
         passed_sessions()
-        .filter(trainee=user, scenario__in=required)
+        .filter(trainee=user, scenario_id__in=ids)
         .values_list("scenario_id", flat=True)
     )
-    return [s for s in required if s.pk not in done]
+    todo = [pk for pk in ids if pk not in done]
+    if required is not None:
+        return [s for s in required if s.pk in todo]
+    return list(Scenario.objects.filter(pk__in=todo).order_by("id")) if todo else []
 
 
 def untrained_agent_ids() -> set[int]:
     """Agents kept off automatic assignment (the gate is on and they have not passed every
     required scenario). Empty when the gate is off or nothing is required."""
-    if not TrainingSettings.get().gate_enabled:
-        return set()
-    required = {s.pk for s in required_scenarios()}
-    if not required:
+    gate, ids = policy()
+    required = set(ids)
+    if not gate or not required:
         return set()
     done: dict[int, set[int]] = defaultdict(set)
-    for trainee_id, scenario_id in passed_sessions().filter(
-        scenario_id__in=required
-    ).values_list("trainee_id", "scenario_id"):
+    for trainee_id, scenario_id in (
+        passed_sessions().filter(scenario_id__in=required).values_list("trainee_id", "scenario_id")
+    ):
         done[trainee_id].add(scenario_id)
     agents = User.objects.filter(role=Role.AGENT, is_active=True).values_list("id", flat=True)
     return {pk for pk in agents if not required <= done[pk]}

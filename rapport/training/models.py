@@ -74,6 +74,9 @@ class PracticeSession(models.Model):
     class Meta:
         indexes = [models.Index(fields=["trainee", "-started_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.scenario.key} · {self.trainee} · {self.status}"
+
     @property
     def max_turns(self) -> int:
         return self.data.get("max_turns", engine.DEFAULT_MAX_TURNS)
@@ -96,6 +99,9 @@ class PracticeMessage(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.speaker}: {self.text[:60]}"
+
     @property
     def mood(self) -> str:
         return self.session.data["states"].get(self.state, {}).get("mood", "calm")
@@ -108,6 +114,9 @@ class TrainingSettings(models.Model):
     gate_enabled = models.BooleanField(
         _("keep untrained agents off automatic assignment"), default=False
     )
+
+    def __str__(self) -> str:
+        return str(_("Training settings"))
 
     @classmethod
     def get(cls) -> TrainingSettings:

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.scenario_list, name="training"),
+    path("banner/", views.banner, name="training-banner"),
     path("progress/", views.progress, name="training-progress"),
     path("overview/", views.overview, name="training-overview"),
     path("scenarios/<int:pk>/start/", views.session_start, name="training-start"),

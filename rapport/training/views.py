@@ -91,8 +91,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "examples": session.data.get("examples", {}).get("good", {}).get(session.language, [])
             if done
             else [],
-            "passed": done
-            and actions.passed_sessions().filter(pk=session.pk).exists(),
+            "passed": done and actions.passed_sessions().filter(pk=session.pk).exists(),
             "Speaker": Speaker,
         },
     )
@@ -106,6 +105,16 @@ def session_coach(request: HttpRequest, pk: int) -> HttpResponse:
     text = (request.POST.get("body") or "")[: actions.MAX_REPLY]
     report = actions.live_review(session, text) if text.strip() else None
     return render(request, "tickets/_coach.html", {"report": report})
+
+
+@login_required
+@require_GET
+def banner(request: HttpRequest) -> HttpResponse:
+    """The required scenarios the agent has yet to pass (KN4), fetched by every page after it
+    loads (base.html), so that no page pays for it; no query unless something is required."""
+    missing = actions.missing_required(request.user)
+    gate = actions.policy()[0] if missing else False
+    return render(request, "training/_banner.html", {"missing": missing, "gate": gate})
 
 
 @login_required

@@ -40,7 +40,9 @@ class ScenarioLibraryTest(BaseTestCase):
                     self.assertGreaterEqual(s.score, scenario.pass_score)
                     self.assertTrue(actions.passed_sessions().filter(pk=s.pk).exists())
                     last = s.messages.last()
-                    self.assertEqual(last.text, scenario.data["states"]["resolved"]["message"][lang])
+                    self.assertEqual(
+                        last.text, scenario.data["states"]["resolved"]["message"][lang]
+                    )
                 with self.subTest(scenario=scenario.key, lang=lang, script="bad"):
                     s = play(self.alice, scenario, lang, examples["bad"][lang])
                     self.assertEqual(s.status, SessionStatus.FAILED)
@@ -70,6 +72,7 @@ class ScenarioLibraryTest(BaseTestCase):
         row = Scenario.objects.get(key="known-feature")
         Scenario.objects.filter(pk=row.pk).update(source="old", pass_score=10)
         angry = Scenario.objects.get(key="angry-customer")
+        self.addCleanup(actions.forget_policy)
         actions.check_save_scenario(
             angry, source=angry.source, required=True, pass_score=90, is_active=True
         )
@@ -127,8 +130,9 @@ class PracticePagesTest(BaseTestCase):
             self.login(outsider)
             self.assertEqual(self.client.get(url).status_code, 404)
             self.assertEqual(
-                self.client.post(reverse("training-coach", args=[session.pk]), {"body": "x"})
-                .status_code,
+                self.client.post(
+                    reverse("training-coach", args=[session.pk]), {"body": "x"}
+                ).status_code,
                 404,
             )
             self.assertEqual(self.client.post(url, {"body": "Hello"}).status_code, 404)
@@ -148,6 +152,7 @@ class PracticePagesTest(BaseTestCase):
 
     def test_a_supervisor_edits_and_duplicates_a_scenario(self):
         scenario = Scenario.objects.get(key="unknown-feature")
+        self.addCleanup(actions.forget_policy)
         self.login(self.sam)
         edit = reverse("training-scenario-edit", args=[scenario.pk])
         bad = self.client.post(
@@ -160,7 +165,9 @@ class PracticePagesTest(BaseTestCase):
         )
         self.assertRedirects(r, reverse("training"))
         scenario.refresh_from_db()
-        self.assertEqual((scenario.required, scenario.pass_score, scenario.edited), (True, 80, True))
+        self.assertEqual(
+            (scenario.required, scenario.pass_score, scenario.edited), (True, 80, True)
+        )
         self.assertIn("Never mind.", scenario.data["states"]["lost"]["message"]["en"])
         r = self.client.post(reverse("training-duplicate", args=[scenario.pk]))
         copy = Scenario.objects.get(key="unknown-feature-copy")
@@ -188,17 +195,23 @@ class ProgressAndGateTest(BaseTestCase):
 
     def test_required_scenarios_flag_untrained_agents_and_keep_them_off_assignment(self):
         scenario = Scenario.objects.get(key="legal-threat")
-        Scenario.objects.filter(pk=scenario.pk).update(required=True)
+        self.addCleanup(actions.forget_policy)  # the cached policy must not outlive the test
+        actions.check_save_scenario(
+            scenario, source=scenario.source, required=True, pass_score=70, is_active=True
+        )
         # Flagged (a banner) even with the gate off; assignment is untouched.
         self.assertEqual([s.key for s in actions.missing_required(self.alice)], ["legal-threat"])
         self.assertEqual(actions.missing_required(self.sam), [])
         self.assertEqual(actions.untrained_agent_ids(), set())
         self.login(self.alice)
-        self.assertContains(self.client.get(reverse("training")), "training-banner")
+        self.assertContains(self.client.get(reverse("training")), reverse("training-banner"))
+        self.assertContains(self.client.get(reverse("training-banner")), "training-banner")
         # The gate on: neither Alice nor Bob is auto-assigned until they pass.
         self.login(self.sam)
         self.client.post(reverse("training-overview"), {"gate_enabled": "on"})
-        self.assertEqual(actions.untrained_agent_ids(), {self.alice.pk, self.bob.pk, self.charlie.pk})
+        self.assertEqual(
+            actions.untrained_agent_ids(), {self.alice.pk, self.bob.pk, self.charlie.pk}
+        )
         self.assertEqual(available_members(self.support), [])
         # A failed or low-scoring session does not count; a pass does.
         play(self.alice, scenario, "en", scenario.data["examples"]["bad"]["en"])
@@ -208,4 +221,4 @@ class ProgressAndGateTest(BaseTestCase):
         overview = self.client.get(reverse("training-overview"))
         self.assertContains(overview, "not auto-assigned", count=2)  # Bob and Charlie
         self.login(self.alice)
-        self.assertNotContains(self.client.get(reverse("training")), "training-banner")
+        self.assertNotContains(self.client.get(reverse("training-banner")), "training-banner")
