@@ -21,6 +21,7 @@ from rapport.notify.actions import do_notify
 from rapport.notify.models import Kind
 from rapport.tickets import actions as ticket_actions
 from rapport.tickets.models import OPEN_STATUSES, Ticket
+from rapport.training.actions import untrained_agent_ids
 
 from .models import AssignmentMode, Availability, TeamAssignment
 
@@ -32,6 +33,7 @@ def available_members(team: Team, now=None) -> list[User]:
         team.members.filter(is_active=True)
         .exclude(agent_settings__availability=Availability.AWAY)
         .exclude(agent_settings__paused_until__gt=now)
+        .exclude(pk__in=untrained_agent_ids())  # KN4: required training first (docs/training.md)
         .order_by("id")
     )
 
