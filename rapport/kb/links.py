@@ -19,6 +19,14 @@ def help_centre_url(language: str | None) -> str:
     return settings.SITE_URL.rstrip("/") + help_centre_path(language)
 
 
+def help_centre_has_articles() -> bool:
+    """Whether the public help centre has anything to read (an acknowledgement links it only
+    then: a desk without articles would send customers to an empty page)."""
+    from .models import Article, Status, Visibility
+
+    return Article.objects.filter(status=Status.PUBLISHED, visibility=Visibility.PUBLIC).exists()
+
+
 def article_url(article_id: int, language: str | None) -> str:
     """A published article's absolute address in the help centre (for replies, KN6)."""
     code = normalise_language(language) or Language.EN

@@ -21,15 +21,17 @@ class Security(models.TextChoices):
 DEFAULT_ACKS = {
     "en": (
         "Hello,\n\nthank you for writing to us. We have received your message and registered it "
-        "as ticket {ticket}. We will answer {promised}.\n\n{signature}"
+        "as ticket {ticket}. We will answer {promised}.\n\nAnswers to common questions are in our "
+        "help centre: {help}\n\n{signature}"
     ),
     "ru": (
         "Здравствуйте!\n\nСпасибо, что написали нам. Мы получили ваше письмо и зарегистрировали "
-        "его под номером {ticket}. Мы ответим {promised}.\n\n{signature}"
+        "его под номером {ticket}. Мы ответим {promised}.\n\nОтветы на частые вопросы — в нашем "
+        "справочном центре: {help}\n\n{signature}"
     ),
     "zh": (
         "您好！\n\n感谢您的来信。我们已收到您的邮件，工单编号为 {ticket}。"
-        "我们将{promised}回复您。\n\n{signature}"
+        "我们将{promised}回复您。\n\n常见问题的解答请见我们的帮助中心：{help}\n\n{signature}"
     ),
 }
 
@@ -142,9 +144,12 @@ class Mailbox(models.Model):
         template = templates.get(lang) or templates["en"]
         promised = promised or DEFAULT_PROMISES.get(lang, DEFAULT_PROMISES["en"])
         if "{help}" in template:  # the help centre in the customer's language (docs/kb.md)
-            from rapport.kb.links import help_centre_url
+            from rapport.kb.links import help_centre_has_articles, help_centre_url
 
-            template = template.replace("{help}", help_centre_url(language))
+            if help_centre_has_articles():
+                template = template.replace("{help}", help_centre_url(language))
+            else:  # nothing to read there yet: the paragraph that links it goes
+                template = "\n\n".join(p for p in template.split("\n\n") if "{help}" not in p)
         return (
             template.replace("{ticket}", ticket_ref)
             .replace("{promised}", promised)
