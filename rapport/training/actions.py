@@ -354,6 +354,9 @@ def team_overview(user: User) -> list[dict]:
         "trainee_id", "score"
     ):
         stats[trainee_id].append(score)
+    done: dict[int, set[int]] = defaultdict(set)
+    for trainee_id, scenario_id in passed_sessions().values_list("trainee_id", "scenario_id"):
+        done[trainee_id].add(scenario_id)
     for agent in agents:
         scores = stats.get(agent.pk, [])
         rows.append(
@@ -361,7 +364,7 @@ def team_overview(user: User) -> list[dict]:
                 "agent": agent,
                 "sessions": len(scores),
                 "mean": round(sum(scores) / len(scores)) if scores else None,
-                "missing": missing_required(agent, required),
+                "missing": [s for s in required if s.pk not in done[agent.pk]],
                 "gated": agent.pk in gated,
             }
         )

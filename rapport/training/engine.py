@@ -4,8 +4,9 @@ A scenario is a small state machine of customer moods. Each state has the custom
 every UI language and ordered rules; a rule names the facts that must all hold about the
 trainee's reply and the state the customer moves to. The facts come from the coach
 (`rapport.coach.check_reply`): what is present (empathy, next steps, …), what is wrong
-(deflection, denial, rudeness, "I don't know", unanswered questions) and, for the legal-threat
-case (ES3), whether the reply uses the scenario's escalation wording. Terminal states end the
+(deflection, denial, rudeness, "I don't know", unanswered questions), whether it sets a
+boundary with an insulting customer (ES4) and, for the legal-threat case (ES3), whether the
+reply uses the scenario's escalation wording. Terminal states end the
 session as passed (``end = "resolved"``) or failed (``end = "failed"``).
 """
 
@@ -25,7 +26,7 @@ COACH_LANG = {"en": "en", "ru": "ru", "zh-hans": "zh"}
 BAD = ("deflection", "denial", "rudeness", "dont_know")
 PRESENT = ("greeting", "politeness", "empathy", "next_steps", "satisfaction_check")
 VIOLATIONS = (*BAD, "jargon", "unanswered_question", "wrong_language")
-FACTS = frozenset((*PRESENT, *VIOLATIONS, "bad", "answered", "escalation"))
+FACTS = frozenset((*PRESENT, *VIOLATIONS, "bad", "answered", "escalation", "boundary"))
 ENDS = ("resolved", "failed")
 MOODS = ("calm", "annoyed", "angry", "furious")
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
@@ -146,6 +147,12 @@ def facts(report: dict, reply: str, data: dict, lang: str) -> set[str]:
         out.add("bad")
     if "unanswered_question" not in out:
         out.add("answered")
+    # ES4: the customer insulted and the reply asks, firmly and politely, to stop.
+    if any(
+        entry.get("checks", {}).get("insult_response") == 100
+        for entry in report.get("breakdown", {}).values()
+    ):
+        out.add("boundary")
     folded = reply.casefold()
     if any(p.casefold() in folded for p in data.get("escalation_phrases", {}).get(lang, ())):
         out.add("escalation")

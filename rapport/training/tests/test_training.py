@@ -28,7 +28,14 @@ class ScenarioLibraryTest(BaseTestCase):
         # The data migration loaded the built-ins; the four cases of seed 001 are among them.
         keys = set(Scenario.objects.filter(builtin=True).values_list("key", flat=True))
         self.assertLessEqual(
-            {"unknown-feature", "known-feature", "angry-customer", "legal-threat"}, keys
+            {
+                "unknown-feature",
+                "known-feature",
+                "angry-customer",
+                "legal-threat",
+                "insulting-customer",
+            },
+            keys,
         )
         tickets, messages = Ticket.objects.count(), Message.objects.count()
         for scenario in Scenario.objects.filter(builtin=True):
