@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +18,12 @@ from .forms import ScenarioForm, StartForm
 from .models import Scenario, SessionStatus, Speaker, TrainingSettings
 
 LANGUAGE_LABELS = {"en": "English", "ru": "Русский", "zh-hans": "简体中文"}
+MOOD_LABELS = {
+    "calm": gettext_lazy("calm"),
+    "annoyed": gettext_lazy("annoyed"),
+    "angry": gettext_lazy("angry"),
+    "furious": gettext_lazy("furious"),
+}
 
 
 def _lang() -> str:
@@ -76,6 +82,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     states = session.data.get("states", {})
     for m in conversation:
         m.mood_name = states.get(m.state, {}).get("mood", "calm")
+        m.mood_label = MOOD_LABELS.get(m.mood_name, m.mood_name)
+    mood = states.get(session.state, {}).get("mood", "calm")
     done = session.status != SessionStatus.ACTIVE
     return render(
         request,
@@ -85,7 +93,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conversation": conversation,
             "title": session.scenario.title(session.language),
             "persona": session.scenario.persona(session.language),
-            "mood": states.get(session.state, {}).get("mood", "calm"),
+            "mood": mood,
+            "mood_label": MOOD_LABELS.get(mood, mood),
             "can_reply": not done and session.trainee_id == request.user.pk,
             "done": done,
             "examples": session.data.get("examples", {}).get("good", {}).get(session.language, [])
