@@ -380,8 +380,13 @@ def do_accept_raw(
     return Receipt(raw=stored, duplicate=False)
 
 
+# How long one batch may hold the write transaction: on SQLite every other writer (an
+# endpoint storing a new message, a chat visitor's message) waits that long at worst.
+BATCH_SECONDS = 0.1
+
+
 def do_process_batch(
-    raws: list[InboundRaw], *, max_seconds: float = 0.25, parsed: dict | None = None
+    raws: list[InboundRaw], *, max_seconds: float = BATCH_SECONDS, parsed: dict | None = None
 ) -> tuple[int, int]:
     """Process stored messages, in order, in ONE write transaction (one savepoint each: a
     message that fails is quarantined alone) that stops taking more after `max_seconds`.
@@ -444,7 +449,9 @@ def do_process_batch(
     return len(done), examined
 
 
-def do_drain(*, batch_size: int = 50, limit: int | None = None) -> int:
+def do_drain(
+    *, batch_size: int = 50, limit: int | None = None, max_seconds: float = BATCH_SECONDS
+) -> int:
     """Process every message stored but not processed yet, oldest first, `batch_size` per
     transaction. Run by `manage.py intake_worker` (and safe to run anywhere, any number of
     times: the row states make it exactly once)."""
@@ -459,7 +466,7 @@ def do_drain(*, batch_size: int = 50, limit: int | None = None) -> int:
         )
         if not raws:
             break
-        done, last_id = do_process_batch(raws, parsed=parsed)
+        done, last_id = do_process_batch(raws, parsed=parsed, max_seconds=max_seconds)
         total += done
     return total
 

@@ -52,6 +52,13 @@ class InboundRaw(models.Model):
             models.Index(
                 fields=["id"], condition=models.Q(state="received"), name="inbound_to_process"
             ),
+            # A sender's messages not processed yet: the chat widget's history shows them
+            # (rapport/webchat/actions.pending) while the intake worker is behind.
+            models.Index(
+                fields=["channel", "sender"],
+                condition=~models.Q(state="processed"),
+                name="inbound_pending_by_sender",
+            ),
             models.Index(
                 fields=["received_at"],
                 condition=~models.Q(state="processed"),

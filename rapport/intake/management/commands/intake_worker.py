@@ -15,7 +15,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from rapport.intake.actions import do_drain
+from rapport.intake.actions import BATCH_SECONDS, do_drain
 
 
 class Command(BaseCommand):
@@ -26,6 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=50, help="Messages per transaction.")
         parser.add_argument(
             "--idle", type=float, default=0.1, help="Seconds to wait when there is nothing to do."
+        )
+        parser.add_argument(
+            "--max-seconds",
+            type=float,
+            default=BATCH_SECONDS,
+            help="Longest a batch holds its write transaction (on SQLite, what other writers "
+            "may wait); the batch stops taking messages after it.",
         )
 
     def handle(self, *args, once=False, batch=50, idle=0.1, **options) -> None:
@@ -39,7 +46,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while not stopping:
             close_old_connections()
-            done = do_drain(batch_size=batch)
+            done = do_drain(batch_size=batch, max_seconds=options["max_seconds"])
             if done and (once or options["verbosity"] > 1):
                 self.stdout.write(f"processed {done} message(s)")
             if once:
