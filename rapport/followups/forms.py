@@ -4,9 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import TIME_ZONE_CHOICES, Team
+from rapport.lib.csvfiles import ENCODINGS
 
 from .models import ConsentSource, MessageTemplate, Purpose
-from .purchases import ENCODINGS
 
 
 class FollowUpForm(forms.Form):

@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 
 from rapport.customers.actions import do_resolve_customer
 from rapport.customers.models import Customer
+from rapport.lib import csvfiles
 from rapport.lib.identities import normalise_identity
 from rapport.lib.text import clean_text, truncate
 
 from .actions import do_plan_after_purchase
 from .models import Purchase, PurchaseImport, PurchaseSource, RelatedProduct
 
-ENCODINGS = {"utf-8": "utf-8-sig", "windows-1251": "cp1251", "gbk": "gb18030"}
 MAX_ROWS = 50_000
 
 # Column names as shops export them (English, Russian 1C/Excel, Chinese shop back offices).
@@ -64,16 +64,6 @@ ALIASES = {
     "currency": ["currency", "валюта", "币种"],
 }
 REQUIRED = ("external_id", "purchased_at", "product")
-DATE_FORMATS = (
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日",
-)
 
 
 def _key(header: str) -> str:
@@ -84,32 +74,6 @@ LOOKUP = {_key(alias): field for field, aliases in ALIASES.items() for alias in 
 
 
 # --- decoding -------------------------------------------------------------------------------
-
-
-def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """(text, encoding name). UTF-8 is tried strictly first; otherwise the file is either
-    Windows-1251 or GBK, and charset-normalizer picks between the two (cp1251 decodes almost
-    any bytes, so "it decoded" proves nothing). An explicit choice wins."""
-    if encoding != "auto":
-        try:
-            return data.decode(ENCODINGS[encoding]), encoding
-        except (UnicodeDecodeError, KeyError):
-            raise ValidationError(
-                _("The file is not in %(encoding)s.") % {"encoding": encoding}, code="encoding"
-            ) from None
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=["cp1251", "gb18030"]).best()
-    if best is None:
-        raise ValidationError(
-            _("The file's encoding is not UTF-8, Windows-1251 or GBK."), code="encoding"
-        )
-    name = "gbk" if best.encoding in ("gb18030", "gbk", "gb2312") else "windows-1251"
-    return str(best), name
 
 
 # --- one row --------------------------------------------------------------------------------
@@ -131,21 +95,13 @@ class Row:
 
 
 def parse_date(value: str) -> datetime:
-    value = value.strip()
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = csvfiles.parse_date(value)
     except ValueError:
-        for fmt in DATE_FORMATS:
-            try:
-                parsed = datetime.strptime(value, fmt)  # noqa: DTZ007 — made aware below
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValidationError(
-                _("bad date %(value)r (use 2025-03-31, 31.03.2025 or 2025/03/31)")
-                % {"value": value}
-            ) from None
+        raise ValidationError(
+            _("bad date %(value)r (use 2025-03-31, 31.03.2025 or 2025/03/31)")
+            % {"value": value.strip()}
+        ) from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)  # the importer's time zone
     return parsed
@@ -244,26 +200,19 @@ def do_store_purchase(row: Row, *, source: str) -> tuple[Purchase, bool]:
     return purchase, True
 
 
-def sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
 def do_import_csv(
     data: bytes, *, filename: str, actor=None, encoding: str = "auto"
 ) -> PurchaseImport:
     """Import a CSV file; the returned report lists each rejected row with its reason."""
     report = PurchaseImport(filename=filename[:255], created_by=actor, errors=[])
     try:
-        text, report.encoding = decode(data, encoding)
+        text, report.encoding = csvfiles.decode(data, encoding)
     except ValidationError as exc:
         report.encoding = encoding
         report.errors = [{"row": 0, "error": exc.messages[0]}]
         report.save()
         return report
-    reader = csv.reader(io.StringIO(text), sniff_dialect(text))
+    reader = csv.reader(io.StringIO(text), csvfiles.sniff_dialect(text))
     header = next(reader, None) or []
     columns = [LOOKUP.get(_key(h)) for h in header]
     missing = [name for name in REQUIRED if name not in columns]

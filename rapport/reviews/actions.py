@@ -12,7 +12,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import charset_normalizer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from rapport.accounts.models import User
 from rapport.agents.guard import closing_needs_confirmation
 from rapport.intake.actions import do_accept_raw, do_receive_raw, do_retry
 from rapport.intake.models import InboundRaw, RawState
+from rapport.lib import csvfiles
 from rapport.lib.channels import Channel
 from rapport.outbox.actions import do_queue
 from rapport.tickets.actions import do_reply
@@ -31,7 +31,7 @@ from . import transport
 from .models import Review, ReviewPolicy, ReviewSource
 
 MAX_ROWS = 5000
-ENCODINGS = ("utf-8", "cp1251", "gbk")
+ENCODINGS = tuple(csvfiles.ENCODINGS)  # the choices in the import form
 
 # Column names as review sites' and spreadsheets' exports write them (en, ru, zh).
 ALIASES = {
@@ -176,29 +176,6 @@ def _accept_review(
     return RowResult(line, "accepted", raw_id=stored.pk)
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, str]:
-    if encoding and encoding != "auto":
-        try:
-            return data.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
-        except UnicodeDecodeError as exc:
-            raise ValidationError(
-                _("The file is not in %(encoding)s (byte %(at)s).")
-                % {"encoding": encoding, "at": exc.start}
-            ) from None
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # Not UTF-8: Windows-1251 (Russian Excel) or GBK (Chinese Excel); GB18030 is GBK's superset.
-    best = charset_normalizer.from_bytes(data, cp_isolation=["cp1251", "gb18030"]).best()
-    if best is None:
-        raise ValidationError(
-            _("The file's encoding is not UTF-8, Windows-1251 or GBK; choose it in the form.")
-        )
-    name = "gbk" if best.encoding in ("gb18030", "gbk", "gb2312") else best.encoding
-    return str(best), name
-
-
 def import_csv(
     source: ReviewSource,
     data: bytes,
@@ -211,16 +188,11 @@ def import_csv(
     in quarantine with their reasons; running the same file again stores nothing twice."""
     report = ImportReport()
     try:
-        text, report.encoding = _decode(data, encoding)
+        text, report.encoding = csvfiles.decode(data, encoding)
     except ValidationError as exc:
         report.error = " ".join(exc.messages)
         return report
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), csvfiles.sniff_dialect(text))
     try:
         header = next(reader)
     except StopIteration:

@@ -31,6 +31,7 @@ from rapport.intake.actions import (
     register_parser,
 )
 from rapport.intake.models import InboundRaw, RawState
+from rapport.lib import csvfiles
 from rapport.lib.channels import Channel, IdentityKind
 from rapport.outbox.actions import Composed, PermanentFailure, TemporaryFailure, register_channel
 from rapport.outbox.models import Delivery
@@ -45,20 +46,6 @@ MAX_TEXT = 20_000
 # Moods the coach gives an unhappy message: such a review is negative whatever its stars.
 NEGATIVE_MOODS = frozenset({"angry"})
 WEBHOOK_TIMEOUT = 10
-
-DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日",
-    "%m/%d/%Y",
-)
 
 
 @dataclass
@@ -102,18 +89,12 @@ def parse_date(value: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    parsed = None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = csvfiles.parse_date(value)
     except ValueError:
-        for fmt in DATE_FORMATS:
-            try:
-                parsed = datetime.strptime(value, fmt)  # noqa: DTZ007 — made aware below
-                break
-            except ValueError:
-                continue
-    if parsed is None:
-        raise ValidationError(_("The date “%(value)s” is not a date.") % {"value": value[:40]})
+        raise ValidationError(
+            _("The date “%(value)s” is not a date.") % {"value": value[:40]}
+        ) from None
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=tz)
     if parsed > timezone.now() + timedelta(days=1):

@@ -27,7 +27,7 @@ class CsvImportTests(BaseTestCase):
         tickets_before = Ticket.objects.count()
         report = import_csv(source, fixture("yandex_cp1251.csv"), tz="Europe/Moscow")
         self.assertEqual(report.error, "")
-        self.assertEqual(report.encoding, "cp1251")
+        self.assertEqual(report.encoding, "windows-1251")
         self.assertEqual(report.imported, 2)
         errors = {row.line: " ".join(row.errors) for row in report.errors}
         self.assertEqual(sorted(errors), [4, 5, 6])
