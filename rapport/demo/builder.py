@@ -49,6 +49,7 @@ from rapport.tickets.actions import (
 from rapport.tickets.models import Message, Priority, Status, Ticket
 
 from . import texts as T
+from .company import build_demo_company
 from .feedback import build_demo_feedback
 from .followups import build_demo_followups
 from .reviews import build_demo_reviews
@@ -259,6 +260,7 @@ class DemoBuilder:
         build_demo_feedback(self.limit)  # surveys, answers, confirmations, churn risk (FB1, FB6)
         build_demo_followups(self.teams, self.users, self.limit)  # FB3, FB7: docs/followups.md
         build_demo_reviews(self.teams, self.limit)  # CH7, FB5: docs/reviews.md
+        build_demo_company(self.teams, self.users)  # templates, limits, goals: docs/macros.md
         return {
             "teams": Team.objects.count(),
             "agents": User.objects.count(),

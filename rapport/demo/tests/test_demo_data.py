@@ -130,6 +130,24 @@ class DemoDataTest(TestCase):
         self.assertIn("http://127.0.0.1:8000", widget.allowed_origins.splitlines())
         self.assertEqual(set(widget.greetings), {"en", "ru", "zh"})
 
+    def test_templates_limits_and_goals_are_ready_to_use(self):
+        from rapport.macros.actions import check_template_text
+        from rapport.macros.models import Macro
+        from rapport.reports.models import Goal
+
+        macros = Macro.objects.all()
+        self.assertEqual({m.language for m in macros}, {"en", "ru", "zh-hans", ""})
+        for macro in macros:
+            check_template_text(macro.body)  # only known {placeholders}
+        self.assertTrue(Goal.objects.filter(agent__username="anna").exists())
+        self.client.force_login(Goal.objects.filter(agent__isnull=False).first().agent)
+        home = self.client.get("/agents/")
+        self.assertContains(home, 'id="my-goals"')  # her goals, on her home page (MG1)
+        self.assertContains(home, "≥ 85")
+        from rapport.reports.models import Rollup
+
+        self.assertTrue(Rollup.objects.exists())  # the reports have the demo's history
+
     def test_it_prints_the_logins(self):
         output = self.output.getvalue()
         self.assertIn(DEMO_PASSWORD, output)
