@@ -9,6 +9,7 @@ back and the messages are still "received"). `make run` starts one.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -34,8 +35,19 @@ class Command(BaseCommand):
             help="Longest a batch holds its write transaction (on SQLite, what other writers "
             "may wait); the batch stops taking messages after it.",
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=5,
+            help="Lower the worker's CPU priority by this much (0: as the web server's), so the "
+            "endpoints storing new messages keep their speed when the machine is busy.",
+        )
 
     def handle(self, *args, once=False, batch=50, idle=0.1, **options) -> None:
+        if options["nice"]:
+            # Storing (the endpoints, the chat) answers people and must stay fast; turning what
+            # is stored into tickets can lag a little. On a busy machine the worker yields.
+            os.nice(options["nice"])
         stopping = False
 
         def stop(*_):
