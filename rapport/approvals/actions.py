@@ -17,13 +17,13 @@ from rapport.notify.actions import do_notify, role_members
 from rapport.notify.models import Kind
 from rapport.tickets.actions import do_add_note
 from rapport.tickets.events import record_event
-from rapport.tickets.models import Ticket
+from rapport.tickets.models import EventKind, Ticket
 
 from .models import EmpowermentLimit, Grant, GrantKind, GrantStatus, LimitRole
 
-EVENT_GRANTED = "grant.granted"
-EVENT_REQUESTED = "approval.requested"
-EVENT_DECIDED = "approval.decided"
+EVENT_GRANTED = EventKind.GRANT_RECORDED
+EVENT_REQUESTED = EventKind.APPROVAL_REQUESTED
+EVENT_DECIDED = EventKind.APPROVAL_DECIDED
 
 
 def is_unlimited(user: User) -> bool:

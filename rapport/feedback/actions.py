@@ -28,11 +28,11 @@ from .models import DEFAULTS, Confirmation, FeedbackSettings, Level, Source, Sur
 # Tag put on a ticket rated at or below the team's bad level; the shipped rule
 # "Bad satisfaction rating" (migration 0002) matches it. Supervisors remove it once handled.
 BAD_RATING_TAG = "bad-rating"
-# Event kinds of this app (history lines on the ticket).
-SURVEY_SENT = "survey.sent"
-SURVEY_ANSWERED = "survey.answered"
-RESOLUTION_CONFIRMED = "resolution.confirmed"
-RESOLUTION_REOPENED = "resolution.reopened"
+# Event kinds of this app (history lines on the ticket), named in the ticket's EventKind.
+SURVEY_SENT = EventKind.SURVEY_SENT
+SURVEY_ANSWERED = EventKind.SURVEY_ANSWERED
+RESOLUTION_CONFIRMED = EventKind.RESOLUTION_CONFIRMED
+RESOLUTION_REOPENED = EventKind.RESOLUTION_REOPENED
 
 MESSAGE_CHANNELS = (Channel.EMAIL, Channel.TELEGRAM)  # channels with an outbox we ask on
 

@@ -20,6 +20,8 @@ from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from rapport.feedback.models import Survey
+from rapport.suggest.models import FaqQuestion
 from rapport.tickets.models import OPEN_STATUSES, Direction, Message, Ticket
 
 from .queries import Filters
@@ -54,10 +56,6 @@ def _ticket_scope(qs, f: Filters, user, prefix="ticket__"):
 
 def problem_clusters(f: Filters, user, limit: int = 20) -> dict:
     """The FAQ clusters with questions in the period: count, tickets, channels, weekly trend."""
-    try:
-        from rapport.suggest.models import FaqQuestion
-    except ImportError:  # pragma: no cover
-        return {"available": False, "rows": []}
     start, end = _range(f)
     qs = _ticket_scope(FaqQuestion.objects.filter(asked_at__gte=start, asked_at__lt=end), f, user)
     top = list(
@@ -156,28 +154,16 @@ def complaints(f: Filters, user) -> dict:
             found.append((m, a.get("mood") or "", signals))
         if len(found) >= COMPLAINT_CAP:
             break
-    clusters = {}
-    try:
-        from rapport.suggest.models import FaqQuestion
-
-        clusters = dict(
-            FaqQuestion.objects.filter(message_id__in=[m["id"] for m, _, _ in found]).values_list(
-                "message_id", "cluster__title"
-            )
+    clusters = dict(
+        FaqQuestion.objects.filter(message_id__in=[m["id"] for m, _, _ in found]).values_list(
+            "message_id", "cluster__title"
         )
-    except ImportError:  # pragma: no cover
-        pass
-    levels: dict[int, int] = {}
-    try:
-        from rapport.feedback.models import Survey
-
-        levels = dict(
-            Survey.objects.filter(
-                ticket_id__in={m["ticket_id"] for m, _, _ in found}, level__isnull=False
-            ).values_list("ticket_id", "level")
-        )
-    except ImportError:  # pragma: no cover
-        pass
+    )
+    levels = dict(
+        Survey.objects.filter(
+            ticket_id__in={m["ticket_id"] for m, _, _ in found}, level__isnull=False
+        ).values_list("ticket_id", "level")
+    )
     by_topic: dict[str, dict] = {}
     causes, channels, outcomes = Counter(), Counter(), Counter()
     for m, mood, signals in found:
