@@ -16,5 +16,11 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_default")
+    list_display = ("name", "is_default", "is_partner", "partner_company")
+    list_filter = ("is_partner",)
     filter_horizontal = ("members",)
+    fieldsets = (
+        (None, {"fields": ("name", "is_default", "members")}),
+        # MG5: an outside contractor's team (docs/permissions.md, "Partner teams").
+        ("Partner", {"fields": ("is_partner", "partner_company", "contract_notes")}),
+    )

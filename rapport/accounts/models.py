@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
     LEGAL = "legal", _("Legal")
+    # An agent of an outside contractor (MG5): sees only the tickets of their own teams and the
+    # customers on them, nothing company-wide (docs/permissions.md).
+    PARTNER = "partner", _("Partner-team agent")
 
 
 class User(AbstractUser):
@@ -40,6 +43,18 @@ class User(AbstractUser):
         """Supervisors and admins oversee every team; agents and legal see their own teams."""
         return self.role in (Role.SUPERVISOR, Role.ADMIN) or self.is_superuser
 
+    @property
+    def is_partner(self) -> bool:
+        """An outside contractor's agent (MG5): see rapport.accounts.visibility."""
+        return self.role == Role.PARTNER and not self.is_superuser
+
+    @property
+    def sees_company_wide(self) -> bool:
+        """Company-wide material that belongs to no team (internal KB articles without a team,
+        team-less ideas, unrouted reviews, the company's FAQ candidates) is for the company's
+        own staff; a partner-team agent sees only what belongs to their teams."""
+        return not self.is_partner
+
     @cached_property
     def team_ids(self) -> list[int]:
         return list(self.teams.values_list("id", flat=True))
@@ -57,6 +72,21 @@ class Team(models.Model):
         help_text=_(
             "New tickets from every channel land in this team unless a rule says otherwise."
         ),
+    )
+
+    # An external contractor (MG5, seed 001: "outsourced providers are closely monitored"):
+    # its members are usually partner-team agents (Role.PARTNER), and the contracting company
+    # gets a quality and SLA report per partner (rapport.accounts.partners).
+    is_partner = models.BooleanField(
+        _("external partner"),
+        default=False,
+        help_text=_("The team is an outside contractor; it gets its own quality and SLA report."),
+    )
+    partner_company = models.CharField(_("partner company"), max_length=200, blank=True)
+    contract_notes = models.TextField(
+        _("contract notes"),
+        blank=True,
+        help_text=_("Service levels agreed with the partner, contacts, contract dates."),
     )
 
     class Meta:
