@@ -339,6 +339,11 @@ class EventKind(models.TextChoices):
     GRANT_RECORDED = "grant.granted", _("Refund or gift granted")
     APPROVAL_REQUESTED = "approval.requested", _("Approval requested")
     APPROVAL_DECIDED = "approval.decided", _("Approval decided")
+    # rapport.sideconv (MG6): a thread with another team or department beside the ticket,
+    # never shown to the customer (docs/side-conversations.md).
+    SIDE_OPENED = "side.opened", _("Side conversation opened")
+    SIDE_MESSAGE = "side.message", _("Side conversation message")
+    SIDE_CLOSED = "side.closed", _("Side conversation closed")
 
 
 class Event(models.Model):
