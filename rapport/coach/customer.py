@@ -139,7 +139,7 @@ def _mark(doc: Doc, pack: Pack, found: dict[str, list[Match]]) -> None:
         if category in NOT_MARKED:
             continue
         for m in matches:
-            m.quoted = doc.in_quotes(m.start, m.end) if doc.quotes else False
+            m.quoted = doc.ends_in_quotes(m.start, m.end) if doc.quotes else False
             m.negated = category not in NO_NEGATION and is_negated(doc, m, negators)
 
 
@@ -395,7 +395,9 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
         anger += 2.0
     if "supervisor_request" in signals:
         anger += 1.0
-        if not _has_any(doc, pack.words("polite_words")):
+        if not _has_any(doc, pack.words("polite_words")) and not _only_asked(
+            doc, live(found.get("supervisor_request")), pack.words("wh_words")
+        ):
             anger += 1.0  # "Позовите руководителя." / "I want a manager. Now." is a demand
     profanity = live(found.get("profanity"))
     if profanity:
@@ -460,6 +462,26 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
     else:
         mood = "neutral"
     return mood, scores
+
+
+def _only_asked(doc: Doc, matches: list[Match], wh: frozenset) -> bool:
+    """Every match stands in a yes/no question: "能找个管事的来吗？", "Is there a manager I
+    could talk to?" ask for one; they do not demand one. "Кто у вас главный?" (a question
+    word) still demands."""
+    if not matches:
+        return False
+    for m in matches:
+        si = doc.sentence_of(m.start)
+        s = doc.sentences[si]
+        if not s.text.rstrip().rstrip("\"'»”」)").endswith(("?", "？")):
+            return False
+        low = s.text.lower()
+        if doc.lang == "zh":
+            if any(w in low for w in wh):
+                return False
+        elif any(t.lower in wh for t in doc.tokens if s.start <= t.start < s.end):
+            return False
+    return True
 
 
 def _asks(doc: Doc, m: Match) -> bool:

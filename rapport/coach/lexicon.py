@@ -183,6 +183,11 @@ class Doc:
     def in_quotes(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b for a, b in self.quotes)
 
+    def ends_in_quotes(self, start: int, end: int) -> bool:
+        """The match's head word is quoted: "你们是'骗子'" (a pattern that reaches into the
+        quote from outside) reports someone else's word."""
+        return any(a <= start and end <= b or start < a < end <= b for a, b in self.quotes)
+
 
 def _slot(word: str, lang: str) -> Slot:
     exact, prefixes, surface = set(), [], set()

@@ -142,6 +142,10 @@ def _add_sentence(out: list[Sentence], text: str, start: int, end: int, paragrap
 
 # Quotes: «…», "…", “…”, „…“, 「…」, 『…』, and e-mail quoting ("> " at the start of a line).
 _QUOTE_PAIRS = [("«", "»"), ("“", "”"), ("„", "“"), ("「", "」"), ("『", "』"), ('"', '"')]
+_NOT_QUOTE_EDGE = "0-9A-Za-z\u00c0-\u024f\u0400-\u04ff'‘’"  # letters of an apostrophe's word
+_SINGLE_QUOTED_RE = re.compile(
+    rf"(?<![{_NOT_QUOTE_EDGE}])['‘](?=\S)[^'‘’\n]{{1,80}}?(?<=\S)['’](?![{_NOT_QUOTE_EDGE}])"
+)
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -161,6 +165,10 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
             if "\n\n" not in inner:
                 spans.append((a, b + 1))
             i = b + 1
+    # single quotes ('…', ‘…’): only word-bounded, so the apostrophes of "you're" and
+    # "customers'" open nothing
+    for m in _SINGLE_QUOTED_RE.finditer(text):
+        spans.append((m.start(), m.end()))
     for m in re.finditer(r"(?m)^[ \t]*>.*$", text):
         spans.append((m.start(), m.end()))
     spans.sort()

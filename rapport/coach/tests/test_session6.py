@@ -1,0 +1,127 @@
+"""Session 6 of issue 4 (packs/<lang>/families2.toml and the code beside it): single quotes
+mark someone else's words; a supervisor request asked as a yes/no question is no demand;
+satisfaction checks that ask about the outcome (CQ20); refusing a role as a put-down (CQ18);
+"not my concern" (CQ8); Russian obscenities with prefixes.
+
+Every case is new — none is a sentence of the corpus or of a held-out batch — and each family
+has a hard negative next to it."""
+
+import pytest
+
+from rapport.coach import analyze_message, check_reply
+from rapport.coach.text import quoted_spans
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("My cousin says you're 'crooks', I just want my refund.", ["'crooks'"]),
+        ("同事说你们是'骗子'，我觉得不是。", ["'骗子'"]),
+        ("В чате вас обозвали 'бездарями', а мне вы помогли.", ["'бездарями'"]),
+        ("‘Lazy’ is not how I'd describe them, it's just my parents' view.", ["‘Lazy’"]),
+        # apostrophes open nothing
+        ("I don't think it's the customers' fault, isn't it?", []),
+    ],
+)
+def test_single_quotes_are_quotes(text, quoted):
+    assert [text[a:b] for a, b in quoted_spans(text)] == quoted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My cousin says you're 'crooks', I just want my refund.",
+        "同事说你们是'骗子'，我觉得不是。",
+    ],
+)
+def test_a_quoted_insult_is_not_the_writers(text):
+    assert "insult" not in analyze_message(text).signals
+
+
+def test_an_unquoted_insult_still_counts():
+    assert "insult" in analyze_message("You're crooks, give me my refund.").signals
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("Позвольте поговорить с кем-то из руководства.", "neutral"),
+        ("能找个管事的来吗？", "neutral"),
+        ("Can I talk to your manager?", "neutral"),
+        # a demand, or a question word: still hostile
+        ("Позовите руководителя.", "angry"),
+        ("Кто у вас главный? Дайте мне поговорить с руководителем.", "angry"),
+        ("Who's your boss? I want to speak to them.", "angry"),
+    ],
+)
+def test_a_supervisor_request_asked_is_no_demand(text, mood):
+    a = analyze_message(text)
+    assert "supervisor_request" in a.signals
+    assert a.mood == mood
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Обновите приложение до версии 5.2. Проблема ушла?",
+        "Обновите приложение до версии 5.2. Удачно?",
+        "Please reinstall it from the store. Any luck?",
+        "Please reinstall it from the store. Did that do the trick?",
+        "Please reinstall it from the store. Could you let me know if that fixed it?",
+        "Please reinstall it from the store. Has the issue cleared up?",
+        "请您重新安装一下应用。现在可以打开了吗？",
+        "请您重新安装一下应用。这个方案您接受吗？",
+    ],
+)
+def test_asking_about_the_outcome_is_a_satisfaction_check(reply):
+    customer = "应用打不开。" if "请" in reply else "The app won't open."
+    assert "satisfaction_check" in check_reply(customer, reply).present
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Please reinstall it from the store. Have you placed more than one order?",
+        "请您重新安装一下应用。请问您下单了吗？",
+        "Обновите приложение. Какой у вас телефон?",
+    ],
+)
+def test_a_clarifying_question_is_no_satisfaction_check(reply):
+    assert "satisfaction_check" not in check_reply("The app won't open.", reply).present
+
+
+@pytest.mark.parametrize(
+    ("reply", "label"),
+    [
+        ("Мы вам не няньки, следите за заказом сами.", "rudeness"),
+        ("Не нравится — идите к конкурентам.", "rudeness"),
+        ("We're not your babysitters, track it yourself.", "rudeness"),
+        ("Don't like it? Go to a competitor.", "rudeness"),
+        ("我又不是你保姆，自己查物流。", "rudeness"),
+        ("Ваши проблемы меня не касаются.", "deflection"),
+        ("That's not my concern, sorry.", "deflection"),
+        ("你的问题跟我有什么关系。", "deflection"),
+    ],
+)
+def test_role_refusals_and_not_my_concern(reply, label):
+    assert label in check_reply("Где мой заказ?", reply).violations
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Я вам не звонил, но сейчас позвоню курьеру и всё уточню.",
+        "I'm not your account manager, but I'll pass this to her and she'll call you today.",
+    ],
+)
+def test_kind_replies_with_not_your_are_fine(reply):
+    r = check_reply("Где мой заказ?", reply)
+    assert "rudeness" not in r.violations
+    assert "deflection" not in r.violations
+
+
+@pytest.mark.parametrize("text", ["Да мне нихуя не объяснили.", "Опять всё проебали."])
+def test_prefixed_obscenities_are_profanity(text):
+    a = analyze_message(text)
+    assert any(e["label"] == "profanity" for e in a.evidence)
+    assert a.mood in ("negative", "angry")
