@@ -41,7 +41,8 @@ PG_INSTALL = [
             AND coalesce(current_setting('rapport.audit_unlock', true), '') = 'on' THEN
            RETURN OLD;
          END IF;
-         RAISE EXCEPTION 'privacy_auditentry is append-only' USING ERRCODE = 'insufficient_privilege';
+         RAISE EXCEPTION 'privacy_auditentry is append-only'
+           USING ERRCODE = 'insufficient_privilege';
        END $$""",
     """CREATE TRIGGER privacy_audit_append_only
        BEFORE UPDATE OR DELETE ON privacy_auditentry

@@ -1,14 +1,22 @@
-"""The audit log (issue #10.6): what is recorded, and that it cannot be changed (docs/privacy.md)."""
+"""The audit log (#10.6): what is recorded, and that it cannot be changed (docs/privacy.md)."""
 
 from __future__ import annotations
 
 from django.db import DatabaseError, connection, transaction
-from django.urls import reverse
 
 from rapport.privacy import appendonly
 from rapport.privacy.audit import record
 from rapport.privacy.models import Action, AppendOnlyError, AuditEntry
 from rapport.test import BaseTestCase
+
+TABLE = AuditEntry._meta.db_table
+UPDATE = f"UPDATE {TABLE} SET object_id = '2' WHERE id = %s"  # noqa: S608 — our table's name
+DELETE = f"DELETE FROM {TABLE} WHERE id = %s"  # noqa: S608
+
+
+def execute(sql: str, pk: int) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
 
 
 class AppendOnlyTest(BaseTestCase):
@@ -27,27 +35,18 @@ class AppendOnlyTest(BaseTestCase):
 
     def test_the_database_refuses_update_and_delete_in_sql(self):
         entry = record(Action.VIEW, "ticket", 1, actor=self.alice)
-        table = AuditEntry._meta.db_table
-        for sql in (
-            f"UPDATE {table} SET object_id = '2' WHERE id = %s",
-            f"DELETE FROM {table} WHERE id = %s",
-        ):
+        for sql in (UPDATE, DELETE):
             with self.subTest(sql), self.assertRaises(DatabaseError):
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(sql, [entry.pk])
+                execute(sql, entry.pk)
         self.assertEqual(AuditEntry.objects.get(pk=entry.pk).object_id, "1")
 
     def test_only_the_unlocked_block_may_delete_and_never_update(self):
         entry = record(Action.VIEW, "ticket", 1, actor=self.alice)
-        table = AuditEntry._meta.db_table
-        with self.assertRaises(DatabaseError):
-            with appendonly.unlocked(), connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET object_id = '2' WHERE id = %s", [entry.pk])
-        with appendonly.unlocked(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entry.pk])
+        with self.assertRaises(DatabaseError), appendonly.unlocked():
+            execute(UPDATE, entry.pk)
+        with appendonly.unlocked():
+            execute(DELETE, entry.pk)
         self.assertFalse(AuditEntry.objects.filter(pk=entry.pk).exists())
-        # Locked again afterwards.
         other = record(Action.VIEW, "ticket", 2, actor=self.alice)
-        with self.assertRaises(DatabaseError):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [other.pk])
+        with self.assertRaises(DatabaseError):  # locked again afterwards
+            execute(DELETE, other.pk)
