@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", account_views.preferences, name="preferences"),
+    path("partners/", account_views.partner_report, name="partner-report"),  # MG5
     path("me/api-tokens/", include("rapport.api.web_urls")),
     path("api/v1/", include("rapport.api.urls")),
     path("webhooks/", include("rapport.webhooks.urls")),

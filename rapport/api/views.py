@@ -380,12 +380,22 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     queryset = Team.objects.all()
     ordering_fields = ["id", "name"]
 
+    def visible(self, user):
+        # A partner-team agent (MG5) sees their own teams only (docs/permissions.md).
+        return self.queryset.filter(pk__in=user.team_ids) if user.is_partner else self.queryset
+
 
 class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.AgentSerializer
     queryset = User.objects.filter(is_active=True).prefetch_related("teams")
     filterset_fields = ["role", "teams"]
     ordering_fields = ["id", "username"]
+
+    def visible(self, user):
+        # A partner-team agent (MG5) sees the members of their own teams only.
+        if user.is_partner:
+            return self.queryset.filter(teams__in=user.team_ids).distinct()
+        return self.queryset.all()
 
 
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,11 +68,11 @@ class Idea(models.Model):
 
 
 def visible_ideas(user):
-    """Supervisors see every idea; agents those of their teams' tickets and team-less ones."""
-    qs = Idea.objects.all()
-    if user.sees_all_teams:
-        return qs
-    return qs.filter(Q(team=None) | Q(team_id__in=user.team_ids))
+    """Supervisors see every idea; agents those of their teams' tickets and team-less ones;
+    partner-team agents those of their teams only (rapport.accounts.visibility)."""
+    from rapport.accounts.visibility import team_q
+
+    return Idea.objects.filter(team_q(user))
 
 
 class IdeaVote(models.Model):

@@ -4,6 +4,8 @@
 - Agents: every article without a team or of one of their teams, in any state; of another
   team's articles only the published public ones (Charlie in Billing sees nothing else of
   Support's). Supervisors and administrators: everything.
+- Partner-team agents (MG5): the articles of their teams and the published public ones; an
+  article without a team is company-wide and not theirs (rapport.accounts.visibility).
 - Agents draft, edit and submit for review; publishing, archiving and category management need
   a supervisor, an administrator or staff.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from rapport.accounts.visibility import shares_a_team, team_q
 
 from .models import Article, Status, Visibility
 
@@ -34,9 +38,7 @@ def visible_articles(user) -> QuerySet[Article]:
     if user.sees_all_teams:
         return Article.objects.all()
     return Article.objects.filter(
-        Q(team=None)
-        | Q(team_id__in=user.team_ids)
-        | Q(status=Status.PUBLISHED, visibility=Visibility.PUBLIC)
+        team_q(user) | Q(status=Status.PUBLISHED, visibility=Visibility.PUBLIC)
     )
 
 
@@ -47,7 +49,7 @@ def can_edit(user, article: Article) -> bool:
         return False
     if user.sees_all_teams or user.is_staff:
         return True
-    return article.team_id is None or article.team_id in user.team_ids
+    return shares_a_team(user, article.team_id)
 
 
 def access_article(user, pk: int) -> Article:

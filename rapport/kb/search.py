@@ -45,7 +45,9 @@ def _where(language: str | None, user) -> tuple[list[str], list]:
     elif not user.sees_all_teams:
         teams = list(user.team_ids)
         team_sql = f"d.team_id IN ({', '.join(['%s'] * len(teams))})" if teams else "1 = 0"
-        where.append(f"(d.status = %s OR d.team_id IS NULL OR {team_sql})")
+        # A team-less article is company-wide: not for partner-team agents (MG5).
+        unowned = "" if user.is_partner else "d.team_id IS NULL OR "
+        where.append(f"(d.status = %s OR {unowned}{team_sql})")
         args += [Visibility.PUBLIC, *teams]
     return where, args
 

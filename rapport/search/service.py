@@ -92,7 +92,10 @@ def visibility(user) -> tuple[list[str], list]:
     sql = (
         f"({team_sql} OR (d.kind = 'customer' AND (SELECT 1 FROM "  # noqa: S608 — values are bound
         f"{Ticket._meta.db_table} t WHERE t.customer_id = d.customer_id AND {ticket_team_sql} "
-        "LIMIT 1) = 1) OR (d.kind = 'article' AND (d.status = 'public' OR d.team_id IS NULL)))"
+        "LIMIT 1) = 1) OR (d.kind = 'article' AND (d.status = 'public'"
+        # A team-less internal article is company-wide: not for partner-team agents (MG5).
+        + ("" if user.is_partner else " OR d.team_id IS NULL")
+        + ")))"
     )
     return [sql], [*team_args, *ticket_team_args]
 
