@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "rapport.approvals",
     "rapport.ideas",
     "rapport.training",
+    "rapport.sideconv",
     "rapport.api",
     "rapport.webhooks",
     "rapport.portal",

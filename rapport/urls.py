@@ -34,6 +34,7 @@ urlpatterns = [
     path("approvals/", include("rapport.approvals.urls")),
     path("ideas/", include("rapport.ideas.urls")),
     path("training/", include("rapport.training.urls")),
+    path("side/", include("rapport.sideconv.urls")),
     path("privacy/", include("rapport.privacy.urls")),
     path("help/", include("rapport.kb.help_urls")),
     path("", include("rapport.portal.urls")),  # /contact/<lang>/ and /portal/

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,6 +15,24 @@ from rapport.tickets.events import record_event
 from rapport.tickets.models import Event, EventKind, Message, Ticket
 
 from .models import Anniversary, Customer, CustomerFlag, Identity, Organisation
+
+
+# Functions (identity kind, value) -> fields of a new profile reachable there, registered by
+# other apps: rapport.sideconv makes colleagues writing from the company's own addresses
+# internal customers of their department (CH8).
+_NEW_PROFILE_DEFAULTS: list[Callable[[str, str], dict]] = []
+
+
+def register_new_profile_defaults(hook: Callable[[str, str], dict]) -> None:
+    if hook not in _NEW_PROFILE_DEFAULTS:
+        _NEW_PROFILE_DEFAULTS.append(hook)
+
+
+def _new_profile_fields(kind: str, value: str) -> dict:
+    fields: dict = {}
+    for hook in _NEW_PROFILE_DEFAULTS:
+        fields.update(hook(kind, value))
+    return fields
 
 
 def do_resolve_customer(
@@ -33,6 +53,7 @@ def do_resolve_customer(
                 name=truncate(clean_text(name).strip(), 200),
                 language=language[:10],
                 preferred_channel=preferred_channel,
+                **_new_profile_fields(kind, value),
             )
             Identity.objects.create(customer=customer, kind=kind, value=value)
     except IntegrityError:

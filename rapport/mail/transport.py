@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -37,7 +38,7 @@ from rapport.tickets.models import OPEN_STATUSES, Direction, EventKind, Message,
 
 from . import outbound
 from .models import ADDRESSES_CACHE_KEY, Mailbox
-from .parse import TICKET_TOKEN, content_id, parse_message
+from .parse import TICKET_TOKEN, ParsedMail, content_id, parse_message
 from .quotes import split_reply
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,18 @@ def _our_addresses() -> set[str]:
     return addresses
 
 
+# Mail that answers something other than a customer's ticket: each function gets the parsed
+# message and its raw bytes and returns a NotForTicket that files it where it belongs, or None. rapport.sideconv
+# claims the replies (and bounces) of its side conversations by their own thread token, so an
+# outside department's answer never lands on the customer's ticket nor opens a new one.
+_CLAIMS: list[Callable[[ParsedMail, bytes], NotForTicket | None]] = []
+
+
+def register_claim(claim: Callable[[ParsedMail, bytes], NotForTicket | None]) -> None:
+    if claim not in _CLAIMS:
+        _CLAIMS.append(claim)
+
+
 def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
     mailbox = hints.get("mailbox_obj")
     if mailbox is None or mailbox.pk != hints.get("mailbox"):
@@ -126,6 +139,10 @@ def inbound_from_mail(raw: bytes, hints: dict) -> InboundMessage:
         mailbox = memo[key]
     limit = mailbox.max_attachment_bytes if mailbox else 25 * 1024 * 1024
     mail = parse_message(raw, max_attachment_bytes=limit)
+    for claim in _CLAIMS:
+        claimed = claim(mail, raw)
+        if claimed is not None:
+            raise claimed
     if mail.auto == "bounce":
         raise NotForTicket(apply=lambda: _record_bounce(mail))
     ours = _our_addresses()
@@ -222,7 +239,9 @@ def _record_bounce(mail) -> str:
 
 register_parser(Channel.EMAIL, inbound_from_mail)
 register_after_processed(Channel.EMAIL, _acknowledge)
-register_channel(Channel.EMAIL, compose=outbound.compose, send=outbound.send)
+register_channel(
+    Channel.EMAIL, compose=outbound.compose, send=outbound.send, marks_handover=True
+)
 
 
 # --- acknowledgement (RS3) -------------------------------------------------------------------

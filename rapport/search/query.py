@@ -8,7 +8,7 @@
 - "…" is a phrase: its tokens next to each other, in order.
 - `-word` / `-"phrase"` excludes; `a OR b` (or `a | b`) matches either.
 - Filters: status:, channel: (comma lists allowed), customer: (a name or an identity: e-mail,
-  phone…), tag:, team: (name or id), before: / after: (YYYY-MM-DD, on the message's date;
+  phone…), kind: (internal or external: the customer's, CH8), tag:, team: (name or id), before: / after: (YYYY-MM-DD, on the message's date;
   after: includes that day, before: excludes it). An unknown `key:` is read as words, so
   pasted URLs and times still search.
 """
@@ -58,6 +58,7 @@ class Filters:
     customers: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # the customer's kind (CH8)
     before: dt.date | None = None
     after: dt.date | None = None
 
@@ -69,6 +70,7 @@ class Filters:
                 self.customers,
                 self.tags,
                 self.teams,
+                self.kinds,
                 self.before,
                 self.after,
             )
@@ -92,7 +94,8 @@ class Query:
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„«»「」『』＂"})
 _ITEM = re.compile(r'(?P<neg>-)?(?:(?P<key>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
-FILTER_KEYS = ("status", "channel", "customer", "tag", "team", "before", "after")
+FILTER_KEYS = ("status", "channel", "customer", "kind", "tag", "team", "before", "after")
+KINDS = ("internal", "external")
 MAX_ITEMS = 32
 
 
@@ -158,6 +161,15 @@ def _filter(key: str, value: str, q: Query, valid_channels) -> None:
                 )
     elif key == "customer":
         f.customers.append(value.strip())
+    elif key == "kind":
+        for v in values:
+            if v.lower() in KINDS:
+                f.kinds.append(v.lower())
+            else:
+                q.errors.append(
+                    _("Unknown kind “%(value)s”: use one of %(choices)s.")
+                    % {"value": v, "choices": ", ".join(KINDS)}
+                )
     elif key == "tag":
         f.tags.extend(v.lower() for v in values)
     elif key == "team":

@@ -144,6 +144,14 @@ def _where(user, q: Query, errors: list[str]) -> tuple[list[str], list] | None:
         add(_in("d.channel", f.channels))
     if f.teams:
         add(_in("d.team_id", _team_ids(f.teams, errors)))
+    if f.kinds:
+        # Internal requests apart (CH8): documents of customers of that kind.
+        kind_sql, kind_args = _in("c.kind", f.kinds)
+        where.append(
+            f"d.customer_id IN (SELECT c.id FROM {Customer._meta.db_table} c "  # noqa: S608 — values are bound
+            f"WHERE {kind_sql})"
+        )
+        args.extend(kind_args)
     for value in f.customers:
         ids = _customer_ids(value, errors)
         if not ids:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Team, User
 from rapport.agents.guard import unhappy_message
+from rapport.customers.models import CustomerKind
 from rapport.lib.channels import Channel
 
 from .inbox import SORTS, Filters, is_view
@@ -27,6 +28,9 @@ class InboxFilterForm(forms.Form):
     )
     tag = forms.CharField(max_length=50, required=False)
     customer = forms.IntegerField(min_value=1, max_value=2**62, required=False)
+    kind = forms.ChoiceField(
+        choices=[("", _("Internal and external")), *CustomerKind.choices], required=False
+    )
     sort = forms.ChoiceField(choices=[(k, v[2]) for k, v in SORTS.items()], required=False)
     after = forms.CharField(max_length=200, required=False)
 
@@ -47,6 +51,7 @@ class InboxFilterForm(forms.Form):
             team=team.pk if team else None,
             tag=(data.get("tag") or "").strip().lower(),
             customer=data.get("customer"),
+            kind=data.get("kind") or "",
             sort=data.get("sort") or "-updated",
         )
 

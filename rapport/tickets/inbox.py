@@ -50,6 +50,7 @@ class Filters:
     team: int | None = None
     tag: str = ""
     customer: int | None = None
+    kind: str = ""  # the customer's kind: internal requests apart (CH8)
     sort: str = "-updated"
 
 
@@ -130,6 +131,8 @@ def filtered(user, filters: Filters) -> QuerySet[Ticket]:
         qs = qs.filter(tags__name=filters.tag)
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
+    if filters.kind:
+        qs = qs.filter(customer__kind=filters.kind)
     if filters.sort == "due":
         qs = qs.filter(sla_due__isnull=False)  # keyset pages need a value to seek on
     return qs

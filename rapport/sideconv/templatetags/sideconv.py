@@ -1,0 +1,32 @@
+"""{% ticket_side_conversations ticket %}: the side conversations panel on the ticket page
+(MG6), beside the customer conversation. A fixed number of queries, whatever it holds."""
+
+from __future__ import annotations
+
+from django import template
+from django.db.models import Prefetch
+
+from ..forms import OpenForm
+from ..models import Department, SideConversation, SideMessage
+
+register = template.Library()
+
+
+@register.inclusion_tag("sideconv/_panel.html", takes_context=True)
+def ticket_side_conversations(context, ticket):
+    conversations = list(
+        SideConversation.objects.filter(ticket=ticket)
+        .select_related("team", "department")
+        .prefetch_related(
+            Prefetch("messages", queryset=SideMessage.objects.select_related("author"))
+        )
+        .order_by("-state", "-updated_at", "-id")[:20]
+    )
+    return {
+        "ticket": ticket,
+        "conversations": conversations,
+        "open_form": OpenForm(ticket=ticket),
+        "has_departments": Department.objects.exclude(email="").exists(),
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+    }
