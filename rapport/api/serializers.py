@@ -137,6 +137,13 @@ class InboundInput(serializers.Serializer):
     language = serializers.CharField(max_length=10, required=False, allow_blank=True)
 
 
+class InboundStored(serializers.Serializer):
+    """The answer under deferred intake: the message is stored, not yet taken in."""
+
+    stored = serializers.IntegerField(help_text="The stored raw message's id.")
+    state = serializers.CharField()
+
+
 class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message

@@ -4,13 +4,16 @@ Ticket.objects.visible_to, access_ticket, visible_customers, visible_articles, v
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -33,6 +36,7 @@ from rapport.tickets.views import access_ticket
 
 from . import serializers as s
 from .base import RateLimited, idempotent
+from .schema import ApiAutoSchema
 
 
 def _run(fn, *args, **kwargs):
@@ -46,6 +50,15 @@ def _run(fn, *args, **kwargs):
 class ApiViewSet(RateLimited, viewsets.GenericViewSet):
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["id"]
+    schema = ApiAutoSchema()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, rate limit
+        # An id that is not a number names nothing: 404, as for any id one cannot see
+        # (found by the fuzzer: "true" reached the ticket lookup and made it a 500).
+        pk = kwargs.get("pk")
+        if pk is not None and not re.fullmatch(r"[0-9]{1,18}", str(pk)):
+            raise Http404
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
@@ -230,7 +243,16 @@ def _visible_customer(user, pk: int) -> Customer:
 class InboundViewSet(ApiViewSet):
     serializer_class = s.InboundInput
 
-    @extend_schema(request=s.InboundInput, responses={201: s.MessageSerializer, 202: None})
+    @extend_schema(
+        request=s.InboundInput,
+        responses={
+            200: OpenApiResponse(s.MessageSerializer, "This external_id was stored before."),
+            201: s.MessageSerializer,
+            202: OpenApiResponse(
+                s.InboundStored, "Stored; the worker takes it in (deferred intake)."
+            ),
+        },
+    )
     def create(self, request):
         """A customer's message on the `api` channel, through intake (CH1, TR1): stored first,
         matched to one customer, threaded onto the ticket it continues or opened as a new one.
@@ -385,10 +407,36 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         return self.queryset.filter(pk__in=user.team_ids) if user.is_partner else self.queryset
 
 
+class _IdsField(filter_fields.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # A number the database cannot hold is no id (the fuzzer's -7560599314066587342408…
+        # made SQLite raise OverflowError, a 500): refused like any unknown choice.
+        for each in value:
+            if not re.fullmatch(r"[0-9]{1,18}", str(each)):
+                raise DjangoValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": each},
+                )
+        return super()._check_values(value)
+
+
+class _IdsFilter(filters.ModelMultipleChoiceFilter):
+    field_class = _IdsField
+
+
+class AgentFilter(filters.FilterSet):
+    teams = _IdsFilter(queryset=Team.objects.all())
+
+    class Meta:
+        model = User
+        fields = ["role", "teams"]
+
+
 class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.AgentSerializer
     queryset = User.objects.filter(is_active=True).prefetch_related("teams")
-    filterset_fields = ["role", "teams"]
+    filterset_class = AgentFilter
     ordering_fields = ["id", "username"]
 
     def visible(self, user):
