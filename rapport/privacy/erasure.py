@@ -44,7 +44,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from rapport.customers.models import Customer
-from rapport.tickets.models import Attachment, Event, Message, Note, Ticket
+from rapport.tickets.models import Attachment, Event, EventKind, Message, Note, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,20 @@ def scrub_json(value, needles=(), key: str | None = None):
             return value
         return TOMBSTONE if value else value
     return value
+
+
+# Events whose plain-string before/after is free text; for the others (status, team, assignee,
+# tags, priority) a plain value is a code or a name of ours, kept unless it names the customer.
+FREE_TEXT_EVENTS = frozenset({EventKind.SUMMARY, EventKind.SUBJECT})
+
+
+def scrub_event_value(kind: str, value, needles=()):
+    if isinstance(value, str | list) and kind not in FREE_TEXT_EVENTS:
+        text = json.dumps(value, ensure_ascii=False).lower()
+        return TOMBSTONE if any(n.lower() in text for n in needles) else value
+    if isinstance(value, str):
+        return TOMBSTONE if value else value
+    return scrub_json(value, needles)
 
 
 def scrub_analysis(analysis):
@@ -203,8 +217,8 @@ def do_erase_customer(customer: Customer, *, actor=None) -> dict:
         counts["notes"] += Note.objects.filter(on_tickets).update(body=TOMBSTONE)
         counts["tickets"] += tickets.update(subject=TOMBSTONE, summary="")
         for event in Event.objects.filter(on_tickets | Q(customer=customer)):
-            before = scrub_json(event.before, needles)
-            after = scrub_json(event.after, needles)
+            before = scrub_event_value(event.kind, event.before, needles)
+            after = scrub_event_value(event.kind, event.after, needles)
             if (before, after) != (event.before, event.after):
                 Event.objects.filter(pk=event.pk).update(before=before, after=after)
                 counts["events"] += 1

@@ -13,6 +13,7 @@ Entries hold ids, not names of customers: an erased customer must leave no trace
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -130,6 +131,9 @@ class DataType(models.TextChoices):
     AUDIT_LOG = "audit_log", _("Audit log")
 
 
+MIN_AUDIT_DAYS = 180  # the audit log must outlive the questions asked about it
+
+
 class RetentionPolicy(models.Model):
     """How long one kind of data is kept (storage limitation, GDPR art. 5(1)(e)). Applied
     daily by `apply_retention_task`; `manage.py retention --dry-run` shows what would go."""
@@ -152,3 +156,12 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_data_type_display()}: {self.keep_days} d"
+
+    def clean(self) -> None:
+        if self.data_type == DataType.AUDIT_LOG and (self.keep_days or 0) < MIN_AUDIT_DAYS:
+            raise ValidationError(
+                {
+                    "keep_days": _("The audit log is kept at least %(n)s days.")
+                    % {"n": MIN_AUDIT_DAYS}
+                }
+            )

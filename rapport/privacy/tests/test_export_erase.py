@@ -31,7 +31,7 @@ from rapport.reports.raw import raw_cells
 from rapport.reports.tests.helpers import build_desk
 from rapport.test import BaseTestCase, make_agent, receive
 from rapport.tickets.actions import do_add_note
-from rapport.tickets.models import Attachment, Message, Ticket
+from rapport.tickets.models import Attachment, Event, EventKind, Message, Ticket
 from rapport.webhooks.actions import EVENT_TYPES
 from rapport.webhooks.models import Delivery, Endpoint
 
@@ -185,6 +185,9 @@ class ExportEraseTest(BaseTestCase):
         self.assertEqual(after_raw, before_raw)
         self.assertEqual(after_rollup, before_rollup)
         self.assertTrue(Delivery.objects.exists())
+        # The event log still says what happened to the ticket.
+        statuses = Event.objects.filter(ticket=self.tickets[0], kind=EventKind.STATUS)
+        self.assertIn("solved", set(statuses.values_list("after", flat=True)))
         actions = list(
             AuditEntry.objects.filter(object_type="customer", object_id=str(self.dan.pk))
             .order_by("pk")
