@@ -125,3 +125,75 @@ def test_prefixed_obscenities_are_profanity(text):
     a = analyze_message(text)
     assert any(e["label"] == "profanity" for e in a.evidence)
     assert a.mood in ("negative", "angry")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Досадно, согласна. Мы уже ищем посылку и напишем завтра.",
+        "Вас можно понять. Мы уже ищем посылку и напишем завтра.",
+        "What a frustrating situation. We're searching and will write tomorrow.",
+        "I'd be upset too in your place. We're searching and will write tomorrow.",
+        "换成是谁都会着急。我们正在查找，明天回复您。",
+        "遇到这种事确实很闹心。我们正在查找，明天回复您。",
+    ],
+)
+def test_appraising_the_situation_is_empathy(reply):
+    assert "empathy" in check_reply("Посылка потерялась!", reply).present
+
+
+def test_a_frequent_question_is_no_empathy():
+    r = check_reply("How do I log in?", "I get that question a lot: tap Sign in at the top.")
+    assert "empathy" not in r.present
+
+
+@pytest.mark.parametrize(
+    ("reply", "label"),
+    [
+        ("Кто ж его знает.", "dont_know"),
+        ("Не имею ни малейшего представления.", "dont_know"),
+        ("Вы что-то напутали.", "denial"),
+        ("Ничего подобного, всё списано верно.", "denial"),
+        ("That's simply not true.", "denial"),
+        ("您记错了，我们只扣了一次。", "denial"),
+    ],
+)
+def test_dont_know_and_flat_contradiction(reply, label):
+    assert label in check_reply("Вы списали лишнее!", reply).violations
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I suspect the graph is nonsense — what do you think of that option?",
+        "Если это не так, напишите, и я всё перепроверю.",
+    ],
+)
+def test_disagreeing_with_a_thing_is_no_denial(reply):
+    assert "denial" not in check_reply("You overcharged me!", reply).violations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nightmarish customer service.",
+        "The site keeps timing out.",
+        "My package is not here.",
+        "Приложение постоянно выкидывает.",
+        "Тариф подняли без предупреждения.",
+        "客服电话一直没人接，投诉也石沉大海。",
+    ],
+)
+def test_service_failures_are_unhappy(text):
+    assert analyze_message(text).mood in ("negative", "angry")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Calm down, I'll wait — the price is down to $20 now, great!",
+        "Ужасно рада, что всё пришло!",
+    ],
+)
+def test_their_hard_negatives_stay_positive(text):
+    assert analyze_message(text).mood == "positive"
