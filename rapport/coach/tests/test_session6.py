@@ -197,3 +197,17 @@ def test_service_failures_are_unhappy(text):
 )
 def test_their_hard_negatives_stay_positive(text):
     assert analyze_message(text).mood == "positive"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("Сколько стоит срочная доставка?", False),
+        ("加急服务多少钱？", False),
+        ("How much does urgent delivery cost?", False),
+        ("Срочно нужна доставка до вечера, сколько это будет стоить?", True),
+        ("I need it urgently by 5pm — how much would that cost?", True),
+    ],
+)
+def test_an_express_service_named_in_a_price_question_is_no_urgency(text, urgent):
+    assert ("urgent" in analyze_message(text).signals) is urgent
