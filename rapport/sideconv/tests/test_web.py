@@ -105,6 +105,8 @@ class SideConversationWebTest(BaseTestCase):
             ticket_page, 'class="link side-quote" data-insert="&gt; Склад: партия 7'
         )
         self.assertContains(ticket_page, "sideconv/sideconv.js")
+        # The ticket's history line says who answered; the text stays in the panel.
+        self.assertContains(ticket_page, "answer from Billing")
 
     def test_outsiders_see_nothing(self):
         side = self.ask_billing()

@@ -76,4 +76,11 @@ def event_change(event) -> str:
         if "from" in after:
             return _("from #%(id)s") % {"id": after["from"]}
         return _("to #%(id)s") % {"id": after.get("ticket")}
+    if kind in (EventKind.SIDE_OPENED, EventKind.SIDE_MESSAGE, EventKind.SIDE_CLOSED) and (
+        isinstance(after, dict)
+    ):
+        # rapport.sideconv: who the side conversation is with; its text stays in its panel.
+        if after.get("direction") == "answered":
+            return _("answer from %(who)s") % {"who": after.get("with", "—")}
+        return _("with %(who)s") % {"who": after.get("with", "—")}
     return ""
