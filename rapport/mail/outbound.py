@@ -13,7 +13,7 @@ from email.utils import formataddr, formatdate
 
 from rapport.customers.models import Identity
 from rapport.lib.channels import Channel
-from rapport.outbox.actions import Composed, PermanentFailure, TemporaryFailure
+from rapport.outbox.actions import Composed, PermanentFailure, TemporaryFailure, handing_over
 from rapport.outbox.models import Delivery
 from rapport.tickets.models import Direction, Message, Ticket
 
@@ -168,6 +168,9 @@ def send(delivery: Delivery) -> str | None:
         raise PermanentFailure("The mailbox has no SMTP server configured.")
     try:
         with _connect(mailbox) as smtp:
+            # Connected (and logged in): a worker killed before this line sent nothing and
+            # the outbox sends again; from here on it might have (docs/outbox.md).
+            handing_over(delivery)
             refused = smtp.sendmail(payload["from"], payload["to"], bytes(delivery.raw))
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(f"Every recipient was refused: {exc.recipients}") from exc

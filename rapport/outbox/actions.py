@@ -2,9 +2,10 @@
 
 A channel registers a composer (message → payload and bytes to send) and a sender. An agent's
 reply is committed with its Delivery in the same transaction; a worker sends it afterwards,
-retrying temporary failures with back-off. A delivery claimed by a worker that then died is
-never sent again automatically (it might have gone out): it is marked failed with that reason
-for an agent to resend.
+retrying temporary failures with back-off. A worker that dies before it hands a delivery over
+(killed while connecting, or waiting for the database) leaves nothing sent: the delivery is
+taken back and sent again. One that dies after handing it over might have sent it: it is never
+sent again automatically, but marked failed with that reason for an agent to resend.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 BACKOFF = [timedelta(seconds=s) for s in (30, 120, 600, 1800, 3600, 7200, 14400, 28800)]
 MAX_ATTEMPTS = len(BACKOFF) + 1
 INTERRUPTED_AFTER = timedelta(minutes=10)
+# A claim still "sending" this long but never handed over: its worker died before anything
+# left (a live worker hands over within seconds, or gives up on the SMTP timeout).
+UNSENT_AFTER = timedelta(minutes=1)
 
 
 class TemporaryFailure(Exception):
@@ -33,6 +37,10 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Give up now (5xx, no recipient): retrying would not help."""
+
+
+class ClaimLost(Exception):  # noqa: N818 — a decision, not an error
+    """The delivery was taken back from this worker (its claim looked dead): do not send."""
 
 
 @dataclass
@@ -47,13 +55,16 @@ class ChannelOutbox:
     compose: Callable[..., Composed | None]  # (message) -> Composed, None: nothing to send
     # Returns an optional note (e.g. "refused for one Cc"); raises Temporary/PermanentFailure.
     send: Callable[[Delivery], str | None]
+    # The sender calls handing_over() itself, right before the bytes leave; otherwise the
+    # outbox calls it before send() (the whole send is then the point of no return).
+    marks_handover: bool = False
 
 
 CHANNELS: dict[str, ChannelOutbox] = {}
 
 
-def register_channel(channel: str, *, compose, send) -> None:
-    CHANNELS[channel] = ChannelOutbox(compose=compose, send=send)
+def register_channel(channel: str, *, compose, send, marks_handover: bool = False) -> None:
+    CHANNELS[channel] = ChannelOutbox(compose=compose, send=send, marks_handover=marks_handover)
 
 
 def do_queue(message, **options) -> Delivery | None:
@@ -90,16 +101,36 @@ def _claim(delivery_id: int) -> bool:
     return bool(
         Delivery.objects.filter(
             pk=delivery_id, state=DeliveryState.QUEUED, next_attempt_at__lte=now
-        ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, started_at=now)
+        ).update(
+            state=DeliveryState.SENDING, attempts=F("attempts") + 1, started_at=now, sent_at=None
+        )
     )
+
+
+def handing_over(delivery: Delivery) -> None:
+    """The point of no return, called right before the bytes leave (e-mail: after connecting,
+    just before the SMTP transaction). It records the moment in `sent_at` while the delivery
+    is still "sending": a worker that dies after this might have sent it (never resent
+    automatically); one that dies before it sent nothing (taken back and sent again, see
+    recover_interrupted). Conditional on this worker's claim (its attempt number), so a claim
+    taken back meanwhile raises ClaimLost instead of sending a second copy."""
+    if not Delivery.objects.filter(
+        pk=delivery.pk, state=DeliveryState.SENDING, attempts=delivery.attempts, sent_at=None
+    ).update(sent_at=timezone.now()):
+        raise ClaimLost(f"delivery {delivery.pk} was taken back from this worker")
 
 
 def do_deliver(delivery_id: int) -> Delivery:
     if not _claim(delivery_id):
         return Delivery.objects.get(pk=delivery_id)
     delivery = Delivery.objects.select_related("message").get(pk=delivery_id)
+    outbox = CHANNELS[delivery.channel]
     try:
-        note = CHANNELS[delivery.channel].send(delivery)
+        if not outbox.marks_handover:
+            handing_over(delivery)
+        note = outbox.send(delivery)
+    except ClaimLost:
+        return Delivery.objects.get(pk=delivery_id)  # another worker has it now
     except PermanentFailure as exc:
         _finish(delivery, DeliveryState.FAILED, error=str(exc) or type(exc).__name__)
     except Exception as exc:  # noqa: BLE001 — network errors and 4xx: try again later
@@ -146,10 +177,21 @@ def flush_due(limit: int = 200) -> int:
 
 
 def recover_interrupted() -> int:
-    """A worker died while sending: we cannot know whether the message went out, so we do not
-    send it twice behind anyone's back. An agent sees the reason and can resend."""
-    return Delivery.objects.filter(
-        state=DeliveryState.SENDING, started_at__lt=timezone.now() - INTERRUPTED_AFTER
+    """Deliveries whose worker died. Before handing over (`sent_at` empty) nothing went out:
+    they are queued again. After it we cannot know whether the message went out, so we do not
+    send it twice behind anyone's back: an agent sees the reason and can resend."""
+    now = timezone.now()
+    requeued = Delivery.objects.filter(
+        state=DeliveryState.SENDING, sent_at=None, started_at__lt=now - UNSENT_AFTER
+    ).update(
+        state=DeliveryState.QUEUED,
+        next_attempt_at=now,
+        last_error="The worker stopped before sending it; sent again.",
+    )
+    return requeued + Delivery.objects.filter(
+        state=DeliveryState.SENDING,
+        sent_at__isnull=False,
+        started_at__lt=now - INTERRUPTED_AFTER,
     ).update(
         state=DeliveryState.FAILED,
         last_error="Interrupted while sending: it may or may not have gone out. Not retried "
@@ -160,6 +202,6 @@ def recover_interrupted() -> int:
 def do_resend(delivery: Delivery) -> None:
     """An agent's explicit resend of a failed delivery (same bytes, same Message-ID)."""
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
-        state=DeliveryState.QUEUED, next_attempt_at=timezone.now(), last_error=""
+        state=DeliveryState.QUEUED, next_attempt_at=timezone.now(), last_error="", sent_at=None
     )
     transaction.on_commit(lambda: _enqueue(delivery.pk))

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Role, User
 from rapport.jobs.enqueue import enqueue_on_commit
+from rapport.lib.memo import memoised
 from rapport.notify.actions import do_notify
 
 from . import signing
@@ -63,7 +64,6 @@ EVENT_TYPES = {
 
 RETRY_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min, … up to RETRY_CAP
 RETRY_CAP = timedelta(hours=6)
-STUCK_AFTER = timedelta(minutes=5)  # a worker died while sending: send again (at least once)
 KEEP_DELIVERED = timedelta(days=30)  # the log of delivered events, then pruned by the sweep
 EXCERPT_CHARS = 1000
 
@@ -79,7 +79,13 @@ def backoff(attempts: int) -> timedelta:
 def _subscribers(event_type: str, team_of_event) -> list[int]:
     """Active endpoints subscribed to this type (and to this team, when they name teams).
     `team_of_event()` is only called when an endpoint names teams."""
-    rows = Endpoint.objects.filter(is_active=True).values_list("pk", "event_types", "teams")
+    # Once per intake batch (rapport/lib/memo.py): every message records events.
+    rows = memoised(
+        "webhooks.active_endpoints",
+        lambda: list(
+            Endpoint.objects.filter(is_active=True).values_list("pk", "event_types", "teams")
+        ),
+    )
     wanted: dict[int, bool] = {}
     for pk, types, team in rows:
         if event_type not in (types or []):
@@ -305,7 +311,10 @@ def flush_due(limit: int = 200) -> int:
     """The sweep: retries that are due, deliveries whose task was lost, and those a dead worker
     left half-sent (sent again: webhooks are at least once, receivers dedupe by event id)."""
     now = timezone.now()
-    Delivery.objects.filter(state=DeliveryState.SENDING, started_at__lt=now - STUCK_AFTER).update(
+    # A worker died while sending (RAPPORT_WEBHOOK_STUCK_AFTER, 5 min): send again (at least
+    # once; the receiver drops an event id it has seen).
+    stuck_after = timedelta(seconds=settings.RAPPORT_WEBHOOK_STUCK_AFTER)
+    Delivery.objects.filter(state=DeliveryState.SENDING, started_at__lt=now - stuck_after).update(
         state=DeliveryState.PENDING, next_attempt_at=now
     )
     ids = list(

@@ -9,14 +9,17 @@ back and the messages are still "received"). `make run` starts one.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from rapport.intake.actions import BATCH_SECONDS, do_drain
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -58,7 +61,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while not stopping:
             close_old_connections()
-            done = do_drain(batch_size=batch, max_seconds=options["max_seconds"])
+            try:
+                done = do_drain(batch_size=batch, max_seconds=options["max_seconds"])
+            except DatabaseError as exc:
+                # The database restarts or the connection broke: the batch rolled back, its
+                # messages are still "received". Wait, reconnect (close_old_connections and
+                # CONN_HEALTH_CHECKS), go on; dying here would stop intake until someone
+                # restarts the worker (bench/fault.py restarts PostgreSQL under it).
+                log.warning("intake_worker: %s; retrying in 1 s", exc)
+                if once:
+                    raise
+                time.sleep(1)
+                continue
             if done and (once or options["verbosity"] > 1):
                 self.stdout.write(f"processed {done} message(s)")
             if once:

@@ -7,7 +7,7 @@ import logging
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from rapport.intake.actions import do_process_stalled
 from rapport.mail import imap
@@ -34,18 +34,19 @@ class Command(BaseCommand):
         optimized_at = 0.0
         while True:
             close_old_connections()
-            if time.monotonic() - optimized_at > 3600:  # planner statistics, hourly
-                optimize()
-                optimized_at = time.monotonic()
-            fetched = sent = 0
-            mailboxes = list(Mailbox.objects.filter(is_active=True).exclude(imap_host=""))
-            for mailbox in mailboxes:
-                try:
-                    fetched += imap.poll(mailbox)
-                except Exception as exc:  # noqa: BLE001 — one broken mailbox must not stop all
-                    log.warning("mail_worker: %s: %s", mailbox, exc)
-            do_process_stalled()  # stored before a crash, never processed
-            sent = flush_due()
+            try:
+                if time.monotonic() - optimized_at > 3600:  # planner statistics, hourly
+                    optimize()
+                    optimized_at = time.monotonic()
+                fetched, sent, mailboxes = self._round()
+            except DatabaseError as exc:
+                # The database restarts or the connection broke: wait, reconnect, go on
+                # (nothing is lost: what was not committed is fetched or sent next round).
+                log.warning("mail_worker: %s; retrying in 1 s", exc)
+                if once:
+                    raise
+                time.sleep(1)
+                continue
             if fetched or sent or once:
                 self.stdout.write(f"fetched {fetched} message(s), sent {sent} delivery(ies)")
             if once:
@@ -53,6 +54,18 @@ class Command(BaseCommand):
             if len(mailboxes) == 1 and self._idle(mailboxes[0], interval):
                 continue
             time.sleep(interval)
+
+    @staticmethod
+    def _round() -> tuple[int, int, list[Mailbox]]:
+        fetched = 0
+        mailboxes = list(Mailbox.objects.filter(is_active=True).exclude(imap_host=""))
+        for mailbox in mailboxes:
+            try:
+                fetched += imap.poll(mailbox)
+            except Exception as exc:  # noqa: BLE001 — one broken mailbox must not stop all
+                log.warning("mail_worker: %s: %s", mailbox, exc)
+        do_process_stalled()  # stored before a crash, never processed
+        return fetched, flush_due(), mailboxes
 
     @staticmethod
     def _idle(mailbox, seconds: int) -> bool:
