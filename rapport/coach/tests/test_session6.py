@@ -211,3 +211,27 @@ def test_their_hard_negatives_stay_positive(text):
 )
 def test_an_express_service_named_in_a_price_question_is_no_urgency(text, urgent):
     assert ("urgent" in analyze_message(text).signals) is urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Your manager promised a callback yesterday.", False),
+        ("你们经理昨天说会回电话，到现在也没有。", False),
+        ("Я уже говорила с руководителем, он сказал ждать.", False),
+        ("I already spoke to a supervisor and she said to wait.", False),
+        # a demand beside a past contact stays a demand
+        ("Я уже говорила с оператором, дайте руководителя.", True),
+        ("叫你们主管出来，我昨天就说过了！", True),
+        ("Get me a supervisor, I already spoke to two agents.", True),
+        ("I want to talk to your manager, the agent said no.", True),
+    ],
+)
+def test_a_past_contact_with_a_manager_is_no_request(text, asks):
+    assert ("supervisor_request" in analyze_message(text).signals) is asks
+
+
+def test_a_complaint_to_management_is_no_legal_threat():
+    a = analyze_message("I'd like to file a complaint with management about the agent.")
+    assert "legal_threat" not in a.signals
+    assert "legal_threat" in analyze_message("I will file a complaint with the FTC.").signals
