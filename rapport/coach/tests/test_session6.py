@@ -235,3 +235,19 @@ def test_a_complaint_to_management_is_no_legal_threat():
     a = analyze_message("I'd like to file a complaint with management about the agent.")
     assert "legal_threat" not in a.signals
     assert "legal_threat" in analyze_message("I will file a complaint with the FTC.").signals
+
+
+def test_well_known_carriers_are_no_jargon_but_internal_terms_are():
+    assert (
+        "jargon"
+        not in check_reply("Где посылка?", "Посылка у СДЭК, трек-номер в письме.").violations
+    )
+    r = check_reply(
+        "Почему отказали?", "Отказ из-за скоринга: ПДН выше порога, а в БКИ есть просрочка."
+    )
+    assert "jargon" in r.violations
+
+
+def test_much_appreciated_is_politeness():
+    r = check_reply("Where's my order?", "Much appreciated, it's on its way and arrives tomorrow.")
+    assert "politeness" in r.present
