@@ -251,3 +251,15 @@ def test_well_known_carriers_are_no_jargon_but_internal_terms_are():
 def test_much_appreciated_is_politeness():
     r = check_reply("Where's my order?", "Much appreciated, it's on its way and arrives tomorrow.")
     assert "politeness" in r.present
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("Мне бы узнать про тариф для пенсионеров.", 1),
+        ("Not sure if this is the right place, but how do I reset my password?", 1),
+        ("Not sure whether I should wait or reorder?", 1),
+    ],
+)
+def test_implicit_questions_and_hedges(text, n):
+    assert len(analyze_message(text).questions) == n
