@@ -256,8 +256,10 @@ def do_file_email_reply(token: str, mail, raw_external_id: str) -> str:
     from rapport.intake.models import InboundRaw
     from rapport.mail.quotes import split_reply
 
+    # Locked: two answers filed at once both reopen and touch it. Only its own row (PostgreSQL
+    # refuses FOR UPDATE on the nullable side of the joins: assignee, department).
     conversation = (
-        SideConversation.objects.select_for_update()
+        SideConversation.objects.select_for_update(of=("self",))
         .select_related("ticket", "ticket__assignee", "created_by", "team", "department")
         .get(token=token)
     )
