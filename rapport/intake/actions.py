@@ -34,6 +34,7 @@ from rapport.customers.actions import do_resolve_customer
 from rapport.customers.models import Customer
 from rapport.jobs.enqueue import enqueue_with_commit
 from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
+from rapport.lib.memo import batch_memo
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.search.collect import collected
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
@@ -352,7 +353,8 @@ def _after_processed(raw: InboundRaw) -> None:
         return
     for hook in AFTER_PROCESSED.get(raw.channel, ()):
         try:
-            hook(raw)
+            with transaction.atomic():
+                hook(raw)
         except Exception:  # noqa: BLE001 — a courtesy after the fact never costs the message
             log.exception("intake: after-processing hook %r failed for %s", hook, raw.pk)
 
@@ -409,7 +411,7 @@ def do_process_batch(
     done: list[InboundRaw] = []
     to_analyse: list[int] = []
     examined = 0
-    with transaction.atomic():
+    with batch_memo(), transaction.atomic():
         # PostgreSQL: rows another worker's batch holds are skipped (it is processing them),
         # so several intake workers share the backlog instead of queueing on one batch.
         skip = connection.features.has_select_for_update_skip_locked
@@ -444,8 +446,12 @@ def do_process_batch(
                 _quarantine(raw.pk, exc)
         if to_analyse:
             enqueue_with_commit(analyse_messages_task, to_analyse)
-    for raw in done:
-        _after_processed(raw)
+    if done:
+        # The batch's after-commit hooks share one write transaction (a savepoint each): an
+        # acknowledgement queued per new ticket was a commit, and a wait for the lock, apiece.
+        with transaction.atomic():
+            for raw in done:
+                _after_processed(raw)
     return len(done), examined
 
 

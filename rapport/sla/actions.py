@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.customers.models import CustomerFlag
+from rapport.lib.memo import memoised
 from rapport.tickets.models import OPEN_STATUSES, EventKind, SlaState, Status, Ticket
 
 from . import clock
@@ -102,7 +103,10 @@ def calendar_for_team(team_id: int | None) -> clock.Calendar:
 
 def match_policy(ticket: Ticket) -> SlaPolicy | None:
     """The first active policy, by order, whose conditions all hold for the ticket."""
-    policies = list(SlaPolicy.objects.filter(is_active=True).order_by("order", "id"))
+    policies = memoised(  # once per intake batch (rapport/lib/memo.py)
+        "sla.active_policies",
+        lambda: list(SlaPolicy.objects.filter(is_active=True).order_by("order", "id")),
+    )
     if not policies:
         return None
     customer = ticket.customer

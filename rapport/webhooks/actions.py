@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Role, User
 from rapport.jobs.enqueue import enqueue_on_commit
+from rapport.lib.memo import memoised
 from rapport.notify.actions import do_notify
 
 from . import signing
@@ -78,7 +79,13 @@ def backoff(attempts: int) -> timedelta:
 def _subscribers(event_type: str, team_of_event) -> list[int]:
     """Active endpoints subscribed to this type (and to this team, when they name teams).
     `team_of_event()` is only called when an endpoint names teams."""
-    rows = Endpoint.objects.filter(is_active=True).values_list("pk", "event_types", "teams")
+    # Once per intake batch (rapport/lib/memo.py): every message records events.
+    rows = memoised(
+        "webhooks.active_endpoints",
+        lambda: list(
+            Endpoint.objects.filter(is_active=True).values_list("pk", "event_types", "teams")
+        ),
+    )
     wanted: dict[int, bool] = {}
     for pk, types, team in rows:
         if event_type not in (types or []):
