@@ -11,6 +11,8 @@ import functools
 import json
 import mimetypes
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -25,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rapport.accounts.models import Role
 from rapport.intake.actions import InboundAttachment
 from rapport.realtime.publish import chat_group, send_now
+from rapport.security.files import safe_content_type
 from rapport.tickets.models import Attachment
 
 from . import actions, limits
@@ -209,13 +212,19 @@ def chat_file(request: HttpRequest, signed: str) -> HttpResponse:
         raise Http404 from exc
     attachment = get_object_or_404(Attachment, pk=pk)
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=safe_content_type(attachment.content_type),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
+# It plays a customer's site: its own inline <style>, and the widget's <style> in its Shadow DOM,
+# which the desk's own strict policy refuses (docs/security.md).
+@csp_update({"style-src": [UNSAFE_INLINE]})
 def demo(request: HttpRequest) -> HttpResponse:
     """A page that embeds the widget the way any site would (for `make run` users)."""
     key = request.GET.get("key", "")
