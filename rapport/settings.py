@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from rapport.lib.env import envbool, envint, envlist, envstr
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "rapport.api",
     "rapport.webhooks",
     "rapport.portal",
+    "rapport.security",
     "rapport.privacy",
     "rapport.demo",
     "rest_framework",
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # docs/security.md: strict Content-Security-Policy
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,8 +160,17 @@ LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("RAPPORT_PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in throttling per username + IP address, and the second factor (docs/security.md).
+AUTHENTICATION_BACKENDS = ["rapport.security.backends.ThrottledModelBackend"]
+RAPPORT_LOGIN_MAX_FAILURES = envint("RAPPORT_LOGIN_MAX_FAILURES", 5)
+RAPPORT_LOGIN_LOCKOUT_MINUTES = envint("RAPPORT_LOGIN_LOCKOUT_MINUTES", 15)
 
 # --- Redis: realtime layer, cache and task queue beyond one machine -------------------------
 REDIS_URL = envstr("REDIS_URL")
@@ -213,11 +225,46 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# --- Security -------------------------------------------------------------------------------
+# --- Security (docs/security.md) -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script, no eval, nothing framed, nothing from elsewhere. The chat widget runs on
+# other sites under *their* policy; its endpoints answer CORS for the widget's allowed origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# RAPPORT_ENV=production: HTTPS only (redirect, HSTS, secure cookies); `manage.py check
+# --deploy` is clean with it (rapport/security/tests/test_deploy.py).
+RAPPORT_ENV = envstr("RAPPORT_ENV", "development")
+if RAPPORT_ENV not in ("development", "production"):
+    raise ImproperlyConfigured(
+        f"RAPPORT_ENV must be development or production, not {RAPPORT_ENV!r}"
+    )
+if RAPPORT_ENV == "production":
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off with RAPPORT_ENV=production")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = envlist("SECURE_REDIRECT_EXEMPT", [])
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 if envbool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
