@@ -112,6 +112,10 @@ def group_send(layer, groups: list[str], message: dict) -> None:
       test): async_to_sync cannot block that loop, so a helper thread sends.
     - Otherwise async_to_sync (which also finds the loop of a surrounding sync_to_async).
     """
+    if is_local(layer) and not any(group in layer.groups for group in groups):
+        # Nobody listens here (a worker whose browsers are on the web process): sending to an
+        # empty in-memory group does nothing, but the trip through async_to_sync cost ~1 ms.
+        return
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
