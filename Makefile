@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test setup messages test-tools lock lint bench-small clean eval-coach
+.PHONY: run test setup messages test-tools lock lint bench-small clean eval-coach audit
 
 # The task worker: RQ's with REDIS_URL, else the database queue's (docs/background.md).
 WORKER = $(if $(REDIS_URL),rqworker --with-scheduler default,db_worker --no-startup-delay)
@@ -58,6 +58,11 @@ test-tools:
 lock:
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^rapport' > requirements.lock
+
+# Known vulnerabilities in the pinned dependencies (pip-audit; skipped with a notice when the
+# vulnerability data cannot be reached, see docs/security.md).
+audit: $(STAMP)
+	$(BIN)/python -m rapport.security.audit
 
 lint: $(STAMP)
 	$(BIN)/ruff check rapport bench
