@@ -263,3 +263,22 @@ def test_much_appreciated_is_politeness():
 )
 def test_implicit_questions_and_hedges(text, n):
     assert len(analyze_message(text).questions) == n
+
+
+@pytest.mark.parametrize(
+    ("text", "insult"),
+    [
+        ("Вы там все с головой не дружите?", True),
+        ("Поддержка у вас — сборище дилетантов.", True),
+        ("Работают одни неумехи.", True),
+        ("You lot are a bunch of amateurs.", True),
+        # self-criticism and a product's design are no insult
+        ("I'm such an idiot, I typed the wrong address.", False),
+        ("我真是个笨蛋，地址写错了。", False),
+        ("这个设计真蠢。", False),
+        ("I'm talking to an idiot, clearly.", True),
+        ("你们客服真是个笨蛋。", True),
+    ],
+)
+def test_insult_families_and_self_criticism(text, insult):
+    assert ("insult" in analyze_message(text).signals) is insult
