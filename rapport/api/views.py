@@ -159,7 +159,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         serializer_class=s.MessageSerializer,
         filter_backends=[],
     )
-    def messages(self, request, pk=None):
+    # `**_suffix`: the router's ".json" twins of these routes pass `format` (found by the
+    # permission matrix walk, docs/permissions.md: /tickets/1/events.json was a 500).
+    def messages(self, request, pk=None, **_suffix):
         """The ticket's messages; POST sends an agent's reply (check_reply, then the outbox)."""
         ticket = access_ticket(request.user, pk)
         if request.method == "GET":
@@ -184,7 +186,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     @action(
         detail=True, methods=["get", "post"], serializer_class=s.NoteSerializer, filter_backends=[]
     )
-    def notes(self, request, pk=None):
+    def notes(self, request, pk=None, **_suffix):
         """Internal notes (TR3); POST adds one (check_add_note)."""
         ticket = access_ticket(request.user, pk)
         if request.method == "GET":
@@ -201,7 +203,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     @extend_schema(responses=s.EventSerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=s.EventSerializer, filter_backends=[])
-    def events(self, request, pk=None):
+    def events(self, request, pk=None, **_suffix):
         """The ticket's event log (TR2)."""
         ticket = access_ticket(request.user, pk)
         return self._page(Event.objects.filter(ticket=ticket), s.EventSerializer)
@@ -370,7 +372,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @action(
         detail=True, methods=["post"], serializer_class=s.IdentitySerializer, filter_backends=[]
     )
-    def identities(self, request, pk=None):
+    def identities(self, request, pk=None, **_suffix):
         """Add an identity to the customer (do_add_identity; a taken value is a 400)."""
         customer = self.get_object()
 
