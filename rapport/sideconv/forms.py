@@ -24,6 +24,8 @@ class OpenForm(forms.Form):
     body = forms.CharField(label=_("Question"), max_length=50000, widget=forms.Textarea)
 
     def __init__(self, *args, ticket=None, **kwargs):
+        # Prefixed: the ticket page has other forms with a team and a subject (ids and names).
+        kwargs.setdefault("prefix", "side")
         super().__init__(*args, **kwargs)
         if ticket is not None:
             self.fields["team"].queryset = Team.objects.exclude(pk=ticket.team_id)

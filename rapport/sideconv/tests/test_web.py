@@ -50,10 +50,10 @@ class SideConversationWebTest(BaseTestCase):
         response = self.client.post(
             reverse("side-open", args=[self.carol_ticket.pk]),
             {
-                "kind": "team",
-                "team": self.billing.pk,
-                "subject": "Возврат по заказу 1001",
-                "body": "Оплачен ли возврат?",
+                "side-kind": "team",
+                "side-team": self.billing.pk,
+                "side-subject": "Возврат по заказу 1001",
+                "side-body": "Оплачен ли возврат?",
             },
         )
         side = SideConversation.objects.get()
