@@ -70,3 +70,13 @@ class SecurityHeadersTest(BaseTestCase):
         response = self.client.get("/static/webchat/widget.js")
         self.assertEqual(response.status_code, 200)
         self.assertIn("javascript", response["Content-Type"])
+
+    def test_the_apis_browsable_pages_may_use_inline_styles_but_never_inline_script(self):
+        self.login(self.alice)
+        response = self.client.get("/api/v1/", headers={"Accept": "text/html"})
+        csp = directives(response)
+        self.assertIn("'unsafe-inline'", csp["style-src"])
+        self.assertEqual(csp["script-src"], "'self'")
+        self.assertNotIn(
+            "unsafe-inline", directives(self.client.get(reverse("inbox")))["style-src"]
+        )
