@@ -3,9 +3,9 @@
 1. The project's labelled corpus (tests/coach/corpus/): precision / recall of every customer
    signal and every reply label, per language; question-count exactness; mood accuracy. Two
    sets: the development set (≥ 100 messages and ≥ 100 replies per language, which the rules
-   were tuned on; it also holds the retired held-out batches 1 and 2, `*_ex_heldout*.jsonl`,
-   moved in after their figures were reported) and the held-out batches (corpus/heldout*/,
-   never tuned on).
+   were tuned on; it also holds the retired held-out batches, `*_ex_heldout*.jsonl`, moved in
+   after their figures were reported, and each session's own cases, e.g. `*_s6.jsonl`) and the
+   held-out batches (corpus/heldout*/, never tuned on).
 2. The public sets in ../shared/data (skipped, with a note, when ../shared is absent): mood
    polarity macro-F1 per language, insult precision / recall.
 
