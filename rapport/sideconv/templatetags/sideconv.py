@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django import template
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from ..forms import OpenForm
 from ..models import Department, SideConversation, SideMessage
@@ -15,7 +15,8 @@ register = template.Library()
 @register.inclusion_tag("sideconv/_panel.html", takes_context=True)
 def ticket_side_conversations(context, ticket):
     conversations = list(
-        SideConversation.objects.filter(ticket=ticket)
+        # With those of tickets merged into this one: a merged ticket's page redirects here.
+        SideConversation.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket))
         .select_related("team", "department")
         .prefetch_related(
             Prefetch("messages", queryset=SideMessage.objects.select_related("author"))

@@ -19,7 +19,8 @@ from rapport.portal.models import LoginLink
 from rapport.privacy.export import collect
 from rapport.sideconv.actions import check_open, check_post
 from rapport.sideconv.models import Direction, Kind, SideConversation, State
-from rapport.test import BaseTestCase, make_agent
+from rapport.test import BaseTestCase, make_agent, receive
+from rapport.tickets.actions import do_merge_tickets
 from rapport.tickets.models import Event, EventKind
 
 SECRET = "Склад: партия 7 бракованная, 内部消息 <b>не говорить</b> клиенту"
@@ -197,3 +198,11 @@ class SideConversationWebTest(BaseTestCase):
 
         # The customer's data export (privacy).
         self.assertNotIn(needle, json.dumps(collect(self.carol), default=str, ensure_ascii=False))
+
+    def test_side_conversations_follow_a_merge(self):
+        side = self.ask_billing(body="Was it paid?")
+        other = receive(sender="carol@example.com", subject="Second", external_id="<c-2@x>").ticket
+        do_merge_tickets(self.carol_ticket, other, actor=self.alice)
+        self.login(self.alice)
+        page = self.client.get(reverse("ticket", args=[other.pk]))
+        self.assertContains(page, f'id="side-{side.pk}"')
