@@ -36,7 +36,7 @@ def can_see_ticket(user, conversation: SideConversation) -> bool:
 
 def _event(conversation: SideConversation, kind: str, *, actor=None, **after) -> None:
     # The event names the side conversation and who it is with, never its text: the ticket's
-    # history is read by integrations (webhooks, the API) too.
+    # history is read by integrations (the API's events) too.
     record_event(
         kind,
         ticket=conversation.ticket,
