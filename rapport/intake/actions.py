@@ -37,6 +37,7 @@ from rapport.lib.channels import CHANNEL_IDENTITY_KIND, CONVERSATIONAL, Channel
 from rapport.lib.memo import batch_memo
 from rapport.lib.text import html_to_text, subject_from_body
 from rapport.search.collect import collected
+from rapport.search.indexing import warm_inbound_message
 from rapport.tickets.actions import do_add_inbound_message, do_create_ticket
 from rapport.tickets.coaching import analyse_message_task, analyse_messages_task
 from rapport.tickets.models import (
@@ -282,6 +283,8 @@ def _prepare(raw: InboundRaw, preloaded: dict) -> NotForTicket | None:
             _parse(raw, preloaded)
     except NotForTicket as exc:
         return exc
+    # The search analysis of the text, done here rather than inside the write transaction.
+    warm_inbound_message(raw.payload.get("subject") or "", raw.payload.get("body_text") or "")
     return None
 
 

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from rapport.customers.models import Customer, Identity
+from rapport.lib.text import clean_text, truncate
 from rapport.tickets.models import Message, Note, Ticket
 
 from . import collect
 from .models import Kind, SearchDocument
-from .normalise import index_strings
+from .normalise import index_strings, warm_index_strings
 
 
 def message_text(subject: str, body: str) -> str:
@@ -68,6 +69,14 @@ def message_document(message: Message, ticket: Ticket) -> SearchDocument:
         channel=message.channel,  # channel: finds the Telegram messages of an e-mail ticket
         created_at=message.created_at,
     )
+
+
+def warm_inbound_message(subject: str, body_text: str) -> None:
+    """Analyse an inbound message's text before the transaction that stores it (the intake
+    worker, while parsing): the texts as tickets.actions.do_add_inbound_message stores them."""
+    body = clean_text(body_text)
+    if body:
+        warm_index_strings(message_text(truncate(clean_text(subject), 255), body))
 
 
 def index_message(message: Message) -> None:

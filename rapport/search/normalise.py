@@ -128,10 +128,39 @@ def _han_analysis(run: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[str
     return cut, tuple(dict.fromkeys(w for w in extra if w not in primary))
 
 
+# Texts analysed ahead of the transaction that stores them (warm_index_strings), picked up
+# once by index_strings. Small: a batch of the intake worker is a few dozen messages.
+_WARM: dict[str, tuple[str, str]] = {}
+_WARM_MAX = 256
+_warm_lock = threading.Lock()
+
+
+def warm_index_strings(text: str) -> None:
+    """Analyse `text` now so that the next index_strings(text) finds the result: the intake
+    worker does it while parsing, outside the write transaction (on SQLite every other writer
+    waits while that transaction runs; the analysis is the biggest part of indexing)."""
+    if not text or text in _WARM:
+        return
+    result = _analyse(text)
+    with _warm_lock:
+        while len(_WARM) >= _WARM_MAX:
+            _WARM.pop(next(iter(_WARM)))
+        _WARM[text] = result
+
+
 def index_strings(text: str) -> tuple[str, str]:
     """(tokens, alternatives) to store for `text`: the tokens in text order (phrases are
     matched on them), then the alternatives, each once. The same analysis as words(), without
     the offsets: this is the index build's inner loop."""
+    if _WARM:
+        with _warm_lock:
+            warm = _WARM.pop(text, None)
+        if warm is not None:
+            return warm
+    return _analyse(text)
+
+
+def _analyse(text: str) -> tuple[str, str]:
     tokens: list[str] = []
     alternatives: dict[str, None] = {}
     for m in _RUNS.finditer(text or ""):

@@ -98,6 +98,8 @@ def do_add_inbound_message(
     automatic message — out-of-office, mailing list — is kept but changes no status)."""
     at = at or timezone.now()
     body_html = sanitise_html(body_html)
+    # The texts as stored here are the ones search.indexing.warm_inbound_message analyses
+    # ahead of the intake transaction: change both together.
     body_text = clean_text(body_text) or html_to_text(body_html)
     message = Message.objects.create(
         ticket=ticket,

@@ -4,6 +4,7 @@ fails takes its documents with it."""
 
 from __future__ import annotations
 
+import sys
 from unittest import mock
 
 from django.db import connection, transaction
@@ -110,3 +111,40 @@ class CollectedTests(BaseTestCase):
         writes = [q["sql"] for q in queries if "search_searchdocument" in q["sql"]]
         assert len(writes) == 2, writes
         assert writes[0].startswith("DELETE") and writes[1].startswith("INSERT")
+
+
+class WarmedAnalysisTests(BaseTestCase):
+    """The intake worker analyses a message's text while parsing, before its write
+    transaction (normalise.warm_index_strings): the document is the same either way."""
+
+    def setUp(self) -> None:
+        self.box = Mailbox.objects.create(
+            name="Support", address="help@shop.test", team=self.support, ack_enabled=False
+        )
+
+    def test_the_drain_uses_the_analysis_made_before_the_transaction(self):
+        from rapport.search import normalise
+
+        body = "Подскажите, где мои заказы?\r\n我要退款 — refunds\u0007 please"
+        receive_mail(
+            mime(1, "ivan@example.ru", "Заказы  ", body), self.box, source="http", defer=True
+        )
+        analysed = []
+        real = normalise._analyse
+
+        def spy(text):
+            analysed.append((text, sys._getframe(1).f_code.co_name))
+            return real(text)
+
+        with mock.patch.object(normalise, "_analyse", spy):
+            assert intake.do_drain() == 1
+        message = Ticket.objects.get(customer__identities__value="ivan@example.ru").messages.get()
+        texts = [text for text, _ in analysed]
+        document = SearchDocument.objects.get(kind=Kind.MESSAGE, object_id=message.pk)
+        expected = real(f"{message.subject}\n{message.body_text}")
+        assert (document.tokens, document.alternatives) == expected
+        # analysed once, while parsing (before the transaction); not again when indexing
+        assert texts.count(f"{message.subject}\n{message.body_text}") == 1
+        assert (f"{message.subject}\n{message.body_text}", "warm_index_strings") in analysed
+        assert normalise._WARM == {}
+        assert found(self.alice, "заказ") == {message.ticket_id}
