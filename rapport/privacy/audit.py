@@ -105,6 +105,8 @@ RULES: dict[str, Rule] = {
 def _succeeded(rule: Rule, request: HttpRequest, response: HttpResponse) -> bool:
     if request.method != rule.method:
         return False
+    if request.headers.get("X-Rapport-Live"):
+        return False  # live.js re-reading a page already open (rapport/static/rapport/live.js)
     if rule.method == "GET":
         return response.status_code == 200
     return 300 <= response.status_code < 400

@@ -23,7 +23,7 @@ figures after as before), but:
 
 `find_traces(needles)` scans every text, JSON and binary column of every model, the stored
 files and the search service for any of the given strings: the erasure test's proof, and a
-check an administrator can run (`manage.py privacy_traces`).
+check an administrator can run (`manage.py privacy_traces TEXT…`).
 """
 
 from __future__ import annotations
@@ -174,6 +174,11 @@ def do_erase_customer(customer: Customer, *, actor=None) -> dict:
     files: list[str] = []
     with _secure_delete(), transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        # Profiles merged into this one are the same person: their rows that did not move
+        # with the merge (name, notes, surveys, purchases…) go too.
+        for source in Customer.objects.filter(merged_into=customer).exclude(pk=customer.pk):
+            for kind, n in do_erase_customer(source, actor=actor).items():
+                counts[kind] += n
         tickets = Ticket.objects.filter(customer=customer)
         ticket_ids = list(tickets.values_list("pk", flat=True))
         on_tickets = Q(ticket_id__in=ticket_ids)

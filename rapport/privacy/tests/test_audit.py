@@ -82,6 +82,13 @@ class RecordingTest(BaseTestCase):
         self.assertEqual(entry.ip, "203.0.113.7")
         self.assertEqual(entry.path, f"/tickets/{self.carol_ticket.pk}/")
 
+    def test_a_live_refresh_of_an_open_page_is_not_a_new_view(self):
+        self.login(self.alice)
+        url = reverse("ticket", args=[self.carol_ticket.pk])
+        self.client.get(url)
+        self.client.get(url, headers={"X-Rapport-Live": "1"})
+        self.assertEqual(len(entries(action=Action.VIEW)), 1)
+
     def test_a_refused_view_records_nothing(self):
         self.login(self.charlie)  # Billing: may not see Support's ticket
         response = self.client.get(reverse("ticket", args=[self.carol_ticket.pk]))

@@ -13,12 +13,13 @@ import zipfile
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from rapport.accounts.models import Role
-from rapport.customers.actions import do_flag_customer, do_update_customer
+from rapport.customers.actions import do_flag_customer, do_merge_customers, do_update_customer
 from rapport.followups.actions import do_record_consent
 from rapport.followups.models import Purchase
 from rapport.intake.actions import InboundAttachment
@@ -71,6 +72,9 @@ class ExportEraseTest(BaseTestCase):
         )
         cls.attachment = Attachment.objects.get(message=msg)
         do_add_note(cls.tickets[0], author=cls.alice, body=f"{NAME} called, upset: awful service")
+        # An older profile of the same person, merged into this one: it keeps its name.
+        twin = receive(sender="dan.old@example.com", external_id="<dan-0>", sender_name=NAME)
+        do_merge_customers(twin.customer, cls.dan, actor=cls.sam)
         do_record_consent(cls.dan, "marketing", granted=True, source="agent", note=EMAIL)
         Purchase.objects.create(
             customer=cls.dan, external_id="ORD-1", product="Kettle", purchased_at=timezone.now()
@@ -98,8 +102,8 @@ class ExportEraseTest(BaseTestCase):
         zf = zipfile.ZipFile(io.BytesIO(response.content))
         data = json.loads(zf.read("customer.json"))
         self.assertEqual(data["customer"]["name"], NAME)
-        self.assertEqual([i["value"] for i in data["identities"]], [EMAIL])
-        self.assertEqual(len(data["tickets"]), 2)
+        self.assertEqual([i["value"] for i in data["identities"]], ["dan.old@example.com", EMAIL])
+        self.assertEqual(len(data["tickets"]), 3)  # one came with the merged profile
         bodies = [m["body_text"] for t in data["tickets"] for m in t["messages"]]
         self.assertTrue(any("terrible" in b for b in bodies))
         self.assertIn("awful service", data["tickets"][0]["notes"][0]["body"])
@@ -144,7 +148,7 @@ class ExportEraseTest(BaseTestCase):
     def test_erasure_takes_two_steps_and_leaves_the_reports_unchanged(self):
         before_raw, before_rollup = self.figures()
         self.assertEqual(before_raw, before_rollup)
-        needles = [NAME, EMAIL, *SECRET_WORDS, "dan-passport"]
+        needles = [NAME, EMAIL, "dan.old@example.com", *SECRET_WORDS, "dan-passport"]
         self.assertTrue(find_traces(needles, search_as=self.sam))  # the test can see them
         path = self.attachment.file.name
         self.assertTrue(default_storage.exists(path))
@@ -173,10 +177,13 @@ class ExportEraseTest(BaseTestCase):
 
         # Nothing left: every column of every table, the search index, the files.
         self.assertEqual(find_traces(needles, search_as=self.sam), [])
+        out = io.StringIO()
+        call_command("privacy_traces", NAME, EMAIL, stdout=out, stderr=io.StringIO())
+        self.assertEqual(out.getvalue(), "")
         self.assertFalse(default_storage.exists(path))
         self.assertFalse(InboundRaw.objects.filter(raw__gt=b"", sender=EMAIL).exists())
         # The rows are still there, as tombstones, and the figures are unchanged.
-        self.assertEqual(Ticket.objects.filter(customer=self.dan).count(), 2)
+        self.assertEqual(Ticket.objects.filter(customer=self.dan).count(), 3)
         self.assertEqual(
             set(Message.objects.filter(customer=self.dan).values_list("body_text", flat=True)),
             {TOMBSTONE},
@@ -194,6 +201,15 @@ class ExportEraseTest(BaseTestCase):
             .values_list("action", flat=True)
         )
         self.assertEqual(actions, [Action.ERASE_REQUEST, Action.ERASE])
+
+    def test_the_customer_page_links_administrators_to_it(self):
+        link = reverse("privacy-customer", args=[self.dan.pk])
+        self.login(self.ada)
+        self.assertContains(self.client.get(reverse("customer", args=[self.dan.pk])), link)
+        self.login(self.sam)
+        page = self.client.get(reverse("customer", args=[self.dan.pk]))
+        self.assertNotContains(page, link)
+        self.assertContains(page, reverse("privacy"))  # the audit log, in the menu
 
     def test_a_request_can_be_cancelled(self):
         self.login(self.ada)
