@@ -169,8 +169,10 @@ def send(delivery: Delivery) -> str | None:
     try:
         with _connect(mailbox) as smtp:
             # Connected (and logged in): a worker killed before this line sent nothing and
-            # the outbox sends again; from here on it might have (docs/outbox.md).
-            handing_over(delivery)
+            # the outbox sends again; from here on it might have (docs/outbox.md). A stand-in
+            # (the web chat continuing by e-mail) was marked by the outbox before its send().
+            if delivery.pk is not None:
+                handing_over(delivery)
             refused = smtp.sendmail(payload["from"], payload["to"], bytes(delivery.raw))
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(f"Every recipient was refused: {exc.recipients}") from exc
