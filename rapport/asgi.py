@@ -4,6 +4,12 @@ import os
 import warnings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+# No persistent database connections in the ASGI server (Django's docs: "When using ASGI,
+# persistent connections should be disabled"): each request's sync code runs on a thread of
+# its own, so a kept connection stays open with a thread that is gone. bench/fault.py saw one
+# uvicorn hold 22 idle PostgreSQL connections and requests fail with "too many clients". The
+# workers (one thread each) keep theirs (settings: DB_CONN_MAX_AGE, 60 s on PostgreSQL).
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
