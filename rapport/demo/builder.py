@@ -145,6 +145,16 @@ AGENTS = [
         teams=("escalations",),
     ),
 ]
+# An outside contractor's agent (MG5): sees only the partner team's tickets (docs/permissions.md).
+PARTNER_AGENT = dict(
+    username="pat",
+    first_name="Pat",
+    last_name="Okafor",
+    role=Role.PARTNER,
+    language=EN,
+    time_zone="Europe/London",
+)
+PARTNER_TICKETS = 12  # Support's English e-mail tickets the partner took over
 # Who answers a ticket of a team in a language (the first is the usual one).
 ANSWERS = {
     "support": {RU: ["anna"], ZH: ["li.wei", "zhang.min"], EN: ["emma", "emma", "admin"]},
@@ -257,6 +267,7 @@ class DemoBuilder:
             self.play(plan)
         self.merge_customers(personas)
         self.flag_vips(personas)
+        self.make_partner_team()  # MG5: before the rollups, so the partner report has figures
         build_demo_feedback(self.limit)  # surveys, answers, confirmations, churn risk (FB1, FB6)
         build_demo_followups(self.teams, self.users, self.limit)  # FB3, FB7: docs/followups.md
         build_demo_reviews(self.teams, self.limit)  # CH7, FB5: docs/reviews.md
@@ -284,6 +295,31 @@ class DemoBuilder:
             for key in teams:
                 self.teams[key].members.add(user)
             self.users[user.username] = user
+
+    def make_partner_team(self) -> None:
+        """An outside contractor (MG5): a partner team with one partner-team agent, who took
+        over a share of Support's English e-mail; the partner report compares it with ours."""
+        team = Team.objects.create(
+            name="Outsourced line",
+            is_partner=True,
+            partner_company="Callcenter Ltd",
+            contract_notes="First response within 4 business hours; monthly quality review.",
+        )
+        user = User.objects.create_user(
+            email=f"{PARTNER_AGENT['username']}@{STAFF_DOMAIN}", **PARTNER_AGENT
+        )
+        user.password = self.users["admin"].password  # the one demo password, hashed once
+        user.save(update_fields=["password"])
+        team.members.add(user)
+        self.teams["partner"], self.users[user.username] = team, user
+        taken = Ticket.objects.filter(
+            team=self.teams["support"],
+            channel=Channel.EMAIL,
+            merged_into=None,
+            customer__language=EN,
+        ).order_by("pk")[:PARTNER_TICKETS]
+        for ticket in taken:
+            do_assign(ticket, team=team, assignee=user, actor=self.users["admin"])
 
     def make_knowledge_base(self) -> None:
         """Help-centre articles in three languages (KN1): rapport/kb/demo.py."""

@@ -28,9 +28,11 @@ class DemoDataTest(TestCase):
         cls.done_at = timezone.now()
 
     def test_it_creates_the_promised_numbers(self):
-        self.assertEqual(Team.objects.count(), 3)
+        self.assertEqual(Team.objects.count(), 4)  # and one of them an outside partner (MG5)
+        self.assertEqual(Team.objects.filter(is_partner=True).count(), 1)
+        self.assertEqual(Ticket.objects.filter(team__is_partner=True).count(), 12)
         self.assertEqual(Team.objects.filter(is_default=True).count(), 1)
-        self.assertEqual(User.objects.count(), 8)
+        self.assertEqual(User.objects.count(), 9)
         self.assertEqual(Customer.objects.count(), 150)
         self.assertEqual(Ticket.objects.count(), 400)
 
