@@ -388,6 +388,14 @@ def do_accept_raw(
 # How long one batch may hold the write transaction: on SQLite every other writer (an
 # endpoint storing a new message, a chat visitor's message) waits that long at worst.
 BATCH_SECONDS = 0.1
+# ... unless a writer is waiting for the lock (SQLite): the batch then commits once it has run
+# this long, and the endpoint waits for about one message's processing, not a whole batch.
+YIELD_AFTER_SECONDS = 0.01
+
+
+def _writers_waiting() -> bool:
+    check = getattr(connection, "writers_waiting", None)  # rapport/lib/sqlite only
+    return bool(check and check())
 
 
 def do_process_batch(
@@ -425,7 +433,10 @@ def do_process_batch(
         )
         started = time.monotonic()
         for n, (raw, not_for_ticket, failure) in enumerate(prepared):
-            if examined and time.monotonic() - started > max_seconds:
+            elapsed = time.monotonic() - started
+            if examined and (
+                elapsed > max_seconds or (elapsed > YIELD_AFTER_SECONDS and _writers_waiting())
+            ):
                 # The rest stay "received" for the next batch (their parse kept): on SQLite
                 # the write lock is held for the whole batch, and endpoints storing new
                 # messages wait for it.

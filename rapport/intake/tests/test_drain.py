@@ -99,6 +99,23 @@ def test_a_batch_stops_taking_more_when_its_time_is_up(box):
     assert Message.objects.count() == 5
 
 
+def test_a_batch_commits_early_when_another_writer_waits(box, monkeypatch):
+    """A writer waiting for SQLite's lock (an endpoint storing a message) makes the batch
+    commit after YIELD_AFTER_SECONDS instead of max_seconds; nothing is lost or repeated."""
+    from rapport.intake import actions
+
+    for n in range(4):
+        accept(box, mime(n))
+    raws = list(InboundRaw.objects.order_by("pk"))
+    monkeypatch.setattr(actions, "YIELD_AFTER_SECONDS", 0)
+    monkeypatch.setattr(actions, "_writers_waiting", lambda: True)
+    parsed: dict = {}
+    assert actions.do_process_batch(raws, max_seconds=60, parsed=parsed) == (1, raws[0].pk)
+    monkeypatch.setattr(actions, "_writers_waiting", lambda: False)
+    assert actions.do_process_batch(raws[1:], max_seconds=60, parsed=parsed)[0] == 3
+    assert Message.objects.count() == 4 and not parsed
+
+
 def test_one_bad_message_in_a_batch_is_quarantined_alone(box):
     accept(box, mime(1))
     bad = accept(box, b"To: help@shop.test\r\nSubject: no sender\r\n\r\nhello")

@@ -62,3 +62,34 @@ def test_the_lock_is_released_by_a_rollback():
     assert list(
         Team.objects.filter(name__in=["Kept", "Rolled back"]).values_list("name", flat=True)
     ) == ["Kept"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_holder_of_the_lock_sees_that_another_writer_waits():
+    """A writer that has to wait announces it (a shared lock on <database>.writewait): the
+    intake worker's batch asks between messages and commits early (TR1, issue #3)."""
+    waiting_writer_done = threading.Event()
+
+    def waiting_writer():
+        try:
+            with transaction.atomic():
+                Team.objects.create(name="Waited")
+        finally:
+            connections.close_all()
+            waiting_writer_done.set()
+
+    with transaction.atomic():
+        Team.objects.create(name="Holder")
+        assert connection.writers_waiting() is False
+        thread = threading.Thread(target=waiting_writer)
+        thread.start()
+        for _ in range(200):  # up to 2 s for the thread to start waiting
+            if connection.writers_waiting():
+                break
+            thread.join(0.01)
+        assert connection.writers_waiting() is True
+        assert not waiting_writer_done.is_set()
+    thread.join(20)
+    assert waiting_writer_done.is_set()
+    assert connection.writers_waiting() is False  # nobody waits any more
+    assert Team.objects.filter(name__in=["Holder", "Waited"]).count() == 2
