@@ -135,7 +135,7 @@ def backup(output: Path | None = None) -> Result:
             "files": files,
         }
         partial = workdir / "archive.partial"
-        with tarfile.open(partial, "w:gz") as tar:
+        with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
             body = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(body)

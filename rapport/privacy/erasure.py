@@ -18,8 +18,9 @@ figures after as before), but:
   surveys' and ratings' comments, reviews' text and author, follow-ups, promises, calls,
   visits, chat visitors, Telegram contacts, consents' notes, notifications, FAQ questions,
   template uses, grants' reasons, rule firings, webhook deliveries about them;
-- the search index is rewritten from the tombstones (and, on SQLite, the full-text index
-  optimised so the old terms leave its segments; deleted pages are zeroed: secure_delete).
+- the search index loses their messages' and notes' documents, and their tickets' and
+  profile's are rewritten (on SQLite the full-text index is then optimised so the old terms
+  leave its segments; deleted pages are zeroed: secure_delete).
 
 `find_traces(needles)` scans every text, JSON and binary column of every model, the stored
 files and the search service for any of the given strings: the erasure test's proof, and a
@@ -167,7 +168,8 @@ def _blank(counts: Counter, label: str, lookup: Q, **values) -> None:
 def do_erase_customer(customer: Customer, *, actor=None) -> dict:
     """Erase one customer's personal data (see the module's docstring). Idempotent: running it
     again finds nothing left to change. Returns the number of rows changed per kind."""
-    from rapport.search import indexing
+    from rapport.search import collect, indexing
+    from rapport.search.models import Kind, SearchDocument
 
     needles = needles_for(customer)
     counts: Counter = Counter()
@@ -265,14 +267,19 @@ def do_erase_customer(customer: Customer, *, actor=None) -> dict:
         )
         counts["customers"] += 1
 
-        # The search index, rewritten from the tombstones in the same transaction.
-        indexing.index_customer(customer.pk)
-        for ticket in Ticket.objects.filter(pk__in=ticket_ids):
-            indexing.index_ticket(ticket)
-        for m in Message.objects.filter(pk__in=message_ids):
-            indexing.index_message(m)
-        for n in Note.objects.filter(on_tickets):
-            indexing.index_note(n)
+        # The search index, in the same transaction: messages' and notes' documents go (a
+        # tombstone is not worth finding); tickets' and the profile's are rewritten, so
+        # filters by status, team or channel still list the tickets.
+        collect.flush()
+        note_ids = list(Note.objects.filter(on_tickets).values_list("pk", flat=True))
+        SearchDocument.objects.filter(
+            Q(kind=Kind.MESSAGE, object_id__in=message_ids)
+            | Q(kind=Kind.NOTE, object_id__in=note_ids)
+        ).delete()
+        with collect.collected():
+            indexing.index_customer(customer.pk)
+            for ticket in Ticket.objects.filter(pk__in=ticket_ids):
+                indexing.index_ticket(ticket)
         transaction.on_commit(lambda: _after_commit(files))
     return dict(counts)
 
