@@ -35,6 +35,8 @@ def limit_for(user: User, kind: str, currency: str) -> Decimal | None:
     (administrators). Without a configured limit, nothing (every grant is asked for)."""
     if is_unlimited(user):
         return None
+    if user.is_partner:
+        return Decimal("0")  # MG5: an outside contractor's agent asks a supervisor for any grant
     role = LimitRole.SUPERVISOR if user.role == Role.SUPERVISOR else LimitRole.AGENT
     row = EmpowermentLimit.objects.filter(role=role, kind=kind, currency=currency).first()
     return row.max_amount if row else Decimal("0")

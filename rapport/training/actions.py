@@ -263,6 +263,11 @@ def passed_sessions():
 
 
 # ------------------------------------------------------------------ progress and the gate
+# Who must pass the required scenarios before live tickets: agents, and a partner team's
+# agents too (MG5: an outside contractor's people are trained like ours).
+GATED_ROLES = (Role.AGENT, Role.PARTNER)
+
+
 def required_scenarios() -> list[Scenario]:
     return list(Scenario.objects.filter(required=True, is_active=True).order_by("id"))
 
@@ -270,7 +275,7 @@ def required_scenarios() -> list[Scenario]:
 def missing_required(user: User, required: list[Scenario] | None = None) -> list[Scenario]:
     """The required scenarios this agent has not passed yet (supervisors: none). No query when
     nothing is required (the cached policy)."""
-    if user.role != Role.AGENT:
+    if user.role not in GATED_ROLES:
         return []
     ids = [s.pk for s in required] if required is not None else list(policy()[1])
     if not ids:
@@ -298,7 +303,7 @@ def untrained_agent_ids() -> set[int]:
         passed_sessions().filter(scenario_id__in=required).values_list("trainee_id", "scenario_id")
     ):
         done[trainee_id].add(scenario_id)
-    agents = User.objects.filter(role=Role.AGENT, is_active=True).values_list("id", flat=True)
+    agents = User.objects.filter(role__in=GATED_ROLES, is_active=True).values_list("id", flat=True)
     return {pk for pk in agents if not required <= done[pk]}
 
 
@@ -348,7 +353,7 @@ def team_overview(user: User) -> list[dict]:
     required = required_scenarios()
     gated = untrained_agent_ids()
     rows = []
-    agents = User.objects.filter(is_active=True, role=Role.AGENT).order_by("username")
+    agents = User.objects.filter(is_active=True, role__in=GATED_ROLES).order_by("username")
     stats = defaultdict(list)
     for trainee_id, score in PracticeSession.objects.exclude(score=None).values_list(
         "trainee_id", "score"

@@ -37,6 +37,9 @@ from .world import build_world
 DOC = Path(__file__).resolve().parents[3] / "docs" / "permissions.md"
 PERSONAS = ("anonymous", "customer", "agent", "outsider", "partner", "legal", "supervisor", "admin")
 ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|(.+)\|\s*$")
+# Admin-site URLs that AdminSite.admin_view does not guard: a row of their own. django_rq's
+# JSON statistics (with REDIS_URL only) take staff or its API token, and answer 401.
+OWN_ROWS = ("admin:login", "admin:logout", "admin:django_rq_home_json")
 CODES = {"200", "login", "portal", "302", "400", "401", "403", "404", "405"}
 
 
@@ -61,7 +64,7 @@ def walk_urls(patterns=None, prefix: str = "", namespace: str = ""):
 def matrix_name(full: str, route: str) -> str:
     """The row of a URL: its name; the admin site is one row (every ModelAdmin URL is guarded
     by the same AdminSite.admin_view); DRF's format-suffix twins share their plain row."""
-    if full.startswith("admin:") and full not in ("admin:login", "admin:logout"):
+    if full.startswith("admin:") and full not in OWN_ROWS:
         return "admin:*"
     return full
 
@@ -464,3 +467,24 @@ class PermissionMatrixTest(MatrixWorld):
         for persona in ("partner", "agent"):
             response = self.client_for(persona).get(reverse("partner-report"))
             self.assertEqual(response.status_code, 403, persona)
+
+    # --- what else a partner-team agent is held to (MG5) -------------------------------------
+
+    def test_a_partner_agent_asks_a_supervisor_for_any_grant_and_must_pass_required_training(
+        self,
+    ):
+        from decimal import Decimal
+
+        from rapport.approvals.actions import limit_for
+        from rapport.approvals.models import EmpowermentLimit, GrantKind, LimitRole
+        from rapport.training.actions import missing_required
+
+        EmpowermentLimit.objects.create(
+            role=LimitRole.AGENT, kind=GrantKind.REFUND, currency="EUR", max_amount=50
+        )
+        self.assertEqual(limit_for(self.alice, GrantKind.REFUND, "EUR"), Decimal(50))
+        self.assertEqual(limit_for(self.pat, GrantKind.REFUND, "EUR"), Decimal(0))
+        required = [self.w.scenario]
+        self.assertEqual(missing_required(self.pat, required), required)
+        self.assertEqual(missing_required(self.alice, required), required)
+        self.assertEqual(missing_required(self.sam, required), [])
