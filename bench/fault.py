@@ -747,7 +747,8 @@ class Run:
             not not_received and not unstable and not unsigned and len(hooks) >= kinds.count(),
             f"events {kinds.count()}, deliveries {len(hooks)}, requests {len(requests)}, events "
             f"received {len(set(received) & set(hooks))} (more than once: "
-            f"{sum(1 for c in received.values() if c > 1)}), never {len(not_received)}, id "
+            f"{sum(1 for c in received.values() if c > 1)}), never {len(not_received)} "
+            f"(states then: {dict(collections.Counter(hooks[e] for e in not_received))}), id "
             f"mismatches {unstable}, bad signatures {unsigned}",
         )
         tries = Hook.objects.filter(endpoint_id=self.endpoint_id, attempts__gt=1)
@@ -775,7 +776,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=4, help="kills of each worker")
     parser.add_argument("--small", action="store_true", help="300 in, 60 out, 2 kills")
     parser.add_argument("--smtp-down", type=float, default=20, help="seconds the SMTP is off")
-    parser.add_argument("--drain", type=float, default=600, help="longest wait at the end (s)")
+    parser.add_argument("--drain", type=float, default=1800, help="longest wait at the end (s)")
     parser.add_argument("--stuck-after", type=int, default=20, help="webhook STUCK_AFTER (s)")
     parser.add_argument(
         "--pg-restart",
@@ -832,13 +833,14 @@ def main() -> None:
         random.Random(args.seed).shuffle(numbers)
         shares = {"endpoint": numbers[0::4] + numbers[1::4], "imap": numbers[2::4]}
         shares["api"] = numbers[3::4]
+        # Daemon threads: Ctrl-C stops the run (the finally below stops every process).
         pushers = [
-            threading.Thread(target=run.push_endpoint, args=(shares["endpoint"],)),
-            threading.Thread(target=run.push_imap, args=(shares["imap"],)),
-            threading.Thread(target=run.push_api, args=(shares["api"],)),
+            threading.Thread(target=run.push_endpoint, args=(shares["endpoint"],), daemon=True),
+            threading.Thread(target=run.push_imap, args=(shares["imap"],), daemon=True),
+            threading.Thread(target=run.push_api, args=(shares["api"],), daemon=True),
         ]
-        agent = threading.Thread(target=run.agent)
-        faults = threading.Thread(target=run.faults_thread, args=(stop,))
+        agent = threading.Thread(target=run.agent, daemon=True)
+        faults = threading.Thread(target=run.faults_thread, args=(stop,), daemon=True)
         t0 = time.monotonic()
         for thread in [*pushers, agent, faults]:
             thread.start()
