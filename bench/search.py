@@ -44,7 +44,7 @@ from rapport.customers.models import Customer, Identity  # noqa: E402
 from rapport.search.indexing import index_message  # noqa: E402
 from rapport.search.models import SearchDocument  # noqa: E402
 from rapport.search.service import search  # noqa: E402
-from rapport.tickets.models import Message, Ticket  # noqa: E402
+from rapport.tickets.models import Message, Tag, Ticket  # noqa: E402
 
 COMMON = [
     "заказ", "заказа", "доставки", "возврат", "карты", "курьер", "посылка", "код",
@@ -67,12 +67,23 @@ FILTERED = [
     "order before:2025-06-01", "refund -card", "заказ -карты", "refund OR 退款 OR возврат",
     "invoice team:Billing", "status:open", "tag:vip status:open",
 ]  # fmt: skip
+# Issue #7's slow shapes at 1M: a common word with an old date (the newest matches are all
+# too new) and with a tag few tickets have (RARE_TAG, put on RARE_TAGGED tickets here).
+RARE_TAG = "bench-rare"
+RARE_TAGGED = 40
+SLOW = [
+    "order before:2025-03-01", "заказ before:2025-03-01", "订单 before:2025-03-01",
+    "refund before:2025-06-01 status:closed", "order tag:vip before:2025-06-01",
+    f"order tag:{RARE_TAG}", f"заказ tag:{RARE_TAG}", f"tag:{RARE_TAG}",
+    f"refund OR 退款 tag:{RARE_TAG}", "заказ tag:vip", "refund team:Billing status:open",
+]  # fmt: skip
 
 
 def queries(rng: random.Random) -> list[tuple[str, str]]:
     """About 200 (kind, query) pairs; the customer ones use real names and addresses."""
     out = [("common", q) for q in COMMON] + [("rare", q) for q in RARE]
     out += [("phrase", q) for q in PHRASES] + [("filter", q) for q in FILTERED]
+    out += [("slow", q) for q in SLOW]
     emails = list(Identity.objects.filter(kind="email").values_list("value", flat=True)[:5000])
     names = list(Customer.objects.exclude(name="").values_list("name", flat=True)[:5000])
     for email in rng.sample(emails, min(40, len(emails))):
@@ -87,6 +98,58 @@ def queries(rng: random.Random) -> list[tuple[str, str]]:
     return out
 
 
+def rare_tag(rng: random.Random) -> None:
+    """RARE_TAG on RARE_TAGGED tickets spread over the desk's history (idempotent: tags are
+    read when searching, so nothing needs re-indexing)."""
+    tag, _ = Tag.objects.get_or_create(name=RARE_TAG)
+    through = Ticket.tags.through
+    if through.objects.filter(tag=tag).exists():
+        return
+    last = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ids = set(
+        Ticket.objects.filter(pk__in=rng.sample(range(1, last + 1), RARE_TAGGED * 2)).values_list(
+            "pk", flat=True
+        )[:RARE_TAGGED]
+    )
+    through.objects.bulk_create([through(ticket_id=pk, tag=tag) for pk in ids])
+
+
+def explain(texts: list[str], username: str) -> None:
+    """Print the candidate query and its plan for each query text (EXPLAIN (ANALYZE,
+    BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), with the search's time."""
+    user = User.objects.get(username=username)
+    captured: list[tuple[str, list]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if "search_fts" in sql or "search_searchdocument d" in sql:
+            captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    prefix = (
+        "EXPLAIN (ANALYZE, BUFFERS) "
+        if connection.vendor == "postgresql"
+        else "EXPLAIN QUERY PLAN "
+    )
+    for text in texts:
+        captured.clear()
+        with connection.execute_wrapper(wrapper):
+            search(user, text)  # warm
+            captured.clear()
+            t0, c0 = time.perf_counter(), time.process_time()
+            r = search(user, text)
+            ms, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        print(
+            f"\n{text!r} as {username}: {ms:.1f} ms ({cpu:.1f} ms CPU), {r.total} results"
+            f"{' (capped)' if r.capped else ''}, load {os.getloadavg()[0]:.1f}"
+        )
+        for sql, params in captured:
+            print("  ", sql)
+            with connection.cursor() as cursor:
+                cursor.execute(prefix + sql, params)
+                for row in cursor.fetchall():
+                    print("     ", " | ".join(str(x) for x in row))
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -97,7 +160,14 @@ def main() -> None:
     parser.add_argument("--no-rebuild", action="store_true", help="use the index as it is")
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--explain", nargs="+", metavar="QUERY", help="only print these queries' plans"
+    )
+    parser.add_argument("--user", default="bench-agent", help="for --explain")
     args = parser.parse_args()
+    if args.explain:
+        explain(args.explain, args.user)
+        return
     load_before = os.getloadavg()
     tickets = Ticket.objects.count()
     messages = Message.objects.count()
@@ -153,6 +223,7 @@ def main() -> None:
     )
 
     rng = random.Random(args.seed)
+    rare_tag(rng)
     qs = queries(rng)
     users = {
         "agent": User.objects.get(username="bench-agent"),

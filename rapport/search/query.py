@@ -8,9 +8,9 @@
 - "…" is a phrase: its tokens next to each other, in order.
 - `-word` / `-"phrase"` excludes; `a OR b` (or `a | b`) matches either.
 - Filters: status:, channel: (comma lists allowed), customer: (a name or an identity: e-mail,
-  phone…), kind: (internal or external: the customer's, CH8), tag:, team: (name or id), before: / after: (YYYY-MM-DD, on the message's date;
-  after: includes that day, before: excludes it). An unknown `key:` is read as words, so
-  pasted URLs and times still search.
+  phone…), kind: (internal or external: the customer's, CH8), tag:, team: (name or id),
+  before: / after: (YYYY-MM-DD, on the message's date; after: includes that day, before:
+  excludes it). An unknown `key:` is read as words, so pasted URLs and times still search.
 """
 
 from __future__ import annotations
