@@ -22,7 +22,7 @@ from rapport.sla.actions import Calendars
 from rapport.tickets.models import Event, Ticket
 
 from . import facts
-from .models import Rollup, RollupMonth, RollupState, TicketFacts
+from .models import LEVELS, Rollup, RollupMonth, RollupState, TicketFacts, project
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ BATCH = 500
 EVENT_OVERLAP = 500
 TIME_OVERLAP = timedelta(minutes=10)
 
-CELL_FIELDS = ["day", "team_id", "agent_id", "channel", "kind", "measure", "key"]
+CELL_FIELDS = ["level", "day", "team_id", "agent_id", "channel", "kind", "measure", "key"]
 
 
 def _state() -> RollupState:
@@ -42,28 +42,36 @@ def _state() -> RollupState:
 
 
 def _apply(delta: dict[tuple, float]) -> None:
-    """Add `delta` to the daily cells and to the monthly ones."""
+    """Add `delta` (level-0 cells: day, team, agent, channel, kind, measure, key) to every
+    level of the daily cells and of the monthly ones (models.LEVELS)."""
+    daily: dict[tuple, float] = defaultdict(float)
     monthly: dict[tuple, float] = defaultdict(float)
-    for k, v in delta.items():
-        monthly[(k[0][:8] + "01", *k[1:])] += v
-    _apply_to(Rollup, delta)
+    for (day, team, agent, channel, kind, measure, key), v in delta.items():
+        month = day[:8] + "01"
+        for level in LEVELS:
+            dims = project(level, team, agent, channel, kind)
+            daily[(level, day, *dims, measure, key)] += v
+            monthly[(level, month, *dims, measure, key)] += v
+    _apply_to(Rollup, daily)
     _apply_to(RollupMonth, monthly)
 
 
 def _apply_to(model, delta: dict[tuple, float]) -> None:
-    """Add `delta` to the cells of `model` (read, change, write; cells that reach 0 are
-    deleted so the table holds only what is there)."""
+    """Add `delta` ({(level, day, team, agent, channel, kind, measure, key): value}) to the
+    cells of `model` (read, change, write; cells that reach 0 are deleted so the table holds
+    only what is there)."""
     delta = {k: v for k, v in delta.items() if abs(v) > 1e-9}
     if not delta:
         return
     by_measure_day: dict[tuple, set] = defaultdict(set)
     for k in delta:
-        by_measure_day[k[5]].add(k[0])
+        by_measure_day[(k[0], k[6])].add(k[1])
     existing: dict[tuple, Rollup] = {}
-    for measure, days in by_measure_day.items():
-        for row in model.objects.filter(measure=measure, day__in=sorted(days)):
+    for (level, measure), days in by_measure_day.items():
+        for row in model.objects.filter(level=level, measure=measure, day__in=sorted(days)):
             existing[
                 (
+                    row.level,
                     row.day.isoformat(),
                     row.team_id,
                     row.agent_id,

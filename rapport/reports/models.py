@@ -39,8 +39,30 @@ class TicketFacts(models.Model):
         return f"facts of #{self.ticket_id}"
 
 
+# Levels of the rollup (a small data cube): level 0 holds every dimension; each coarser level
+# holds the same cells summed over the dimensions it drops (stored as 0 / ""), so a report that
+# neither filters nor groups by those dimensions reads far fewer rows. Ordered smallest first:
+# a query reads the first level that keeps every dimension it needs (queries.level_for).
+LEVELS: dict[int, tuple[str, ...]] = {
+    3: (),  # the whole desk: supervisors' unfiltered figures and day series
+    1: ("team_id", "agent_id"),  # by team and agent: agents' scope, the agent and team tables
+    2: ("team_id", "channel", "kind"),  # by team, channel and customer kind
+    0: ("team_id", "agent_id", "channel", "kind"),  # every dimension
+}
+CELL_DIMS = ("team_id", "agent_id", "channel", "kind")
+_NONE = {"team_id": 0, "agent_id": 0, "channel": "", "kind": ""}
+
+
+def project(level: int, team: int, agent: int, channel: str, kind: str) -> tuple:
+    """A level-0 cell's dimensions as stored at `level` (dropped ones as 0 / "")."""
+    keep = LEVELS[level]
+    values = {"team_id": team, "agent_id": agent, "channel": channel, "kind": kind}
+    return tuple(values[d] if d in keep else _NONE[d] for d in CELL_DIMS)
+
+
 class Rollup(models.Model):
     # Plain integers (0 = none), not foreign keys: NULLs are distinct in unique constraints.
+    level = models.SmallIntegerField(default=0)  # LEVELS
     day = models.DateField()
     team_id = models.IntegerField(default=0)
     agent_id = models.IntegerField(default=0)
@@ -52,10 +74,10 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [
-            # Leading with measure and day: every report query reads one measure over a
-            # range of days, so this is also the index they walk.
+            # Leading with level, measure and day: every report query reads one level's
+            # measures over a range of days, so this is also the index they walk.
             models.UniqueConstraint(
-                fields=["measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
+                fields=["level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
                 name="reports_rollup_cell",
             )
         ]
@@ -68,6 +90,7 @@ class RollupMonth(models.Model):
     """The same cells summed by calendar month (day = the 1st): a 12-month report reads
     twelve months of these plus the days of the partial months at its edges."""
 
+    level = models.SmallIntegerField(default=0)  # LEVELS
     day = models.DateField()
     team_id = models.IntegerField(default=0)
     agent_id = models.IntegerField(default=0)
@@ -80,7 +103,7 @@ class RollupMonth(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
+                fields=["level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
                 name="reports_rollupmonth_cell",
             )
         ]

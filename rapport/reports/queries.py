@@ -2,7 +2,8 @@
 
 Every figure is computed from "cells": sums of contribution rows grouped by measure, key and
 any dimensions asked for. `rollup_cells` reads them from the Rollup table (one GROUP BY per
-call, walking the (measure, day, …) unique index); with a tag filter, from the TicketFacts of
+call, on the smallest level that keeps the dimensions it needs, walking the (level, measure,
+day, …) unique index); with a tag filter, from the TicketFacts of
 the tagged tickets (the rollup has no tag dimension: tags are many-to-many and change; see
 docs/reports.md). rapport.reports.raw computes the same cells from the raw tables — the test
 that the two agree is the rollup's proof.
@@ -20,7 +21,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import facts
-from .models import Rollup, RollupMonth, TicketFacts
+from .models import LEVELS, Rollup, RollupMonth, TicketFacts
 
 DIMS = ("day", "team_id", "agent_id", "channel", "kind")
 
@@ -91,6 +92,23 @@ def segments(lo: date | None, hi: date) -> list[tuple[str, date | None, date]]:
     return out
 
 
+def level_for(f: Filters, by: tuple[str, ...] = ()) -> int:
+    """The smallest level of the rollup (models.LEVELS) that keeps every dimension this read
+    groups by or filters on (an agent's scope needs team and agent)."""
+    needed = {b for b in by if b != "day"}
+    if f.team_id is not None:
+        needed.add("team_id")
+    if f.agent_id is not None:
+        needed.add("agent_id")
+    if f.channel:
+        needed.add("channel")
+    if f.kind:
+        needed.add("kind")
+    if f.scope_team_ids is not None:
+        needed |= {"team_id", "agent_id"}
+    return next(level for level, keep in LEVELS.items() if needed <= set(keep))
+
+
 def rollup_cells(
     f: Filters, measures: tuple[str, ...], by: tuple[str, ...] = (), *, from_start=False
 ) -> dict[tuple, float]:
@@ -99,10 +117,11 @@ def rollup_cells(
         return _tagged_cells(f, measures, by, from_start=from_start)
     lo = None if from_start else f.start
     pieces = [("day", lo, f.end)] if "day" in by else segments(lo, f.end)
+    level = level_for(f, by)
     out: dict[tuple, float] = defaultdict(float)
     for grain, start, end in pieces:
         model = Rollup if grain == "day" else RollupMonth
-        qs = model.objects.filter(measure__in=measures, day__lte=end)
+        qs = model.objects.filter(level=level, measure__in=measures, day__lte=end)
         if start is not None:
             qs = qs.filter(day__gte=start)
         if f.team_id is not None:

@@ -4,16 +4,27 @@ after a rebuild, for every filter and every viewer's scope. Runs on SQLite and P
 
 from __future__ import annotations
 
+import importlib
 import io
+from collections import defaultdict
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from rapport.reports import facts
 from rapport.reports.actions import do_rebuild, do_update_rollups
-from rapport.reports.models import Rollup, RollupState, TicketFacts
-from rapport.reports.queries import ALL, Filters, _month_end, report, rollup_cells, scoped
+from rapport.reports.models import LEVELS, Rollup, RollupMonth, RollupState, TicketFacts, project
+from rapport.reports.queries import (
+    ALL,
+    Filters,
+    _month_end,
+    level_for,
+    report,
+    rollup_cells,
+    scoped,
+)
 from rapport.reports.raw import raw_cells
 from rapport.reports.tasks import update_rollups_task
 from rapport.test import BaseTestCase
@@ -56,7 +67,26 @@ class RollupEqualsRawTest(BaseTestCase):
             *(scoped(f, self.charlie) for f in plain[:4]),
         ]
 
+    def assert_levels_sum_level_0(self):
+        """Every coarser level holds exactly level 0's cells summed over what it drops."""
+        for model in (Rollup, RollupMonth):
+            rows = model.objects.values_list(
+                "level", "day", "team_id", "agent_id", "channel", "kind", "measure", "key", "value"
+            )
+            stored: dict[int, dict] = {level: {} for level in LEVELS}
+            for level, *cell, v in rows:
+                stored[level][tuple(cell)] = round(v, 6)
+            self.assertTrue(stored[0])
+            for level in LEVELS:
+                expected: dict[tuple, float] = defaultdict(float)
+                for (day, team, agent, channel, kind, measure, key), v in stored[0].items():
+                    dims = project(level, team, agent, channel, kind)
+                    expected[(day, *dims, measure, key)] += v
+                with self.subTest(model=model.__name__, level=level):
+                    self.assertEqual(stored[level], _round(expected))
+
     def assert_rollup_equals_raw(self):
+        self.assert_levels_sum_level_0()
         for by in ((), ("day", "team_id", "agent_id", "channel", "kind")):
             f = self.filters()[0]
             # Every cell, on every dimension at once: the rollup is the raw data summed.
@@ -72,14 +102,14 @@ class RollupEqualsRawTest(BaseTestCase):
         self.assert_rollup_equals_raw()
         snapshot = sorted(
             Rollup.objects.values_list(
-                "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
             )
         )
         # Run again (the overlap re-reads the last events): nothing changes.
         do_update_rollups()
         again = sorted(
             Rollup.objects.values_list(
-                "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
             )
         )
         self.assertEqual(snapshot, again)
@@ -99,13 +129,13 @@ class RollupEqualsRawTest(BaseTestCase):
         do_update_rollups()
         folded = sorted(
             Rollup.objects.values_list(
-                "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
             )
         )
         self.assertEqual(do_rebuild(), TicketFacts.objects.count())
         rebuilt = sorted(
             Rollup.objects.values_list(
-                "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
             )
         )
         self.assertEqual(folded, rebuilt)
@@ -116,7 +146,15 @@ class RollupEqualsRawTest(BaseTestCase):
             folded,
             sorted(
                 Rollup.objects.values_list(
-                    "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                    "level",
+                    "measure",
+                    "day",
+                    "team_id",
+                    "agent_id",
+                    "channel",
+                    "kind",
+                    "key",
+                    "value",
                 )
             ),
         )
@@ -158,3 +196,53 @@ class RollupEqualsRawTest(BaseTestCase):
         # (It re-folds the events of the overlap too: here, every ticket of this small desk.)
         self.assertGreaterEqual(update_rollups_task.func(), 1)
         self.assert_rollup_equals_raw()
+
+
+class RollupLevelsTest(BaseTestCase):
+    """The coarser levels of the rollup (docs/reports.md, "Levels"): which one a read uses,
+    and the migration that derives them from level 0 in SQL."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        build_desk(cls)
+        do_update_rollups()
+
+    def test_each_read_uses_the_smallest_level_that_keeps_its_dimensions(self):
+        today = timezone.localdate()
+        f = Filters(start=today - timedelta(days=30), end=today)
+        self.assertEqual(level_for(f), 3)
+        self.assertEqual(level_for(f, ("day",)), 3)
+        self.assertEqual(level_for(f, ("agent_id",)), 1)
+        self.assertEqual(level_for(Filters(start=f.start, end=today, team_id=1)), 1)
+        self.assertEqual(level_for(f, ("channel",)), 2)
+        self.assertEqual(level_for(Filters(start=f.start, end=today, kind="internal")), 2)
+        # An agent's scope is "their teams or their own": team and agent are both needed.
+        self.assertEqual(level_for(scoped(f, self.alice)), 1)
+        self.assertEqual(level_for(scoped(f, self.alice), ("channel",)), 0)
+        self.assertEqual(level_for(scoped(f, self.sam)), 3)
+
+    def test_the_migration_derives_the_levels_from_level_0(self):
+        fill_levels = importlib.import_module(
+            "rapport.reports.migrations.0003_rollup_levels"
+        ).fill_levels
+        cells = ("level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key")
+        before = {
+            model: sorted(model.objects.values_list(*cells, "value"))
+            for model in (Rollup, RollupMonth)
+        }
+        self.assertTrue(Rollup.objects.filter(level=3).exists())
+        Rollup.objects.filter(level__gt=0).delete()
+        RollupMonth.objects.filter(level__gt=0).delete()
+
+        class Editor:  # the schema editor's part the migration uses (no DDL: inside a test)
+            def __init__(self):
+                self.connection = connection
+
+            def execute(self, sql):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+
+        fill_levels(None, Editor())
+        for model in (Rollup, RollupMonth):
+            self.assertEqual(sorted(model.objects.values_list(*cells, "value")), before[model])
