@@ -397,7 +397,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     access_ticket(request.user, attachment.message.ticket_id)
     try:
         handle = attachment.file.open("rb")
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):  # ValueError: no file (erased or expired, privacy)
         raise Http404(_("The file is missing from storage.")) from None
     # Served as a download, never rendered inline: customer files may be hostile.
     return FileResponse(

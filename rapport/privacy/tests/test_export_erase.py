@@ -181,6 +181,9 @@ class ExportEraseTest(BaseTestCase):
         call_command("privacy_traces", NAME, EMAIL, stdout=out, stderr=io.StringIO())
         self.assertEqual(out.getvalue(), "")
         self.assertFalse(default_storage.exists(path))
+        self.login(self.sam)
+        gone = self.client.get(reverse("attachment", args=[self.attachment.pk]))
+        self.assertEqual(gone.status_code, 404)
         self.assertFalse(InboundRaw.objects.filter(raw__gt=b"", sender=EMAIL).exists())
         # The rows are still there, as tombstones, and the figures are unchanged.
         self.assertEqual(Ticket.objects.filter(customer=self.dan).count(), 3)
