@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
@@ -56,6 +56,7 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 PASSWORD = "bench-password"  # bench/seed.py
 WORDS = ["order", "refund", "delivery", "заказ", "возврат", "доставка", "退款", "订单", "password"]
 TICKET_LINK = re.compile(r'href="/tickets/(\d+)/"')
+EXCEPTION_LINE = re.compile(r"^((?:[\w.]+\.)?\w+(?:Error|Exception)\b.*)$", re.MULTILINE)
 
 # Agents' actions and their weights (a working agent reads far more than they write).
 ACTIONS = {
@@ -110,7 +111,12 @@ class Stats:
 
 def manage(env: dict, *args: str, code: str | None = None) -> str:
     cmd = [PYTHON, str(ROOT / "manage.py"), *args] + (["-c", code] if code else [])
-    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    for _attempt in range(10):
+        done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+        # A PostgreSQL shared with other work may be out of connections for a moment.
+        if done.returncode == 0 or "too many clients" not in done.stderr:
+            break
+        time.sleep(3)
     if done.returncode:
         sys.exit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return done.stdout
@@ -138,7 +144,10 @@ async def timed(stats: Stats, name: str, request, expect: tuple[int, ...]) -> ht
 async def agent(n: int, username: str, token: str, base: str, stats: Stats, end: float) -> None:
     rng = random.Random(n)
     await asyncio.sleep(n * 0.6)  # logins are spread: each costs a password hash
-    async with httpx.AsyncClient(base_url=base, timeout=30) as web:
+    # A kept-alive connection is dropped after 3 s idle: uvicorn closes its own after 5 s, and
+    # a request sent on one it is closing fails (ReadError) — a browser would retry it.
+    limits = httpx.Limits(keepalive_expiry=3)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as web:
         await timed(stats, "login page", web.get("/login/"), (200,))
         csrf = web.cookies.get("csrftoken", "")
         form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf}
@@ -382,6 +391,9 @@ def main() -> None:
             "database is locked": text.count("database is locked"),
             "deadlock": text.lower().count("deadlock detected"),
         }
+        # The last line of each traceback: what went wrong, most frequent first.
+        for kind, count in Counter(EXCEPTION_LINE.findall(text)).most_common(3):
+            found[kind[:160]] = count
         problems[name] = {k: v for k, v in found.items() if v}
 
     print(
@@ -417,7 +429,14 @@ def main() -> None:
         f"chat: {len(stats.acked)} messages acknowledged, {unacked} not acknowledged,"
         f" {len(lost)} acknowledged but not stored (lost)"
     )
-    print("server CPU s: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()))
+    served = sum(len(ts) for ts in stats.times.values())
+    print(
+        "server CPU s: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items())
+        + f"; uvicorn {cpu['uvicorn'] * 1000 / max(served, 1):.1f} ms CPU per request"
+        + f" ({cpu['uvicorn'] / wall:.2f} of a core); this client"
+        + f" {time.process_time():.0f} s"
+    )
     dirty = {k: v for k, v in problems.items() if v}
     print("server logs: " + (json.dumps(dirty, ensure_ascii=False) if dirty else "clean"))
     if not args.keep:
