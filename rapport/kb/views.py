@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.accounts.visibility import shares_a_team
+
 from . import actions
 from .access import (
     access_article,
@@ -127,7 +129,9 @@ def article_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data
         team = f["team"]
-        if team and not (request.user.sees_all_teams or team.pk in request.user.team_ids):
+        # A partner-team agent's article belongs to their team: a team-less one is
+        # company-wide, and they would lose sight of their own draft (docs/permissions.md).
+        if not shares_a_team(request.user, team.pk if team else None):
             form.add_error("team", _("You can only choose one of your teams."))
         else:
             article = actions.do_create_article(
@@ -259,7 +263,7 @@ def article_settings(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("kb_article", article.pk)
     f = form.cleaned_data
     team = f["team"]
-    if team and not (request.user.sees_all_teams or team.pk in request.user.team_ids):
+    if not shares_a_team(request.user, team.pk if team else None):
         messages.error(request, _("You can only choose one of your teams."))
         return redirect("kb_article", article.pk)
     if article.status == Status.PUBLISHED and not can_publish(request.user):

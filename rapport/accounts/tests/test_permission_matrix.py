@@ -488,3 +488,22 @@ class PermissionMatrixTest(MatrixWorld):
         self.assertEqual(missing_required(self.pat, required), required)
         self.assertEqual(missing_required(self.alice, required), required)
         self.assertEqual(missing_required(self.sam, required), [])
+
+    def test_a_partner_agents_new_article_belongs_to_their_team(self):
+        from rapport.kb.models import Article
+
+        client = self.client_for("partner")
+        data = {
+            "language": "en",
+            "title": "Night shift",
+            "body": "Call back after 8.",
+            "visibility": "internal",
+        }
+        refused = client.post(reverse("kb_new"), data)
+        self.assertEqual(refused.status_code, 400)  # the form again: choose one of your teams
+        self.assertFalse(Article.objects.filter(translations__title="Night shift").exists())
+        done = client.post(reverse("kb_new"), {**data, "team": self.partner_team.pk})
+        self.assertEqual(done.status_code, 302)
+        article = Article.objects.get(translations__title="Night shift")
+        self.assertEqual(article.team, self.partner_team)
+        self.assertEqual(client.get(reverse("kb_article", args=[article.pk])).status_code, 200)
