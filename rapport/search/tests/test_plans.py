@@ -66,9 +66,9 @@ class WindowedCandidatesTests(BaseTestCase):
     def test_ranges_of_ids_give_exactly_the_single_querys_rows(self):
         for user in (self.alice, self.sam, self.charlie):
             for text in QUERIES:
-                for cap in (3, 7, 1000):
+                for cap in (3, 1000):
                     expected = candidate_rows(user, text, cap, window=0)
-                    for window in (1, 2, 5, 10_000):
+                    for window in (1, 3, 10_000):
                         with self.subTest(user=user.username, q=text, cap=cap, window=window):
                             self.assertEqual(candidate_rows(user, text, cap, window), expected)
 
