@@ -8,6 +8,8 @@ PostgreSQL: the ranges are plain SQL conditions on both.
 
 from __future__ import annotations
 
+from unittest import mock
+
 from rapport.lib.channels import Channel
 from rapport.search import backends, service
 from rapport.search.query import parse
@@ -28,7 +30,9 @@ QUERIES = [
 ]
 
 
-def candidate_rows(user, text: str, cap: int, window: int | None) -> list[tuple]:
+def candidate_rows(
+    user, text: str, cap: int, window: int | None, *, from_documents: bool | None = None
+) -> list[tuple]:
     q = parse(text, valid_channels=tuple(Channel.values))
     built = service._where(user, q, [])
     assert built is not None
@@ -40,7 +44,7 @@ def candidate_rows(user, text: str, cap: int, window: int | None) -> list[tuple]
         args,
         cap,
         newest_first=not q.filters.customers,
-        from_documents=bool(q.filters.customers),
+        from_documents=bool(q.filters.customers) if from_documents is None else from_documents,
         window=window,
     )
     return [(r[0], r[1], r[2], r[3], r[4], round(r[5], 6)) for r in rows]
@@ -87,3 +91,17 @@ class WindowedCandidatesTests(BaseTestCase):
                     candidate_rows(self.alice, text, 4, window=None),
                     candidate_rows(self.alice, text, 4, window=0),
                 )
+
+    def test_a_rare_tag_starts_from_its_tickets_documents_with_the_same_rows(self):
+        self.assertTrue(service._few_tagged(["fragile"]))
+        self.assertFalse(service._few_tagged([]))
+        with mock.patch.object(service, "FEW_TAGGED", 1):
+            self.assertFalse(service._few_tagged(["fragile"]))  # on 2 tickets
+        for text in ("parcel tag:fragile", "parcel -lost tag:fragile", "tag:fragile"):
+            for cap in (2, 1000):
+                with self.subTest(q=text, cap=cap):
+                    walk = candidate_rows(self.sam, text, cap, window=0, from_documents=False)
+                    self.assertTrue(walk)
+                    self.assertEqual(
+                        candidate_rows(self.sam, text, cap, window=0, from_documents=True), walk
+                    )
