@@ -208,7 +208,9 @@ def do_erase_customer(customer: Customer, *, actor=None) -> dict:
             raw.sender = ""
             raw.error = ""
             raw.external_id = _hash_id(raw.external_id)
-            raw.save(update_fields=["raw", "payload", "sender", "error", "external_id"])
+            if raw.state != "processed":  # not yet processed or quarantined: nothing to retry
+                raw.state = "ignored"
+            raw.save(update_fields=["raw", "payload", "sender", "error", "external_id", "state"])
             counts["inbound_raw"] += 1
 
         for m in messages.only("pk", "external_id", "analysis"):
