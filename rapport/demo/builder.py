@@ -191,7 +191,7 @@ CHAT = (Channel.WEBCHAT, Channel.TELEGRAM)
 VOICE = (Channel.PHONE, Channel.DESK)
 SPECIALS = {"angry": 8, "legal_threat": 5, "manager_request": 6}
 SPLIT_FROM = ("late_delivery", "wrong_item", "damaged", "broken_product", "app_crash")
-STAFF_DOMAIN = "lumen-home.example"
+STAFF_DOMAIN = T.STAFF_DOMAIN
 MAIL_DOMAINS = ["example.com", "example.net", "example.org"]
 
 

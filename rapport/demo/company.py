@@ -1,17 +1,23 @@
-"""Demo reply templates, empowerment limits and goals (issue #11 parts 1 and 5, issue #9 part
-4): what a desk sets up on its first day, so that the picker, the limits and the goals on the
-home page have something to show (docs/macros.md, docs/approvals.md, docs/reports.md). Last,
-the report rollups are built over the whole demo history."""
+"""Demo reply templates, empowerment limits, goals and the company's own departments (issue
+#11 parts 1, 3 and 5, issue #9 part 4): what a desk sets up on its first day, so that the
+picker, the limits, the goals on the home page and side conversations with a department have
+something to show (docs/macros.md, docs/approvals.md, docs/reports.md,
+docs/internal-customers.md). Last, the report rollups are built over the whole demo history."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from rapport.approvals.models import EmpowermentLimit, GrantKind, LimitRole
+from rapport.customers.models import Organisation
 from rapport.macros.models import Macro
 from rapport.reports.actions import do_rebuild
 from rapport.reports.models import Comparator, Goal, GoalPeriod, Metric
+from rapport.sideconv.departments import do_save_department
+from rapport.sideconv.models import Department
 from rapport.tickets.models import Status
+
+from .texts import STAFF_DOMAIN, STAFF_ORGANISATION
 
 MACROS = [
     # (name, language, team key or None, body, set_status, add_tags)
@@ -116,5 +122,15 @@ def build_demo_company(teams: dict, users: dict) -> None:
             period=GoalPeriod.MONTH,
             created_by=olga,
         )
+    # The staff who write in (CH8) are one department: new colleagues are internal at once,
+    # and a side conversation can go to its operations address (MG6).
+    do_save_department(
+        Department(
+            name="Lumen Home operations",
+            email=f"operations@{STAFF_DOMAIN}",
+            domains=STAFF_DOMAIN,
+            organisation=Organisation.objects.filter(name=STAFF_ORGANISATION).first(),
+        )
+    )
     # The reports read rollups the scheduler's fold keeps; a new demo desk has them at once.
     do_rebuild()

@@ -1474,6 +1474,7 @@ ORGANISATION_NOTES = {
     EN: "Business account, pays by bank transfer, needs VAT invoices.",
 }
 STAFF_ORGANISATION = "Lumen Home (staff)"
+STAFF_DOMAIN = "lumen-home.example"  # colleagues' addresses: one department (demo/company.py)
 # Departments that write to the desk (CH8): (name, e-mail local part, language, kind).
 DEPARTMENTS = [
     ("Склад, Подольск", "sklad.podolsk", RU, "warehouse"),

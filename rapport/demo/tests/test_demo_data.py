@@ -150,6 +150,23 @@ class DemoDataTest(TestCase):
 
         self.assertTrue(Rollup.objects.exists())  # the reports have the demo's history
 
+    def test_the_staff_are_one_department_and_a_new_colleague_is_internal(self):
+        """CH8: the demo's colleagues write from one domain, entered as a department; a new
+        address there makes an internal customer of that department (MG6: side conversations
+        can be addressed to its operations address)."""
+        from rapport.customers.actions import do_resolve_customer
+        from rapport.sideconv.models import Department
+
+        department = Department.objects.get()
+        self.assertEqual(department.email, "operations@lumen-home.example")
+        staff = Customer.objects.filter(identities__value__endswith="@lumen-home.example")
+        self.assertTrue(staff.exists())
+        self.assertFalse(staff.exclude(kind=CustomerKind.INTERNAL).exists())
+        newcomer, created = do_resolve_customer("email", "new.hire@lumen-home.example")
+        self.assertTrue(created)
+        self.assertEqual(newcomer.kind, CustomerKind.INTERNAL)
+        self.assertEqual(newcomer.organisation_id, department.organisation_id)
+
     def test_it_prints_the_logins(self):
         output = self.output.getvalue()
         self.assertIn(DEMO_PASSWORD, output)
