@@ -45,6 +45,7 @@ class TicketFacts(models.Model):
 # a query reads the first level that keeps every dimension it needs (queries.level_for).
 LEVELS: dict[int, tuple[str, ...]] = {
     3: (),  # the whole desk: supervisors' unfiltered figures and day series
+    4: ("team_id",),  # by team: a team filter, the team table, an agent's teams
     1: ("team_id", "agent_id"),  # by team and agent: agents' scope, the agent and team tables
     2: ("team_id", "channel", "kind"),  # by team, channel and customer kind
     0: ("team_id", "agent_id", "channel", "kind"),  # every dimension
@@ -81,6 +82,12 @@ class Rollup(models.Model):
                 name="reports_rollup_cell",
             )
         ]
+        # An agent's own rows (their scope outside their teams; the agent filter).
+        indexes = [
+            models.Index(
+                fields=["level", "agent_id", "measure", "day"], name="reports_rollup_agent"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.measure}[{self.key}]={self.value}"
@@ -105,6 +112,12 @@ class RollupMonth(models.Model):
             models.UniqueConstraint(
                 fields=["level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
                 name="reports_rollupmonth_cell",
+            )
+        ]
+        # An agent's own rows (their scope outside their teams; the agent filter).
+        indexes = [
+            models.Index(
+                fields=["level", "agent_id", "measure", "day"], name="reports_rollupmonth_agent"
             )
         ]
 

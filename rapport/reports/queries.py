@@ -93,9 +93,7 @@ def segments(lo: date | None, hi: date) -> list[tuple[str, date | None, date]]:
     return out
 
 
-def level_for(f: Filters, by: tuple[str, ...] = ()) -> int:
-    """The smallest level of the rollup (models.LEVELS) that keeps every dimension this read
-    groups by or filters on (an agent's scope needs team and agent)."""
+def _needed(f: Filters, by: tuple[str, ...]) -> set[str]:
     needed = {b for b in by if b != "day"}
     if f.team_id is not None:
         needed.add("team_id")
@@ -107,7 +105,32 @@ def level_for(f: Filters, by: tuple[str, ...] = ()) -> int:
         needed.add("kind")
     if f.scope_team_ids is not None:
         needed |= {"team_id", "agent_id"}
+    return needed
+
+
+def _smallest(needed: set[str]) -> int:
     return next(level for level, keep in LEVELS.items() if needed <= set(keep))
+
+
+def level_for(f: Filters, by: tuple[str, ...] = ()) -> int:
+    """The smallest level of the rollup (models.LEVELS) that keeps every dimension this read
+    groups by or filters on (an agent's scope needs team and agent)."""
+    return _smallest(_needed(f, by))
+
+
+def plan(f: Filters, by: tuple[str, ...] = ()) -> list[tuple[int, Q]]:
+    """The reads (level, condition) whose sum is the cells of `f`. An agent's scope ("their
+    teams' rows or their own") is read as two disjoint parts: their teams' rows from a level
+    without the agent (the team × channel × kind level for a split by channel), and their own
+    rows in other teams from a level with the agent (walking the agent index)."""
+    if f.scope_team_ids is None:
+        return [(level_for(f, by), Q())]
+    base = _needed(replace(f, scope_team_ids=None, scope_agent_id=None), by)
+    teams = Q(team_id__in=f.scope_team_ids)
+    return [
+        (_smallest(base | {"team_id"}), teams),
+        (_smallest(base | {"team_id", "agent_id"}), Q(agent_id=f.scope_agent_id or -1) & ~teams),
+    ]
 
 
 def rollup_cells(
@@ -118,25 +141,23 @@ def rollup_cells(
         return _tagged_cells(f, measures, by, from_start=from_start)
     lo = None if from_start else f.start
     pieces = [("day", lo, f.end)] if "day" in by else segments(lo, f.end)
-    level = level_for(f, by)
     out: dict[tuple, float] = defaultdict(float)
-    for grain, start, end in pieces:
-        model = Rollup if grain == "day" else RollupMonth
-        qs = model.objects.filter(level=level, measure__in=measures, day__lte=end)
-        if start is not None:
-            qs = qs.filter(day__gte=start)
-        if f.team_id is not None:
-            qs = qs.filter(team_id=f.team_id)
-        if f.agent_id is not None:
-            qs = qs.filter(agent_id=f.agent_id)
-        if f.channel:
-            qs = qs.filter(channel=f.channel)
-        if f.kind:
-            qs = qs.filter(kind=f.kind)
-        if f.scope_team_ids is not None:
-            qs = qs.filter(Q(team_id__in=f.scope_team_ids) | Q(agent_id=f.scope_agent_id or -1))
-        for row in qs.values("measure", "key", *by).annotate(v=Sum("value")).order_by():
-            out[(row["measure"], row["key"], *(_norm(row[b]) for b in by))] += row["v"]
+    for level, where in plan(f, by):
+        for grain, start, end in pieces:
+            model = Rollup if grain == "day" else RollupMonth
+            qs = model.objects.filter(where, level=level, measure__in=measures, day__lte=end)
+            if start is not None:
+                qs = qs.filter(day__gte=start)
+            if f.team_id is not None:
+                qs = qs.filter(team_id=f.team_id)
+            if f.agent_id is not None:
+                qs = qs.filter(agent_id=f.agent_id)
+            if f.channel:
+                qs = qs.filter(channel=f.channel)
+            if f.kind:
+                qs = qs.filter(kind=f.kind)
+            for row in qs.values("measure", "key", *by).annotate(v=Sum("value")).order_by():
+                out[(row["measure"], row["key"], *(_norm(row[b]) for b in by))] += row["v"]
     return dict(out)
 
 

@@ -21,6 +21,7 @@ from rapport.reports.queries import (
     Filters,
     _month_end,
     level_for,
+    plan,
     report,
     rollup_cells,
     scoped,
@@ -214,18 +215,24 @@ class RollupLevelsTest(BaseTestCase):
         self.assertEqual(level_for(f), 3)
         self.assertEqual(level_for(f, ("day",)), 3)
         self.assertEqual(level_for(f, ("agent_id",)), 1)
-        self.assertEqual(level_for(Filters(start=f.start, end=today, team_id=1)), 1)
+        self.assertEqual(level_for(Filters(start=f.start, end=today, team_id=1)), 4)
+        self.assertEqual(level_for(f, ("team_id",)), 4)
         self.assertEqual(level_for(f, ("channel",)), 2)
         self.assertEqual(level_for(Filters(start=f.start, end=today, kind="internal")), 2)
         # An agent's scope is "their teams or their own": team and agent are both needed.
         self.assertEqual(level_for(scoped(f, self.alice)), 1)
         self.assertEqual(level_for(scoped(f, self.alice), ("channel",)), 0)
         self.assertEqual(level_for(scoped(f, self.sam)), 3)
+        # … read as their teams' rows (without the agent) plus their own rows elsewhere.
+        self.assertEqual([level for level, _ in plan(scoped(f, self.alice), ("channel",))], [2, 0])
+        self.assertEqual([level for level, _ in plan(scoped(f, self.alice))], [4, 1])
+        self.assertEqual([level for level, _ in plan(f, ("kind",))], [2])
 
     def test_the_migration_derives_the_levels_from_level_0(self):
-        fill_levels = importlib.import_module(
-            "rapport.reports.migrations.0003_rollup_levels"
-        ).fill_levels
+        fills = [
+            importlib.import_module(f"rapport.reports.migrations.{name}").fill_levels
+            for name in ("0003_rollup_levels", "0004_rollup_agent_index")
+        ]
         cells = ("level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key")
         before = {
             model: sorted(model.objects.values_list(*cells, "value"))
@@ -243,6 +250,7 @@ class RollupLevelsTest(BaseTestCase):
                 with connection.cursor() as cursor:
                     cursor.execute(sql)
 
-        fill_levels(None, Editor())
+        for fill_levels in fills:
+            fill_levels(None, Editor())
         for model in (Rollup, RollupMonth):
             self.assertEqual(sorted(model.objects.values_list(*cells, "value")), before[model])
