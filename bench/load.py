@@ -439,12 +439,12 @@ def main() -> None:
     )
     dirty = {k: v for k, v in problems.items() if v}
     print("server logs: " + (json.dumps(dirty, ensure_ascii=False) if dirty else "clean"))
-    if not args.keep:
+    if args.keep or dirty:  # the logs of a run with errors are kept to be read
+        print(f"kept {data}")
+    else:
         import shutil
 
         shutil.rmtree(data, ignore_errors=True)
-    else:
-        print(f"kept {data}")
 
 
 if __name__ == "__main__":
