@@ -104,9 +104,21 @@ class Receipt:
         return self.raw.state == RawState.QUARANTINED
 
 
+def _no_nul(value):
+    """NUL characters removed from every string: PostgreSQL refuses them in text and JSON, and
+    file storage in names; they carry no meaning in a message (the raw bytes keep them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list | tuple):
+        return [_no_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _no_nul(v) for k, v in value.items()}
+    return value
+
+
 def _external_id(inbound: InboundMessage) -> str:
     if inbound.external_id:
-        return inbound.external_id[:255]
+        return _no_nul(inbound.external_id)[:255]
     digest = hashlib.sha256()
     for part in (inbound.sender, inbound.subject, inbound.body_text, inbound.body_html):
         digest.update(part.encode("utf-8", "surrogatepass"))
@@ -116,17 +128,20 @@ def _external_id(inbound: InboundMessage) -> str:
 
 
 def _payload(inbound: InboundMessage, raw_id: int) -> dict:
-    data = asdict(inbound)
-    data.pop("raw")
+    data = {
+        key: _no_nul(value)
+        for key, value in asdict(inbound).items()
+        if key not in ("raw", "attachments")
+    }
     data["received_at"] = (inbound.received_at or timezone.now()).isoformat()
     stored = []
     for n, att in enumerate(inbound.attachments):
-        name = (att.filename or f"attachment-{n + 1}").replace("/", "_")[:200]
+        name = _no_nul(att.filename or "").replace("/", "_")[:200] or f"attachment-{n + 1}"
         path = default_storage.save(f"inbound/{raw_id}/{n}-{name}", ContentFile(att.content))
         stored.append(
             {
                 "filename": name,
-                "content_type": att.content_type[:100],
+                "content_type": _no_nul(att.content_type)[:100],
                 "path": path,
                 "size": len(att.content),
             }
@@ -200,7 +215,7 @@ def do_receive(inbound: InboundMessage) -> Receipt:
             channel=channel,
             external_id=external_id,
             defaults={
-                "sender": (inbound.sender or "")[:500],
+                "sender": _no_nul(inbound.sender or "")[:500],
                 "raw": bytes(inbound.raw or b""),
                 "received_at": timezone.now(),
                 "payload": {},

@@ -143,6 +143,35 @@ class ReceiveTest(BaseTestCase):
         with default_storage.open(attachment.file.name, "rb") as fh:
             self.assertEqual(fh.read(), b"%PDF-1.4 test")
 
+    def test_nul_characters_are_dropped_not_fatal(self):
+        """PostgreSQL refuses NUL in text and JSON, file storage in names: a message full of
+        them is stored and processed without them (the raw bytes keep the original)."""
+        receipt = do_receive(
+            InboundMessage(
+                channel="email",
+                sender="nul\x00@example.com",
+                sender_name="Nu\x00ll",
+                external_id="<nul\x00@example.com>",
+                subject="Sub\x00ject",
+                body_text="Тело\x00 письма 正文\x00",
+                in_reply_to=["<a\x00@x>"],
+                participants=[("cc\x00@example.com", "C\x00c")],
+                attachments=[InboundAttachment("a\x00.txt", b"x\x00y", "text/pl\x00ain")],
+                raw=b"raw\x00bytes",
+            )
+        )
+        raw = InboundRaw.objects.get(pk=receipt.raw.pk)
+        self.assertEqual(raw.state, RawState.PROCESSED, raw.error)
+        self.assertEqual(raw.external_id, "<nul@example.com>")
+        self.assertEqual(bytes(raw.raw), b"raw\x00bytes")
+        message = receipt.message
+        self.assertEqual((message.subject, message.body_text), ("Subject", "Тело письма 正文"))
+        self.assertEqual(message.customer.identities.get().value, "nul@example.com")
+        attachment = message.attachments.get()
+        self.assertEqual((attachment.filename, attachment.content_type), ("a.txt", "text/plain"))
+        with default_storage.open(attachment.file.name) as stored:
+            self.assertEqual(stored.read(), b"x\x00y")
+
     def test_an_overlong_subject_is_shortened_not_rejected(self):
         message = receive(external_id="<10@x>", subject="Я" * 1000)
         self.assertEqual(len(message.ticket.subject), 255)
