@@ -205,7 +205,17 @@ def call_log(request: HttpRequest) -> HttpResponse:
 
 def _call_form(request, form, status: int = 200) -> HttpResponse:
     pk = form["customer"].value()
-    chosen = Customer.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+    chosen = None
+    if str(pk or "").isdigit():
+        # Shown again only if the agent may see it, or the typed lookup names it exactly (as
+        # resolve_customer decides): a posted id alone must not reveal a name (IDOR;
+        # docs/permissions.md).
+        from rapport.customers.views import visible_customers
+
+        chosen = visible_customers(request.user).filter(pk=pk).first()
+        if chosen is None:
+            exact = actions.exact_identity_customer(str(form["q"].value() or "").strip())
+            chosen = exact if exact is not None and exact.pk == int(pk) else None
     return render(request, "phone/log.html", {"form": form, "chosen": chosen}, status=status)
 
 

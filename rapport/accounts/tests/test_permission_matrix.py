@@ -507,3 +507,16 @@ class PermissionMatrixTest(MatrixWorld):
         article = Article.objects.get(translations__title="Night shift")
         self.assertEqual(article.team, self.partner_team)
         self.assertEqual(client.get(reverse("kb_article", args=[article.pk])).status_code, 200)
+
+    def test_a_posted_customer_id_does_not_reveal_another_teams_customer(self):
+        frank = self.w.billing_ticket.customer
+        bad = {"customer": frank.pk, "direction": "nonsense"}  # an invalid form, shown again
+        for persona, shown in (("agent", False), ("partner", False), ("supervisor", True)):
+            page = self.client_for(persona).post(reverse("phone-log"), bad)
+            self.assertEqual(page.status_code, 400, persona)
+            self.assertEqual("Frank Miller" in page.content.decode(), shown, persona)
+        # The caller's own number typed in the lookup names them: shown (they are on the line).
+        page = self.client_for("agent").post(
+            reverse("phone-log"), {**bad, "q": "frank@example.com"}
+        )
+        self.assertIn("Frank Miller", page.content.decode())

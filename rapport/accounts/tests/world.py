@@ -103,7 +103,12 @@ def build_world(ns) -> SimpleNamespace:  # noqa: PLR0915 — one object per URL 
 
     do_assign(w.erin_ticket, team=ns.partner_team, assignee=None, actor=ns.sam)
     # Frank: a Billing customer (Charlie's).
-    frank_msg = receive(sender="frank@example.com", subject="Invoice", external_id="<frank-1@x>")
+    frank_msg = receive(
+        sender="frank@example.com",
+        sender_name="Frank Miller",
+        subject="Invoice",
+        external_id="<frank-1@x>",
+    )
     w.billing_ticket = frank_msg.ticket
     do_assign(w.billing_ticket, team=ns.billing, assignee=None, actor=ns.sam)
 
