@@ -180,6 +180,7 @@ def main() -> None:
         "--explain", nargs="+", metavar="QUERY", help="only print these queries' plans"
     )
     parser.add_argument("--user", default="bench-agent", help="for --explain")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed passes first")
     args = parser.parse_args()
     if args.explain:
         explain(args.explain, args.user)
@@ -248,11 +249,12 @@ def main() -> None:
     result["queries"] = len(qs)
     result["users"] = {}
     for label, user in users.items():
-        for _ in range(3):  # warm caches (page cache, normaliser, jieba, pymorphy)
+        for _ in range(args.warmup):  # warm caches (page cache, normaliser, jieba, pymorphy)
             for _kind, q in qs:
                 search(user, q)
         timings: dict[str, list[float]] = {}
         cpu: list[float] = []
+        cpu_by_kind: dict[str, list[float]] = {}
         found: dict[str, list[int]] = {}
         for kind, q in qs:
             t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
@@ -260,6 +262,7 @@ def main() -> None:
             ms = (time.perf_counter() - t0) * 1000
             cpu.append((time.process_time() - c0 + server_cpu() - s0) * 1000)
             timings.setdefault(kind, []).append(ms)
+            cpu_by_kind.setdefault(kind, []).append(cpu[-1])
             found.setdefault(kind, []).append(r.total)
         every = [ms for v in timings.values() for ms in v]
         rows = {
@@ -269,6 +272,7 @@ def main() -> None:
                 "p95": round(pct(v, 95), 1),
                 "max": round(max(v), 1),
                 "median_results": statistics.median(found[kind]),
+                "cpu_p95": round(pct(cpu_by_kind[kind], 95), 1),
             }
             for kind, v in timings.items()
         }
@@ -287,11 +291,12 @@ def main() -> None:
             "max": round(max(cpu), 1),
         }
         result["users"][label] = rows
-        print(f"\n{label}: kind        n    p50 ms   p95 ms   max ms   median results")
+        print(f"\n{label}: kind        n    p50 ms   p95 ms   max ms   CPU p95   median results")
         for kind, row in rows.items():
             print(
                 f"{'':>{len(label) + 2}}{kind:<10} {row['n']:>3} {row['p50']:>9} "
-                f"{row['p95']:>8} {row['max']:>8}   {row.get('median_results', '')}"
+                f"{row['p95']:>8} {row['max']:>8} {row.get('cpu_p95', ''):>9}   "
+                f"{row.get('median_results', '')}"
             )
     load_after = os.getloadavg()
     result["load_before"] = [round(x, 2) for x in load_before]
