@@ -8,6 +8,7 @@ import contextlib
 import logging
 import ssl
 
+from django.conf import settings
 from django.utils import timezone
 from imapclient import IMAPClient
 
@@ -56,7 +57,13 @@ def poll(mailbox: Mailbox, client: IMAPClient | None = None) -> int:
                 raw = fetched.get(uid, {}).get(b"BODY[]")
                 if raw is None:
                     continue  # expunged meanwhile
-                receipt = receive_mail(bytes(raw), mailbox, source="imap")
+                # Deferred intake: store only; the intake worker processes in batches. Processing
+                # each message here held up everything else this worker does — the outbox's
+                # sends waited behind a fetched backlog (bench/fault.py: 539 replies queued
+                # while 1,250 fetched messages were processed one by one).
+                receipt = receive_mail(
+                    bytes(raw), mailbox, source="imap", defer=settings.RAPPORT_INTAKE_DEFERRED
+                )
                 new += 0 if receipt.duplicate else 1
                 # Committed: now it is safe to tell the server.
                 if mailbox.imap_archive_folder:
