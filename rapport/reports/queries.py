@@ -144,21 +144,40 @@ def rollup_cells(
     out: dict[tuple, float] = defaultdict(float)
     for level, where in plan(f, by):
         for grain, start, end in pieces:
+            if (
+                grain == "day"
+                and "day" not in by
+                and start is not None
+                and start == end.replace(day=1)
+                and not _read(
+                    Rollup, f, level, where, measures, end + timedelta(1), _month_end(end)
+                )
+                .values("pk")[:1]
+                .exists()
+            ):
+                # The month's first days up to `end`, and no cell of this read after `end` in
+                # that month (a range that ends today): the monthly cells hold the same sum.
+                grain, end = "month", start
             model = Rollup if grain == "day" else RollupMonth
-            qs = model.objects.filter(where, level=level, measure__in=measures, day__lte=end)
-            if start is not None:
-                qs = qs.filter(day__gte=start)
-            if f.team_id is not None:
-                qs = qs.filter(team_id=f.team_id)
-            if f.agent_id is not None:
-                qs = qs.filter(agent_id=f.agent_id)
-            if f.channel:
-                qs = qs.filter(channel=f.channel)
-            if f.kind:
-                qs = qs.filter(kind=f.kind)
+            qs = _read(model, f, level, where, measures, start, end)
             for row in qs.values("measure", "key", *by).annotate(v=Sum("value")).order_by():
                 out[(row["measure"], row["key"], *(_norm(row[b]) for b in by))] += row["v"]
     return dict(out)
+
+
+def _read(model, f: Filters, level: int, where: Q, measures, start: date | None, end: date):
+    qs = model.objects.filter(where, level=level, measure__in=measures, day__lte=end)
+    if start is not None:
+        qs = qs.filter(day__gte=start)
+    if f.team_id is not None:
+        qs = qs.filter(team_id=f.team_id)
+    if f.agent_id is not None:
+        qs = qs.filter(agent_id=f.agent_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    return qs
 
 
 def _norm(value):

@@ -55,6 +55,10 @@ class RollupEqualsRawTest(BaseTestCase):
             # Whole months read the monthly cells; a range across months mixes both grains.
             Filters(start=today.replace(day=1), end=_month_end(today)),
             Filters(start=today - timedelta(days=70), end=_month_end(today) + timedelta(days=3)),
+            # Ending today, the current month's days are read from its monthly cells (nothing
+            # after today); ending yesterday, from the daily ones (today's cells are after it).
+            Filters(start=today - timedelta(days=40), end=today),
+            Filters(start=today - timedelta(days=40), end=today - timedelta(days=1)),
             Filters(**base, team_id=self.support.pk),
             Filters(**base, agent_id=self.alice.pk),
             Filters(**base, channel="webchat"),
@@ -64,8 +68,8 @@ class RollupEqualsRawTest(BaseTestCase):
         ]
         return [
             *plain,
-            *(scoped(f, self.alice) for f in plain[:4]),
-            *(scoped(f, self.charlie) for f in plain[:4]),
+            *(scoped(f, self.alice) for f in plain[:6]),
+            *(scoped(f, self.charlie) for f in plain[:6]),
         ]
 
     def assert_levels_sum_level_0(self):
