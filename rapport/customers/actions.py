@@ -16,7 +16,6 @@ from rapport.tickets.models import Event, EventKind, Message, Ticket
 
 from .models import Anniversary, Customer, CustomerFlag, Identity, Organisation
 
-
 # Functions (identity kind, value) -> fields of a new profile reachable there, registered by
 # other apps: rapport.sideconv makes colleagues writing from the company's own addresses
 # internal customers of their department (CH8).

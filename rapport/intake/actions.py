@@ -434,10 +434,26 @@ def do_process_batch(
             prepared.append((raw, _prepare(raw, {"memo": memo}), None))
         except Exception as exc:  # noqa: BLE001 — quarantined below, inside the transaction
             prepared.append((raw, None, exc))
+    with batch_memo():
+        done, examined = _process_prepared(prepared, raws, max_seconds, parsed, memo)
+        if done:
+            # The batch's after-commit hooks share one write transaction (a savepoint each):
+            # an acknowledgement queued per new ticket was a commit, and a wait for the lock,
+            # apiece.
+            with transaction.atomic():
+                for raw in done:
+                    _after_processed(raw)
+    return len(done), examined
+
+
+def _process_prepared(
+    prepared: list, raws: list[InboundRaw], max_seconds: float, parsed: dict, memo: dict
+) -> tuple[list[InboundRaw], int]:
+    """do_process_batch's write transaction: the messages processed and the last id looked at."""
     done: list[InboundRaw] = []
     to_analyse: list[int] = []
     examined = 0
-    with batch_memo(), transaction.atomic():
+    with transaction.atomic():
         # PostgreSQL: rows another worker's batch holds are skipped (it is processing them),
         # so several intake workers share the backlog instead of queueing on one batch.
         skip = connection.features.has_select_for_update_skip_locked
@@ -475,13 +491,7 @@ def do_process_batch(
                 _quarantine(raw.pk, exc)
         if to_analyse:
             enqueue_with_commit(analyse_messages_task, to_analyse)
-    if done:
-        # The batch's after-commit hooks share one write transaction (a savepoint each): an
-        # acknowledgement queued per new ticket was a commit, and a wait for the lock, apiece.
-        with transaction.atomic():
-            for raw in done:
-                _after_processed(raw)
-    return len(done), examined
+    return done, examined
 
 
 def do_drain(

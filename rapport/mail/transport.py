@@ -31,6 +31,7 @@ from rapport.intake.actions import (
 from rapport.intake.models import InboundRaw
 from rapport.lib.channels import Channel
 from rapport.lib.language import guess_language
+from rapport.lib.memo import memoised
 from rapport.outbox.actions import do_queue, register_channel
 from rapport.outbox.models import Delivery, DeliveryState
 from rapport.tickets.events import record_event
@@ -98,6 +99,11 @@ def _acknowledge(raw: InboundRaw) -> None:
     from .tasks import acknowledge_task
 
     mailbox_id = (raw.payload.get("hints") or {}).get("mailbox")
+    if mailbox_id is not None and not memoised(  # once per intake batch (rapport/lib/memo.py)
+        ("mail.acks_enabled", mailbox_id),
+        lambda: Mailbox.objects.filter(pk=mailbox_id, ack_enabled=True).exists(),
+    ):
+        return  # the mailbox sends no acknowledgements: no task to find that out
     try:
         acknowledge_task.enqueue(raw.message_id, mailbox_id)
     except Exception:  # noqa: BLE001 — the message is safe; an ack is a courtesy
@@ -118,9 +124,10 @@ def _our_addresses() -> set[str]:
 
 
 # Mail that answers something other than a customer's ticket: each function gets the parsed
-# message and its raw bytes and returns a NotForTicket that files it where it belongs, or None. rapport.sideconv
-# claims the replies (and bounces) of its side conversations by their own thread token, so an
-# outside department's answer never lands on the customer's ticket nor opens a new one.
+# message and its raw bytes and returns a NotForTicket that files it where it belongs, or
+# None. rapport.sideconv claims the replies (and bounces) of its side conversations by their
+# own thread token, so an outside department's answer never lands on the customer's ticket
+# nor opens a new one.
 _CLAIMS: list[Callable[[ParsedMail, bytes], NotForTicket | None]] = []
 
 
@@ -239,9 +246,7 @@ def _record_bounce(mail) -> str:
 
 register_parser(Channel.EMAIL, inbound_from_mail)
 register_after_processed(Channel.EMAIL, _acknowledge)
-register_channel(
-    Channel.EMAIL, compose=outbound.compose, send=outbound.send, marks_handover=True
-)
+register_channel(Channel.EMAIL, compose=outbound.compose, send=outbound.send, marks_handover=True)
 
 
 # --- acknowledgement (RS3) -------------------------------------------------------------------

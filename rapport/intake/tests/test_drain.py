@@ -68,9 +68,11 @@ def test_a_batch_queues_one_analysis_for_all_its_messages(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # not RQ
     accept(box, mime(1, body="Вы идиоты! Сколько можно ждать?"))
     accept(box, mime(2, body="谢谢，没问题。"))
-    do_drain()
+    do_drain(max_seconds=60)  # one batch however slow the machine
     queued = DBTaskResult.objects.filter(task_path__endswith="analyse_messages_task")
     assert queued.count() == 1
+    # The mailbox sends no acknowledgements: no task is queued to find that out.
+    assert not DBTaskResult.objects.filter(task_path__endswith="acknowledge_task").exists()
     assert sorted(queued.get().args_kwargs["args"][0]) == sorted(
         Message.objects.values_list("pk", flat=True)
     )
