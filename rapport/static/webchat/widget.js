@@ -259,6 +259,10 @@
 
   // --- the connection --------------------------------------------------------------------------
   var started = false, ws = null, wsFailures = 0, backoff = 1000, fallback = !window.WebSocket, pollTimer = null, pingTimer = null;
+  // Welcomed: the server has read our hello. Until then messages wait in state.pending and the
+  // welcome sends them all, in the order they were written (one sent directly meanwhile would
+  // overtake those written before the connection was ready).
+  var welcomed = false;
   function setStatus(s) { status.textContent = s; status.hidden = !s; }
   function frame(data) {
     if (ws && ws.readyState === 1) { ws.send(JSON.stringify(data)); return true; }
@@ -269,6 +273,7 @@
     setStatus(t("connecting"));
     try { ws = new WebSocket(WS_URL); } catch (e) { wsFailures += 1; return retry(); }
     var opened = false;
+    welcomed = false;
     ws.onopen = function () {
       opened = true; wsFailures = 0; backoff = 1000; setStatus("");
       frame({ type: "hello", token: state.token, lang: LANG });
@@ -278,6 +283,7 @@
     ws.onmessage = function (e) { var d; try { d = JSON.parse(e.data); } catch (x) { return; } handle(d); };
     ws.onclose = function (e) {
       clearInterval(pingTimer);
+      welcomed = false;
       if (e.code === 4403 || e.code === 4404) { setStatus(t("unavailable")); return; } // not for this page
       if (!opened) wsFailures += 1;
       if (wsFailures >= 3) { fallback = true; setStatus(""); poll(); return; }
@@ -323,6 +329,7 @@
       case "welcome":
         if (d.token && d.token !== state.token) { state.token = d.token; save(); }
         render(d);
+        welcomed = true;
         state.pending.forEach(function (p) { if (!p.file) transmit(p); });
         break;
       case "ack":
@@ -362,7 +369,10 @@
     state.pending.push(p); save();
     text.value = "";
     showPending(p);
-    if (!transmit(p) && !fallback) byClient[p.id].querySelector(".state").textContent = t("retry");
+    if (!welcomed && !fallback) {
+      // Sent with the others once welcomed; "retry" only while there is no connection at all.
+      if (!ws || ws.readyState > 1) byClient[p.id].querySelector(".state").textContent = t("retry");
+    } else if (!transmit(p) && !fallback) byClient[p.id].querySelector(".state").textContent = t("retry");
     sendTyping(false);
   }
   form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
