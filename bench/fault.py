@@ -174,8 +174,15 @@ class Proc:
 
     def start(self) -> None:
         with self.lock:
+            # Its own process group: a kill takes its children too (rqworker's scheduler is
+            # a child process that would otherwise outlive it, orphaned).
             self.process = subprocess.Popen(  # noqa: S603 — our own commands
-                self.argv, env=self.env, cwd=ROOT, stdout=self.log, stderr=self.log
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=self.log,
+                stderr=self.log,
+                start_new_session=True,
             )
 
     def check(self) -> None:
@@ -185,6 +192,7 @@ class Proc:
             if code is not None:
                 self.unexpected.append(code)
                 log(f"!! {self.name} exited by itself (code {code}); starting it again")
+                _kill_group(self.process, signal.SIGKILL)  # children left behind
                 self.process = None
         if code is not None:
             self.start()
@@ -193,9 +201,11 @@ class Proc:
         """SIGKILL; it stays down (check() leaves it alone) until start()."""
         with self.lock:
             if self.process and self.process.poll() is None:
-                self.process.send_signal(signal.SIGKILL)
+                _kill_group(self.process, signal.SIGKILL)
                 self.process.wait()
                 self.kills += 1
+            if self.process:
+                _kill_group(self.process, signal.SIGKILL)  # children left behind
             self.process = None
 
     def stop(self) -> None:
@@ -207,7 +217,16 @@ class Proc:
                 except subprocess.TimeoutExpired:
                     self.process.kill()
                     self.process.wait()
+            if self.process:
+                _kill_group(self.process, signal.SIGKILL)  # children left behind
             self.process = None
+
+
+def _kill_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone
 
 
 def manage(*args: str) -> list[str]:
