@@ -160,7 +160,20 @@ def compose(message: Message, *, mailbox: Mailbox | None = None, ack: bool = Fal
 
 
 def send(delivery: Delivery) -> str | None:
-    payload = delivery.payload or {}
+    # Connected (and logged in): a worker killed before handing over sent nothing and the
+    # outbox sends again; from there on it might have (docs/outbox.md). A stand-in (the web
+    # chat continuing by e-mail) was marked by the outbox before its send().
+    return send_payload(
+        delivery.payload or {},
+        bytes(delivery.raw),
+        handing_over=(lambda: handing_over(delivery)) if delivery.pk is not None else None,
+    )
+
+
+def send_payload(payload: dict, raw: bytes, *, handing_over=None) -> str | None:
+    """One SMTP transaction through the payload's mailbox: a note when some recipients were
+    refused; PermanentFailure (5xx, no SMTP server) or TemporaryFailure (anything else).
+    `handing_over()` is called once connected, right before the bytes leave."""
     if payload.get("error"):
         raise PermanentFailure(payload["error"])
     mailbox = Mailbox.objects.filter(pk=payload.get("mailbox")).first()
@@ -168,12 +181,9 @@ def send(delivery: Delivery) -> str | None:
         raise PermanentFailure("The mailbox has no SMTP server configured.")
     try:
         with _connect(mailbox) as smtp:
-            # Connected (and logged in): a worker killed before this line sent nothing and
-            # the outbox sends again; from here on it might have (docs/outbox.md). A stand-in
-            # (the web chat continuing by e-mail) was marked by the outbox before its send().
-            if delivery.pk is not None:
-                handing_over(delivery)
-            refused = smtp.sendmail(payload["from"], payload["to"], bytes(delivery.raw))
+            if handing_over is not None:
+                handing_over()
+            refused = smtp.sendmail(payload["from"], payload["to"], raw)
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(f"Every recipient was refused: {exc.recipients}") from exc
     except smtplib.SMTPResponseException as exc:

@@ -12,7 +12,7 @@ Threading is the side conversation's own, distinct from the customer's ticket:
 mail is threaded onto a ticket, a reply that carries a token of ours is taken out of the ticket
 path (intake keeps the raw message, state "ignored", with the reason) and filed here.
 
-Sending goes through the mailbox's SMTP connection (rapport.mail.outbound._connect) with the
+Sending goes through the mailbox's SMTP server (rapport.mail.outbound.send_payload) with the
 outbox's policy (rapport.outbox.actions: its back-off, permanent vs temporary failures, the same
 bytes and Message-ID on every attempt, a send that might have gone out never repeated behind
 anyone's back). The outbox's own Delivery rows belong to a message on the customer's ticket,
@@ -25,7 +25,6 @@ import html
 import logging
 import re
 import secrets
-import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -40,8 +39,8 @@ from rapport.outbox.actions import (
     BACKOFF,
     INTERRUPTED_AFTER,
     MAX_ATTEMPTS,
+    ClaimLost,
     PermanentFailure,
-    TemporaryFailure,
 )
 
 from .models import DeliveryState, Direction, SideConversation, SideMessage
@@ -146,46 +145,21 @@ def _claim_delivery(message_id: int) -> bool:
     )
 
 
-class _ClaimLost(Exception):  # noqa: N818 — a decision, not an error
-    pass
-
-
 def _send(message: SideMessage) -> str | None:
     """SMTP through the mailbox, as rapport.mail.outbound.send does for a customer's reply;
     `sent_at` is set right before the bytes leave (the point of no return, see flush_due)."""
-    from rapport.mail.models import Mailbox
-    from rapport.mail.outbound import _connect
+    from rapport.mail.outbound import send_payload
 
-    payload = message.payload or {}
-    if payload.get("error"):
-        raise PermanentFailure(payload["error"])
-    mailbox = Mailbox.objects.filter(pk=payload.get("mailbox")).first()
-    if mailbox is None or not mailbox.smtp_host:
-        raise PermanentFailure("The mailbox has no SMTP server configured.")
-    try:
-        with _connect(mailbox) as smtp:
-            if not SideMessage.objects.filter(
-                pk=message.pk,
-                delivery_state=DeliveryState.SENDING,
-                attempts=message.attempts,
-                sent_at=None,
-            ).update(sent_at=timezone.now()):
-                raise _ClaimLost
-            refused = smtp.sendmail(payload["from"], payload["to"], bytes(message.raw))
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure(f"Every recipient was refused: {exc.recipients}") from exc
-    except smtplib.SMTPResponseException as exc:
-        detail = (
-            exc.smtp_error.decode("utf-8", "replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
-        if 500 <= exc.smtp_code < 600:
-            raise PermanentFailure(f"{exc.smtp_code} {detail}") from exc
-        raise TemporaryFailure(f"{exc.smtp_code} {detail}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
-    return f"Refused by the server for: {', '.join(refused)}" if refused else None
+    def handing_over() -> None:
+        if not SideMessage.objects.filter(
+            pk=message.pk,
+            delivery_state=DeliveryState.SENDING,
+            attempts=message.attempts,
+            sent_at=None,
+        ).update(sent_at=timezone.now()):
+            raise ClaimLost(f"side message {message.pk} was taken back from this worker")
+
+    return send_payload(message.payload or {}, bytes(message.raw), handing_over=handing_over)
 
 
 def do_deliver(message_id: int) -> str:
@@ -201,7 +175,7 @@ def do_deliver(message_id: int) -> str:
     fields: dict = {}
     try:
         note = _send(message)
-    except _ClaimLost:
+    except ClaimLost:
         return DeliveryState.SENDING  # taken back meanwhile: another worker has it
     except PermanentFailure as exc:
         fields = {"delivery_state": DeliveryState.FAILED, "last_error": str(exc)}
