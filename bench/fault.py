@@ -7,18 +7,19 @@
 
 Everything runs for real, as separate processes on loopback: the ASGI server (uvicorn), the
 intake worker, the task worker (`db_worker`, or `rqworker` with REDIS_URL), the mail worker,
-the scheduler, a private Dovecot (IMAP), an SMTP sink (aiosmtpd, a subprocess of this script
-that records every Message-ID it accepts) and a webhook receiver (a thread of this script that
-records every delivery with its event id and checks its signature).
+the scheduler, the webhook worker, a private Dovecot (IMAP), an SMTP sink (aiosmtpd, a
+subprocess of this script that records every Message-ID it accepts) and a webhook receiver (a
+thread of this script that records every delivery with its event id and checks its signature).
 
 While customers' messages arrive (raw-MIME endpoint, IMAP, the API's inbound endpoint) and an
 agent replies through the API (the outbox sends by e-mail), the script SIGKILLs the intake
-worker and the task and mail workers several times and starts them again, stops the SMTP server
-for a while (sends fail, are retried with back-off, then go out) and, with `--pg-restart` on
-PostgreSQL, restarts the database server once. Then it waits a bounded time for everything to
-drain and checks: every message stored once and on a ticket, every reply in the sink exactly
-once by Message-ID, every webhook event received at least once under one stable id. It prints
-the figures and exits non-zero when a check fails. See docs/testing.md ("Fault tolerance").
+worker and the task, mail and webhook workers several times and starts them again, stops the
+SMTP server for a while (sends fail, are retried with back-off, then go out) and, with
+`--pg-restart` on PostgreSQL, restarts the database server once. Then it waits a bounded time
+for everything to drain and checks: every message stored once and on a ticket, every reply in
+the sink exactly once by Message-ID, every webhook event received at least once under one
+stable id. It prints the figures and exits non-zero when a check fails. See docs/testing.md
+("Fault tolerance").
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers
+
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
@@ -143,7 +146,13 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # a SIGKILLed webhook worker resets its kept-alive connections: expected
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -431,6 +440,8 @@ class Run:
             "task_worker": Proc("task_worker", manage(*worker), env, logs),
             "mail_worker": Proc("mail_worker", manage("mail_worker", "--interval", "2"), env, logs),
             "scheduler": Proc("scheduler", manage("scheduler"), env, logs),
+            # Webhooks have their own worker (docs/webhooks.md): batches, not a task each.
+            "webhook_worker": Proc("webhook_worker", manage("webhook_worker"), env, logs),
         }
         for proc in self.procs.values():
             proc.start()
@@ -573,7 +584,7 @@ class Run:
             if what == "kill intake":
                 self.kill_and_restart("intake_worker")
             elif what == "kill workers":
-                self.kill_and_restart("task_worker", "mail_worker")
+                self.kill_and_restart("task_worker", "mail_worker", "webhook_worker")
             elif what == "smtp down":
                 threading.Thread(target=self.smtp_outage, daemon=True).start()
             elif what == "pg restart":

@@ -321,6 +321,8 @@ RAPPORT_WEBHOOKS_ALLOW_PRIVATE = envbool("RAPPORT_WEBHOOKS_ALLOW_PRIVATE", False
 RAPPORT_WEBHOOK_TIMEOUT = envint("RAPPORT_WEBHOOK_TIMEOUT", 10)  # seconds
 RAPPORT_WEBHOOK_MAX_ATTEMPTS = envint("RAPPORT_WEBHOOK_MAX_ATTEMPTS", 12)  # ~ a day of retries
 RAPPORT_WEBHOOK_DISABLE_AFTER = envint("RAPPORT_WEBHOOK_DISABLE_AFTER", 20)  # failures in a row
+RAPPORT_WEBHOOK_BATCH = envint("RAPPORT_WEBHOOK_BATCH", 200)  # claimed per round
+RAPPORT_WEBHOOK_CONCURRENCY = envint("RAPPORT_WEBHOOK_CONCURRENCY", 8)  # per endpoint
 # A delivery left "sending" this long (its worker died) is sent again by the sweep.
 RAPPORT_WEBHOOK_STUCK_AFTER = envint("RAPPORT_WEBHOOK_STUCK_AFTER", 300)  # seconds
 

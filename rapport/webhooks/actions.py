@@ -2,11 +2,11 @@
 
 - `on_event(event)` is called by rapport.tickets.events.record_event for every recorded Event,
   inside the caller's transaction: it writes one Delivery per subscribed endpoint into the
-  outbox table, so the delivery commits with the change it reports, or not at all. The task
-  that sends it is enqueued after commit; the periodic sweep sends anything whose task was lost.
-- `do_deliver(id)` posts one signed delivery and logs the attempt; a failure is retried with
-  exponential back-off, and an endpoint failing RAPPORT_WEBHOOK_DISABLE_AFTER times in a row
-  is disabled, with a notice to the administrators.
+  outbox table, so the delivery commits with the change it reports, or not at all.
+- `manage.py webhook_worker` (and the periodic sweep, `flush_due`) claim due deliveries in
+  batches and send them concurrently (rapport/webhooks/sender.py); every attempt is logged, a
+  failure is retried with exponential back-off, and an endpoint failing
+  RAPPORT_WEBHOOK_DISABLE_AFTER times in a row is disabled, with a notice to the administrators.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,8 +28,7 @@ from rapport.jobs.enqueue import enqueue_on_commit
 from rapport.lib.memo import memoised
 from rapport.notify.actions import do_notify
 
-from . import signing
-from .models import Attempt, Delivery, DeliveryState, Endpoint, WebhookEventType
+from .models import Delivery, DeliveryState, Endpoint, WebhookEventType
 from .urlcheck import check_webhook_url
 
 log = logging.getLogger(__name__)
@@ -65,7 +61,6 @@ EVENT_TYPES = {
 RETRY_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min, … up to RETRY_CAP
 RETRY_CAP = timedelta(hours=6)
 KEEP_DELIVERED = timedelta(days=30)  # the log of delivered events, then pruned by the sweep
-EXCERPT_CHARS = 1000
 
 
 def backoff(attempts: int) -> timedelta:
@@ -151,17 +146,18 @@ def event_id(event) -> str:
     return f"evt_{event.pk}"
 
 
-def on_event(event) -> list[Delivery]:
-    """Queue the event for every endpoint subscribed to it, in the caller's transaction."""
+def on_event(event) -> None:
+    """Queue the event for every endpoint subscribed to it, in the caller's transaction. No
+    task per delivery: `webhook_worker` (and the periodic sweep) claim due rows in batches."""
     event_type = EVENT_TYPES.get(str(event.kind))
     if event_type is None:
-        return []
+        return
     endpoints = _subscribers(event_type, lambda: event.ticket.team_id if event.ticket_id else None)
     if not endpoints:
-        return []
+        return
     payload = event_payload(event, event_type)
     # ignore_conflicts: an event queued twice for one endpoint is stored once (the unique
-    # (endpoint, event_id) constraint); ids are read back for the tasks.
+    # (endpoint, event_id) constraint).
     Delivery.objects.bulk_create(
         [
             Delivery(endpoint_id=pk, event_id=payload["id"], event_type=event_type, payload=payload)
@@ -169,123 +165,45 @@ def on_event(event) -> list[Delivery]:
         ],
         ignore_conflicts=True,
     )
-    deliveries = list(Delivery.objects.filter(event_id=payload["id"], endpoint_id__in=endpoints))
-    for delivery in deliveries:
-        _enqueue(delivery.pk)
-    return deliveries
 
 
-def _enqueue(delivery_id: int) -> None:
-    from .tasks import deliver_webhook_task
+def _send_soon(*delivery_ids: int) -> None:
+    """An administrator's action (test event, redelivery, enabling again): a task sends these
+    right after commit, in case no webhook_worker is running; whoever claims first sends."""
+    from .tasks import deliver_webhooks_task
 
-    enqueue_on_commit(deliver_webhook_task, delivery_id)
-
-
-# --- sending ---------------------------------------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 3xx is the answer (never follow: SSRF)
+    enqueue_on_commit(deliver_webhooks_task, list(delivery_ids))
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def _post(endpoint: Endpoint, delivery: Delivery) -> tuple[int | None, str, str]:
-    """(status code, response excerpt, error)."""
-    try:
-        check_webhook_url(endpoint.url)
-    except ValidationError as exc:
-        return None, "", " ".join(exc.messages)
-    body = json.dumps(delivery.payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 — the scheme is checked (http/https only)
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Rapport-Webhooks/1",
-            signing.HEADER: signing.sign(endpoint.secret, body),
-            "X-Rapport-Event-Id": delivery.event_id,
-            "X-Rapport-Event-Type": delivery.event_type,
-            "X-Rapport-Delivery": str(delivery.pk),
-        },
-    )
-    try:
-        with _opener.open(request, timeout=settings.RAPPORT_WEBHOOK_TIMEOUT) as response:
-            excerpt = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
-            return response.status, excerpt, ""
-    except urllib.error.HTTPError as exc:
-        excerpt = exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
-        return exc.code, excerpt, ""
-    except (OSError, ValueError) as exc:  # refused, timed out, TLS, bad URL
-        return None, "", f"{type(exc).__name__}: {exc}"[:500]
-
-
-def _claim(delivery_id: int) -> bool:
-    """Atomically move a due delivery of an active endpoint to sending; False if someone else
-    has it (two workers never send the same attempt)."""
-    now = timezone.now()
-    # No join in this UPDATE: with `endpoint__is_active` Django writes `WHERE id IN (SELECT …
-    # JOIN …)`, and PostgreSQL re-checks only that outer `id IN` after waiting for a
-    # concurrent claim, so both workers would "win" (test_concurrency caught it). The state
-    # condition must be on the updated row itself.
-    return bool(
-        Delivery.objects.filter(
-            pk=delivery_id,
-            state=DeliveryState.PENDING,
-            next_attempt_at__lte=now,
-            endpoint_id__in=Endpoint.objects.filter(is_active=True).values("pk"),
-        ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, started_at=now)
-    )
+# --- sending (rapport/webhooks/sender.py: claimed in batches, sent concurrently) -------------
 
 
 def do_deliver(delivery_id: int) -> Delivery:
-    if not _claim(delivery_id):
-        return Delivery.objects.get(pk=delivery_id)
-    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    started = time.monotonic()
-    code, excerpt, error = _post(endpoint, delivery)
-    duration = int((time.monotonic() - started) * 1000)
-    ok = code is not None and 200 <= code < 300
-    now = timezone.now()
-    with transaction.atomic():
-        Attempt.objects.create(
-            delivery=delivery,
-            at=now,
-            status_code=code,
-            response_excerpt=excerpt[:EXCERPT_CHARS],
-            error=error[:500],
-            duration_ms=duration,
-        )
-        fields: dict = {"last_status": code, "last_error": (error or excerpt)[:1000]}
-        if ok:
-            fields.update(state=DeliveryState.DELIVERED, delivered_at=now, last_error="")
-            Endpoint.objects.filter(pk=endpoint.pk, consecutive_failures__gt=0).update(
-                consecutive_failures=0
-            )
-        else:
-            if delivery.attempts >= settings.RAPPORT_WEBHOOK_MAX_ATTEMPTS:
-                fields["state"] = DeliveryState.FAILED
-            else:
-                fields.update(
-                    state=DeliveryState.PENDING, next_attempt_at=now + backoff(delivery.attempts)
-                )
-            _count_failure(endpoint)
-        Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(**fields)
-    delivery.refresh_from_db()
-    return delivery
+    """Send one delivery now if it is due (a round of one); the delivery as it is after."""
+    from .sender import deliver_batch
+
+    deliver_batch(1, ids=[delivery_id])
+    return Delivery.objects.get(pk=delivery_id)
 
 
-def _count_failure(endpoint: Endpoint) -> None:
-    Endpoint.objects.filter(pk=endpoint.pk).update(
-        consecutive_failures=F("consecutive_failures") + 1
-    )
-    failures = Endpoint.objects.values_list("consecutive_failures", flat=True).get(pk=endpoint.pk)
-    if failures < settings.RAPPORT_WEBHOOK_DISABLE_AFTER:
-        return
+def count_failures(endpoint_id: int, outcomes: list[bool]) -> None:
+    """Fold one round's results for an endpoint (oldest first) into its count of failures in a
+    row; at RAPPORT_WEBHOOK_DISABLE_AFTER it is disabled, with a notice to the administrators.
+    Runs in the round's transaction."""
+    rows = Endpoint.objects.filter(pk=endpoint_id)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update()  # two workers' rounds count one after the other
+    failures = rows.values_list("consecutive_failures", flat=True).first()
+    if failures is None:
+        return  # deleted meanwhile
+    for ok in outcomes:
+        failures = 0 if ok else failures + 1
+    Endpoint.objects.filter(pk=endpoint_id).update(consecutive_failures=failures)
+    if failures >= settings.RAPPORT_WEBHOOK_DISABLE_AFTER:
+        _disable_after_failures(Endpoint.objects.get(pk=endpoint_id), failures)
+
+
+def _disable_after_failures(endpoint: Endpoint, failures: int) -> None:
     now = timezone.now()
     reason = _("Disabled after %(n)d failed deliveries in a row.") % {"n": failures}
     # Only the UPDATE that flips is_active notifies: two workers failing at once notify once.
@@ -307,30 +225,47 @@ def _count_failure(endpoint: Endpoint) -> None:
         )
 
 
-def flush_due(limit: int = 200) -> int:
-    """The sweep: retries that are due, deliveries whose task was lost, and those a dead worker
-    left half-sent (sent again: webhooks are at least once, receivers dedupe by event id)."""
+def release_stuck() -> int:
+    """Deliveries a dead worker left "sending" for RAPPORT_WEBHOOK_STUCK_AFTER seconds are due
+    again (sent again: webhooks are at least once; receivers drop an event id seen before)."""
     now = timezone.now()
-    # A worker died while sending (RAPPORT_WEBHOOK_STUCK_AFTER, 5 min): send again (at least
-    # once; the receiver drops an event id it has seen).
     stuck_after = timedelta(seconds=settings.RAPPORT_WEBHOOK_STUCK_AFTER)
-    Delivery.objects.filter(state=DeliveryState.SENDING, started_at__lt=now - stuck_after).update(
-        state=DeliveryState.PENDING, next_attempt_at=now
-    )
-    ids = list(
-        Delivery.objects.filter(
-            state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for delivery_id in ids:
-        do_deliver(delivery_id)
+    return Delivery.objects.filter(
+        state=DeliveryState.SENDING, started_at__lt=now - stuck_after
+    ).update(state=DeliveryState.PENDING, next_attempt_at=now)
+
+
+def prune_delivered() -> int:
+    now = timezone.now()
     old = Delivery.objects.filter(
         state=DeliveryState.DELIVERED, delivered_at__lt=now - KEEP_DELIVERED
     ).values_list("pk", flat=True)[:1000]
-    Delivery.objects.filter(pk__in=list(old)).delete()
-    return len(ids)
+    return Delivery.objects.filter(pk__in=list(old)).delete()[0]
+
+
+def flush_due(limit: int | None = None, *, seconds: float = 20.0) -> int:
+    """The sweep (a periodic task, and what `webhook_worker` does in a loop): deliveries left
+    half-sent by a dead worker, then rounds of due deliveries until none is left, `limit`
+    deliveries are sent or `seconds` have passed; then the old log is pruned. Returns how many
+    deliveries were claimed."""
+    from .sender import Sender, deliver_batch
+
+    release_stuck()
+    done, started = 0, time.monotonic()
+    sender = Sender()
+    try:
+        while limit is None or done < limit:
+            size = settings.RAPPORT_WEBHOOK_BATCH
+            claimed = deliver_batch(
+                size if limit is None else min(size, limit - done), sender=sender
+            )
+            done += claimed
+            if not claimed or time.monotonic() - started > seconds:
+                break
+    finally:
+        sender.close()
+    prune_delivered()
+    return done
 
 
 # --- managing endpoints ----------------------------------------------------------------------
@@ -352,8 +287,9 @@ def do_enable_endpoint(endpoint: Endpoint) -> None:
     )
     due = Delivery.objects.filter(endpoint=endpoint, state=DeliveryState.PENDING)
     due.update(next_attempt_at=timezone.now())
-    for pk in due.values_list("pk", flat=True)[:500]:
-        _enqueue(pk)
+    first = list(due.order_by("id").values_list("pk", flat=True)[:500])
+    if first:
+        _send_soon(*first)
 
 
 def do_disable_endpoint(endpoint: Endpoint) -> None:
@@ -367,7 +303,7 @@ def do_redeliver(delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk).exclude(state=DeliveryState.SENDING).update(
         state=DeliveryState.PENDING, next_attempt_at=timezone.now()
     )
-    _enqueue(delivery.pk)
+    _send_soon(delivery.pk)
 
 
 def do_send_test(endpoint: Endpoint, actor) -> Delivery:
@@ -382,5 +318,5 @@ def do_send_test(endpoint: Endpoint, actor) -> Delivery:
     delivery = Delivery.objects.create(
         endpoint=endpoint, event_id=payload["id"], event_type="ping", payload=payload
     )
-    _enqueue(delivery.pk)
+    _send_soon(delivery.pk)
     return delivery

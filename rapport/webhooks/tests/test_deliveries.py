@@ -2,9 +2,11 @@
 payloads, exactly one outbox row per event and endpoint with a stable id, retries with
 back-off, auto-disable with a notice, manual redelivery, URL checks and the admin pages."""
 
+import io
 import json
 
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -15,7 +17,8 @@ from rapport.test import BaseTestCase, make_agent, receive
 from rapport.tickets.actions import do_change_status
 from rapport.tickets.models import Event
 from rapport.webhooks import actions, signing
-from rapport.webhooks.models import Delivery, DeliveryState, Endpoint
+from rapport.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
+from rapport.webhooks.sender import Result, Sender, claim, deliver_batch, record
 from rapport.webhooks.urlcheck import check_webhook_url
 
 from .receiver import Receiver
@@ -193,3 +196,110 @@ class UrlAndPageTest(BaseTestCase):
         self.client.post(f"/webhooks/{endpoint.pk}/toggle/")
         endpoint.refresh_from_db()
         self.assertFalse(endpoint.is_active)
+
+
+@override_settings(
+    RAPPORT_WEBHOOKS_ALLOW_PRIVATE=True,
+    RAPPORT_WEBHOOK_CONCURRENCY=4,
+    RAPPORT_WEBHOOK_DISABLE_AFTER=50,
+)
+class BatchTest(BaseTestCase):
+    """The batch path (rapport/webhooks/sender.py): claimed in bulk, sent concurrently over one
+    keep-alive client per endpoint, recorded in one transaction."""
+
+    def setUp(self):
+        self.receiver = Receiver().__enter__()
+        self.endpoint = actions.do_save_endpoint(
+            Endpoint(url=self.receiver.url, event_types=["ticket.status_changed"])
+        )
+
+    def tearDown(self):
+        self.receiver.__exit__()
+
+    def _events(self, n):
+        """n status changes: n deliveries, as on_event writes them."""
+        for i in range(n):
+            do_change_status(
+                self.carol_ticket, "pending" if i % 2 == 0 else "open", actor=self.alice
+            )
+        return list(Delivery.objects.order_by("id"))
+
+    def test_a_backlog_goes_out_in_rounds_each_event_once_signed_and_logged(self):
+        deliveries = self._events(25)
+        self.assertEqual(len(deliveries), 25)
+        sender = Sender()
+        try:
+            self.assertEqual(deliver_batch(10, sender=sender), 10)  # the oldest ten
+            self.assertEqual(len(self.receiver.requests), 10)
+            self.assertEqual(deliver_batch(100, sender=sender), 15)
+            self.assertEqual(deliver_batch(100, sender=sender), 0)  # nothing due: no request
+        finally:
+            sender.close()
+        self.assertEqual(len(self.receiver.requests), 25)
+        first_round = {h["X-Rapport-Event-Id"] for h, _ in self.receiver.requests[:10]}
+        self.assertEqual(first_round, {d.event_id for d in deliveries[:10]})
+        for headers, body in self.receiver.requests:
+            self.assertTrue(signing.verify(self.endpoint.secret, headers[signing.HEADER], body))
+            self.assertEqual(json.loads(body)["id"], headers["X-Rapport-Event-Id"])
+        self.assertEqual(Delivery.objects.filter(state=DeliveryState.DELIVERED).count(), 25)
+        self.assertEqual(
+            sorted(Delivery.objects.values_list("log__status_code", flat=True)), [200] * 25
+        )
+        # Keep-alive: one endpoint's client opened far fewer connections than it sent requests
+        # (at most RAPPORT_WEBHOOK_CONCURRENCY at a time).
+        self.assertLessEqual(len(self.receiver.connections), 8)
+
+    def test_a_receiver_that_is_down_is_not_hammered_and_the_rest_waits_uncounted(self):
+        self._events(20)
+        self.receiver.statuses = [503] * 4  # the first wave (4 at a time) fails
+        self.assertEqual(deliver_batch(100), 20)
+        self.assertEqual(len(self.receiver.requests), 4)  # the rest was not sent this round
+        rows = Delivery.objects.order_by("id")
+        failed = [d for d in rows if d.attempts == 1]
+        waiting = [d for d in rows if d.attempts == 0]
+        self.assertEqual((len(failed), len(waiting)), (4, 16))
+        for delivery in rows:
+            self.assertEqual(delivery.state, DeliveryState.PENDING)
+            self.assertGreater(delivery.next_attempt_at, timezone.now())
+        self.assertEqual(Attempt.objects.count(), 4)  # only real attempts are logged
+        self.endpoint.refresh_from_db()
+        self.assertEqual(self.endpoint.consecutive_failures, 4)
+        # Back up: when due again, everything goes out, and the count of failures resets.
+        Delivery.objects.update(next_attempt_at=timezone.now())
+        self.assertEqual(actions.flush_due(), 20)
+        self.assertEqual(Delivery.objects.filter(state=DeliveryState.DELIVERED).count(), 20)
+        self.endpoint.refresh_from_db()
+        self.assertEqual(self.endpoint.consecutive_failures, 0)
+
+    def test_a_claim_left_by_a_killed_worker_is_sent_again_and_the_late_worker_writes_nothing(
+        self,
+    ):
+        (delivery,) = self._events(1)
+        # A worker claimed it and was killed before it recorded anything.
+        claimed_at, picked = claim(10)
+        self.assertEqual(picked, [delivery.pk])
+        self.assertEqual(deliver_batch(10), 0)  # "sending": nobody else takes it meanwhile
+        with override_settings(RAPPORT_WEBHOOK_STUCK_AFTER=0):
+            self.assertEqual(actions.flush_due(), 1)  # released as stuck, sent again
+        sent = Delivery.objects.get(pk=delivery.pk)
+        self.assertEqual((sent.state, sent.attempts), (DeliveryState.DELIVERED, 2))
+        # The first worker, had it been slow rather than dead, finds its claim gone: its
+        # result (a failure here) changes nothing on the row.
+        record([sent], {sent.pk: Result(500, "late", "", 5)}, claimed_at)
+        self.assertEqual(Delivery.objects.get(pk=delivery.pk).state, DeliveryState.DELIVERED)
+        self.assertEqual(len(self.receiver.requests), 1)
+
+    def test_a_slow_receiver_times_out_as_a_whole_request(self):
+        (delivery,) = self._events(1)
+        self.receiver.delay = 3
+        with override_settings(RAPPORT_WEBHOOK_TIMEOUT=1):
+            after = actions.do_deliver(delivery.pk)
+        self.assertEqual((after.state, after.attempts), (DeliveryState.PENDING, 1))
+        self.assertIn("Timeout", after.log.get().error)
+
+    def test_the_worker_command_sends_what_is_due(self):
+        self._events(3)
+        out = io.StringIO()
+        call_command("webhook_worker", "--once", stdout=out)
+        self.assertIn("sent 3 webhook(s)", out.getvalue())
+        self.assertEqual(Delivery.objects.filter(state=DeliveryState.DELIVERED).count(), 3)
