@@ -140,6 +140,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", False):
+    # A pool of connections (psycopg_pool, Django's OPTIONS["pool"]) instead of one connection
+    # per request: set by rapport/asgi.py, where every request runs on a thread of its own. A
+    # request borrows a connection and gives it back when it ends; at most DB_POOL_MAX_SIZE
+    # are open per process (a request waits up to DB_POOL_TIMEOUT seconds for one when all
+    # are in use); a connection PostgreSQL has closed is replaced when next borrowed
+    # (conn_health_checks above: the pool checks it first).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN_SIZE", 2),
+        "max_size": envint("DB_POOL_MAX_SIZE", 16),
+        "timeout": envint("DB_POOL_TIMEOUT", 20),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, with writers queued on a lock file (rapport/lib/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "rapport.lib.sqlite"
