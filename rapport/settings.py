@@ -211,7 +211,8 @@ if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-process layer, walking its channels once a second rather than per message.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "rapport.realtime.layers.InMemoryChannelLayer"}}
     TASKS = {
         "default": {
             "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -52,15 +52,18 @@ welcome; POST /chat/<key>/upload/ (multipart: token, id, file, text) → the ack
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
 from rapport.realtime.publish import AGENT_EVENT, chat_group, ticket_group, visitor_group
+from rapport.realtime.threads import DatabaseThreads
 
 from . import actions, limits, store
 from .models import visitor_id
@@ -69,6 +72,12 @@ log = logging.getLogger(__name__)
 
 FLOOD_CLOSE = 4008
 FLOOD_DROPS = 50  # frames dropped on one connection before it is closed
+
+# The connections' reads (widget, welcome, per-address counts) run on a few threads of their
+# own that keep their database connections (rapport/realtime/threads.py) — not asgiref's one
+# shared thread (a thousand connections would queue behind each other), nor a connection
+# opened and closed per call.
+reads = DatabaseThreads("webchat-read", size=3)
 
 
 def _header(scope, name: bytes) -> str:
@@ -79,6 +88,17 @@ def _header(scope, name: bytes) -> str:
 
 
 class VisitorConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch, without its `close_old_connections` on asgiref's shared thread
+        before every handler (a thread hop per frame: ~6 % of the server's time under issue
+        #6's benchmark). This consumer never uses the database on the event loop's thread:
+        its reads and writes run where the connection is checked around each call
+        (`reads`, store.py, database_sync_to_async)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         self.widget = None
         self.token = ""
@@ -94,11 +114,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         self.known = ""  # the visitor id whose row this connection knows exists
         key = self.scope["url_route"]["kwargs"]["key"]
         self.ip = (self.scope.get("client") or ("", 0))[0] or ""
-        # Reads run on a pool (thread_sensitive=False), not asgiref's one shared thread: a
-        # thousand connections must not queue behind each other (issue #6's benchmark).
-        self.widget = await database_sync_to_async(actions.access_widget, thread_sensitive=False)(
-            key
-        )
+        self.widget = await reads.run(actions.access_widget, key)
         if self.widget is None:
             await self.close(code=4404)
             return
@@ -107,9 +123,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             limits.count_drop("origin")
             await self.close(code=4403)
             return
-        if self.widget.ip_limit_per_minute and not await database_sync_to_async(
-            limits.ip_allows, thread_sensitive=False
-        )(self.widget, self.ip):
+        if self.widget.ip_limit_per_minute and not await reads.run(
+            limits.ip_allows, self.widget, self.ip
+        ):
             limits.count_drop("ip")
             await self.close(code=4429)
             return
@@ -185,8 +201,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self._welcome()
 
     async def _welcome(self) -> None:
-        data = await database_sync_to_async(actions.welcome, thread_sensitive=False)(
-            self.widget, self.token, self.language, recent=True
+        data = await reads.run(
+            functools.partial(actions.welcome, self.widget, self.token, self.language, recent=True)
         )
         await self._follow(data["chat"]["ticket"])
         if not self.counted:
@@ -200,9 +216,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             )
             return
         # Off the shared sync thread (the cache only; nothing when the widget has no limit).
-        if self.widget.ip_limit_per_minute and not await database_sync_to_async(
-            limits.ip_allows, thread_sensitive=False
-        )(self.widget, self.ip):
+        if self.widget.ip_limit_per_minute and not await reads.run(
+            limits.ip_allows, self.widget, self.ip
+        ):
             await self._drop(
                 "ip", "rate_limited", "Too many messages from your network.", frame.get("id")
             )

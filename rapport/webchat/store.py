@@ -13,7 +13,9 @@ the server is idle (a lone message is stored at once).
 Why a thread of its own (not asgiref's shared sync thread): the store must not wait behind
 other connections' reads (welcome, history), nor they behind a commit waiting for SQLite's
 write lock held by the intake worker. One thread, so at most one batch is in flight per
-process, and its database connection is reused from batch to batch.
+process, and its database connection is kept from batch to batch
+(rapport/realtime/threads.py: under ASGI's CONN_MAX_AGE 0 each batch used to connect and
+disconnect, a third of the writer's time).
 
 A batch that fails as a whole (the database is unreachable) fails every message in it: their
 connections answer `server_error`, and the widget resends them (same client ids) after it
@@ -25,9 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from django.db import close_old_connections, connections
+from rapport.realtime.threads import DatabaseThreads
 
 from . import actions
 
@@ -47,21 +48,16 @@ class GroupCommit:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.queue: asyncio.Queue | None = None
         self.task: asyncio.Task | None = None
-        self.executor: ThreadPoolExecutor | None = None
+        self.thread: DatabaseThreads | None = None
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self.executor is not None:
-            self._retire(self.executor)
+        if self.thread is not None:
+            # A previous loop's writer (tests): its thread's connection closed, the thread ended.
+            self.thread.close()
         self.loop = loop
         self.queue = asyncio.Queue()
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="webchat-store")
-        self.task = loop.create_task(self._run(self.queue, self.executor), name="webchat-store")
-
-    @staticmethod
-    def _retire(executor: ThreadPoolExecutor) -> None:
-        """A previous loop's writer (tests): close its thread's connection, then the thread."""
-        executor.submit(connections.close_all)
-        executor.shutdown(wait=False)
+        self.thread = DatabaseThreads("webchat-store")
+        self.task = loop.create_task(self._run(self.queue, self.thread), name="webchat-store")
 
     async def submit(self, item: actions.Incoming | actions.Seen):
         loop = asyncio.get_running_loop()
@@ -71,15 +67,14 @@ class GroupCommit:
         self.queue.put_nowait((item, future))
         return await future
 
-    async def _run(self, queue: asyncio.Queue, executor: ThreadPoolExecutor) -> None:
-        loop = asyncio.get_running_loop()
+    async def _run(self, queue: asyncio.Queue, thread: DatabaseThreads) -> None:
         while True:
             batch = [await queue.get()]
             while len(batch) < MAX_BATCH and not queue.empty():
                 batch.append(queue.get_nowait())
             items = [item for item, _future in batch]
             try:
-                results = await loop.run_in_executor(executor, _store, items)
+                results = await thread.run(_store, items)
             except Exception as exc:  # the whole batch failed: each sender hears of it
                 log.exception("webchat: a batch of %d messages could not be stored", len(items))
                 results = [exc] * len(items)
@@ -96,14 +91,12 @@ class GroupCommit:
 
 
 def _store(items: list) -> list:
-    # As channels' database_sync_to_async does around each call: a connection that broke or
-    # outlived CONN_MAX_AGE is replaced.
+    # On the writer's thread (DatabaseThreads.call: a connection that broke or is too old is
+    # replaced, else kept).
     wall, cpu = time.perf_counter(), time.thread_time()
-    close_old_connections()
     try:
         return actions.do_accept_visitor_messages(items)
     finally:
-        close_old_connections()
         stats["wall"] += time.perf_counter() - wall
         stats["cpu"] += time.thread_time() - cpu
 
