@@ -129,6 +129,9 @@ NOT_MARKED = {
     "person",
     "bridge",
     "reported_promise",
+    "own_plan",
+    "plan_tie",
+    "insult_report",
 }
 
 
@@ -225,6 +228,30 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
                 and not doc.clause_break_between(min(r.end, m.end), max(r.start, m.start))
                 or (r.start < m.start and doc.sentence_of(r.start) == doc.sentence_of(m.start))
                 for r in reported
+            )
+        ]
+    # a vague time that dates the customer's own plans ("Скоро у меня отпуск, как …", "过几天我
+    # 要搬家", "I'm moving house soon — how do I …") is context, not a time to clarify (CQ2);
+    # it is one when the request is tied to it ("…, can you deliver before that?": [plan_tie])
+    # (the same for a near time: "马上就要过年了，你们春节发货吗？" asks no hurry)
+    plans = found.get("own_plan")
+    if plans and not found.get("plan_tie"):
+        for label in ("vague_time", "urgent"):
+            hits[label] = [
+                m for m in hits[label] if not any(p.start < m.end and m.start < p.end for p in plans)
+            ]
+    # an insult someone else said, reported without quotes ("В отзывах пишут, что вы жулики,
+    # это правда?", "有人说你们是骗子", "people say you're crooks") is not the writer's, unless
+    # the writer takes it up ("…, и это правда", "they're right")
+    reports = found.get("insult_report")
+    if reports and hits["insult"] and not live(found.get("insult_endorse")):
+        hits["insult"] = [
+            m
+            for m in hits["insult"]
+            if not any(
+                r.end <= m.start
+                and doc.sentence_of(r.start) == doc.sentence_of(m.start)
+                for r in reports
             )
         ]
     for label in SIGNALS:
@@ -479,8 +506,8 @@ def _only_asked(doc: Doc, matches: list[Match], wh: frozenset) -> bool:
         if doc.lang == "zh":
             if any(w in low for w in wh):
                 return False
-        elif any(t.lower in wh for t in doc.tokens if s.start <= t.start < s.end):
-            return False
+        elif any(t.lower in wh for t in doc.tokens if s.start <= t.start <= m.start):
+            return False  # a question word after the match is relative ("… who can help?")
     return True
 
 
@@ -562,6 +589,15 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
                 q = False  # an exclamation, not a question (no question mark after it)
             ops = [m for m in openers if c0 <= m.start < c1]
             o = bool(ops)
+            if (
+                o
+                and not has_qmark
+                and doc.text[s.start : ops[-1].start].strip(" ,，")
+                and not _has_content_after(doc, pack, ops[-1], s.end)
+            ):
+                # "说了三遍还听不懂！": an opener at the end of a clause that asks about nothing
+                # ("Помогите разобраться." standing alone still asks about what came before)
+                o = False
             if o and not q and _has_content_after(doc, pack, ops[-1], c1):
                 q = True  # "I'd like to know if you deliver to Canada" is a question itself
             marks.append((c0, c1, q, o))
@@ -612,7 +648,7 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
                     ),
                 )
             )
-    return _dedupe(questions)
+    return _dedupe(questions, qwords)
 
 
 def _question_keys(doc: Doc, pack: Pack, a: int, b: int, before, prev) -> tuple:
@@ -794,7 +830,7 @@ def content_keys(doc: Doc, pack: Pack, a: int, b: int) -> tuple:
     return tuple(dict.fromkeys(keys))
 
 
-def _dedupe(qs: list[Question]) -> list[Question]:
+def _dedupe(qs: list[Question], qwords: list[Match] = ()) -> list[Question]:
     out: list[Question] = []
     for i, q in enumerate(qs):
         nxt = qs[i + 1] if i + 1 < len(qs) else None
@@ -816,8 +852,12 @@ def _dedupe(qs: list[Question]) -> list[Question]:
             and nxt.start - q.end < 5  # cheap tests first: keys segment the text
             and q.keys != ()
             and set(q.keys) <= set(nxt.keys)
+            # the next one's keys may be borrowed from this one ("怎么操作？钱能退吗？"), and two
+            # questions about one thing with other question words are two ("积分怎么用？积分会
+            # 过期吗？")
+            and _restates(q, nxt, qwords)
         ):
-            continue  # "Когда? Когда вы вернёте деньги?" is one question
+            continue  # "Где заказ? Где мой заказ 123?" is one question
         if (
             nxt is not None
             and len(q.text) <= 15
@@ -828,6 +868,25 @@ def _dedupe(qs: list[Question]) -> list[Question]:
             continue
         out.append(q)
     return out
+
+
+def _restates(q: Question, nxt: Question, qwords: list[Match]) -> bool:
+    """Does ``nxt`` ask ``q`` again (its question words and more of its content)?"""
+    if set(q.keys) == set(nxt.keys) and q.text[:2].lower() != nxt.text[:2].lower():
+        return False  # equal keys: ``nxt`` had none of its own and took ``q``'s
+    if not qwords:
+        return True
+    a = _span_words(q, qwords)
+    b = _span_words(nxt, qwords)
+    return not a or not b or bool(a & b)
+
+
+def _span_words(q: Question, qwords: list[Match]) -> set[str]:
+    return {
+        q.text[m.start - q.start : m.end - q.start].lower()
+        for m in qwords
+        if q.start <= m.start and m.end <= q.end
+    }
 
 
 # ------------------------------------------------------------------------------ name

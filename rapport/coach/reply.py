@@ -972,10 +972,14 @@ def _rudeness(c: _Ctx) -> None:
             label="rudeness",
         )
     # identifiers are not shouting: "ERR_AUTH_403", "AUTH-2"
-    ratio, caps_words = caps_ratio(_IDENTIFIER.sub(" ", doc.text))
+    plain = _IDENTIFIER.sub(" ", doc.text)
+    ratio, caps_words = caps_ratio(plain)
+    # abbreviations scattered through ordinary text ("an AVS mismatch on the PSP side and a
+    # KYC refresh") are jargon (CQ4), not shouting: a capitalised word shouts when the text is
+    # mostly capitals, when it stands next to another one ("READ THE FAQ"), or when it is long
     shouting = (
         (ratio > 0.6 and caps_words >= 2)
-        or caps_words >= 3
+        or (caps_words >= 2 and _shouted_words(plain))
         or bool(re.search(r"[!！]{3,}", doc.text))
     )
     if shouting:
@@ -985,6 +989,21 @@ def _rudeness(c: _Ctx) -> None:
         c.score("rudeness", 0.0)
     else:
         c.score("rudeness", 1.0)
+
+
+_CAPS_WORD = re.compile(r"(?<![A-Za-zА-Яа-яЁё])[A-ZА-ЯЁ]{2,}(?![A-Za-zА-Яа-яЁё])")
+
+
+def _shouted_words(text: str) -> bool:
+    """Capitals that shout: two side by side, one of them a word of 4+ letters ("PLEASE
+    READ", "READ THE FAQ"), or two long ones anywhere ("you MUST wait, NOT my FAULT")."""
+    words = list(_CAPS_WORD.finditer(text))
+    if sum(len(w.group()) >= 4 for w in words) >= 2:
+        return True
+    for a, b in zip(words, words[1:]):
+        if not text[a.end() : b.start()].strip(" ,") and max(len(a.group()), len(b.group())) >= 4:
+            return True
+    return False
 
 
 # -- CQ19 -------------------------------------------------------------------------------
