@@ -20,6 +20,7 @@ run: setup
 	  $(BIN)/python manage.py intake_worker & \
 	  $(BIN)/python manage.py scheduler & \
 	  $(BIN)/python manage.py mail_worker & \
+	  $(BIN)/python manage.py webhook_worker & \
 	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
 test: setup test-tools
