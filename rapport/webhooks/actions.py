@@ -230,9 +230,10 @@ def release_stuck() -> int:
     again (sent again: webhooks are at least once; receivers drop an event id seen before)."""
     now = timezone.now()
     stuck_after = timedelta(seconds=settings.RAPPORT_WEBHOOK_STUCK_AFTER)
-    return Delivery.objects.filter(
-        state=DeliveryState.SENDING, started_at__lt=now - stuck_after
-    ).update(state=DeliveryState.PENDING, next_attempt_at=now)
+    stuck = Delivery.objects.filter(state=DeliveryState.SENDING, started_at__lt=now - stuck_after)
+    if not stuck.exists():  # the usual case: a read, not a write (SQLite's one write lock)
+        return 0
+    return stuck.update(state=DeliveryState.PENDING, next_attempt_at=now)
 
 
 def prune_delivered() -> int:

@@ -159,14 +159,18 @@ async def _post(client: httpx.AsyncClient, endpoint: Endpoint, delivery: Deliver
 def claim(limit: int, ids: list[int] | None = None) -> tuple[datetime, list[int]]:
     """Move up to `limit` due deliveries of active endpoints to "sending"; (claim time, ids)."""
     now = timezone.now()
+    due = Delivery.objects.filter(
+        state=DeliveryState.PENDING,
+        next_attempt_at__lte=now,
+        endpoint_id__in=Endpoint.objects.filter(is_active=True).values("pk"),
+    )
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    # Nothing due (an idle worker polls twice a second): a plain read, no write transaction
+    # (on SQLite that would take the database's one write lock every poll).
+    if not due.exists():
+        return now, []
     with transaction.atomic():
-        due = Delivery.objects.filter(
-            state=DeliveryState.PENDING,
-            next_attempt_at__lte=now,
-            endpoint_id__in=Endpoint.objects.filter(is_active=True).values("pk"),
-        )
-        if ids is not None:
-            due = due.filter(pk__in=ids)
         due = due.order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
