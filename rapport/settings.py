@@ -146,12 +146,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
     # request borrows a connection and gives it back when it ends; at most DB_POOL_MAX_SIZE
     # are open per process (a request waits up to DB_POOL_TIMEOUT seconds for one when all
     # are in use); a connection PostgreSQL has closed is replaced when next borrowed
-    # (conn_health_checks above: the pool checks it first).
+    # (conn_health_checks above: the pool checks it first). 32: the web chat's and the relay's
+    # five long-lived threads keep theirs, and a request holds its connection throughout (a
+    # log-in through its password hash); 16 ran out under bench/load.py on a starved machine.
+    # Several server processes on one PostgreSQL: their max sizes must fit max_connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": envint("DB_POOL_MIN_SIZE", 2),
-        "max_size": envint("DB_POOL_MAX_SIZE", 16),
-        "timeout": envint("DB_POOL_TIMEOUT", 20),
+        "max_size": envint("DB_POOL_MAX_SIZE", 32),
+        "timeout": envint("DB_POOL_TIMEOUT", 30),
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, with writers queued on a lock file (rapport/lib/sqlite/base.py).
