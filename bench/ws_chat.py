@@ -90,6 +90,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of a process (Linux /proc); the main thread's id is the pid."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 class Stats:
     def __init__(self) -> None:
         self.rtts: list[float] = []
@@ -277,9 +289,10 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="intake workers (deferred)")
     parser.add_argument(
-        "--no-deflate",
+        "--deflate",
         action="store_true",
-        help="uvicorn --ws-per-message-deflate false (compression of tiny JSON frames costs CPU)",
+        help="permessage-deflate on (uvicorn's default; off here as proposed for `make run`:"
+        " compressing frames of ~150 bytes saves nothing and cost ~4 %% of the server's time)",
     )
     parser.add_argument(
         "--ws",
@@ -366,7 +379,7 @@ def main() -> None:
                 "0",
                 "--backlog",
                 "4096",
-                *(["--ws-per-message-deflate", "false"] if args.no_deflate else []),
+                *([] if args.deflate else ["--ws-per-message-deflate", "false"]),
             ],
             env=env,
             cwd=ROOT,
@@ -405,7 +418,9 @@ def main() -> None:
             f" {args.interval:g} s for {args.duration:g} s; load before {load_before[0]:.2f}",
             flush=True,
         )
+        client_cpu = time.process_time()
         asyncio.run(run_clients(args, urls, stats))
+        client_cpu = time.process_time() - client_cpu
         wall = time.monotonic() - started
         cpu = [cpu_seconds(p.pid) - c for p, c in zip(servers, cpu_before, strict=True)]
         load_after = os.getloadavg()
@@ -422,6 +437,9 @@ def main() -> None:
             worker_cpu = [cpu_seconds(w.pid) for w in workers]
         # Through the drain too: the server pushes each processed message to its widget.
         cpu_drained = [cpu_seconds(p.pid) - c for p, c in zip(servers, cpu_before, strict=True)]
+        threads = thread_cpu(servers[0].pid)
+        loop_cpu = threads.pop(servers[0].pid, 0.0)
+        other_cpu = sum(threads.values())
     finally:
         for proc in workers:
             proc.terminate()
@@ -500,12 +518,20 @@ def main() -> None:
         f"server CPU           {cpu_text};"
         f" {sum(cpu) / max(len(sent), 1) * 1000:.2f} ms a message (connects included)"
     )
+    print(
+        f"server threads       event loop {loop_cpu:.1f} s, other threads {other_cpu:.1f} s"
+        " (the first server, since it started)"
+    )
     if workers:
         print(
             f"server CPU to drain  {sum(cpu_drained):.1f} s;"
             f" {sum(cpu_drained) / max(len(sent), 1) * 1000:.2f} ms a message (with the pushes"
             f" of the {len(processed)} processed)"
         )
+    print(
+        f"client CPU           {client_cpu:.1f} s; {client_cpu / max(len(sent), 1) * 1000:.2f} ms"
+        " a message (this process: the clients)"
+    )
     print(
         f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}"
         " (2 cores, shared)"
