@@ -1,7 +1,7 @@
 """Load: 50 agents working the workspace and the API, 200 web chat customers (issue #10, Load).
 
     .venv/bin/python bench/load.py                       # 10 minutes, SQLite, 10,000 tickets
-    .venv/bin/python bench/load.py --minutes 3
+    .venv/bin/python bench/load.py --duration 2m         # (or --minutes 2)
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/h_load \
         --redis-url redis://127.0.0.1:6379/9             # PostgreSQL (dropped, created) + Redis
 
@@ -12,8 +12,9 @@ Loopback only, bounded in time. What it does:
    their customers, tickets, messages and events); a write-scoped API token for each of the
    50; one web chat widget.
 2. What `make run` starts, with deferred intake: uvicorn (rapport.asgi), the task worker
-   (`db_worker`, or `rqworker` with Redis), `intake_worker`, `scheduler`, `mail_worker`.
-3. For `--minutes`: **50 agents**, each a real browser session (GET /login/, POST /login/ with
+   (`db_worker`, or `rqworker` with Redis), `intake_worker`, `scheduler`, `mail_worker`,
+   `webhook_worker`.
+3. For `--duration`: **50 agents**, each a real browser session (GET /login/, POST /login/ with
    the CSRF token), then a think time of 1–4 s between actions, chosen at random with weights:
    the inbox, its live counts, open a ticket seen in the inbox, search, reply (the reply form:
    the outbox, the mail worker), add a note, and the API with the agent's token (tickets
@@ -281,9 +282,28 @@ async def run(args, base: str, tokens: dict[str, str], widget: str, stats: Stats
 # --- the whole run ---------------------------------------------------------------------------
 
 
+def duration(text: str) -> float:
+    """Seconds from "600", "600s", "10m" or "1.5m"."""
+    text = text.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
+    try:
+        value = float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (600, 600s, 10m)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the duration must be positive")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument(
+        "--duration",
+        type=duration,
+        default=None,
+        help="how long the agents and customers work: 600, 600s, 10m (default 10m)",
+    )
+    parser.add_argument("--minutes", type=float, default=10, help="the same, in minutes")
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--tickets", type=int, default=10_000, help="seeded by bench/seed.py")
@@ -291,6 +311,8 @@ def main() -> None:
     parser.add_argument("--redis-url", default="", help="Redis: channel layer, cache, RQ")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
+    if args.duration is not None:
+        args.minutes = args.duration / 60
 
     data = Path(tempfile.mkdtemp(prefix="rapport-load-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -321,6 +343,11 @@ def main() -> None:
     if seeded.returncode:
         sys.exit(f"seed failed:\n{seeded.stderr[-3000:]}")
     manage(env, "optimize_db", "-v0")
+    # A running desk's report rollups are up to date: build them from the seeded history now.
+    # Left to the worker's first update_rollups_task, folding 10,000 tickets is one write
+    # transaction that held SQLite's write lock for minutes: every other writer then failed
+    # with "database is locked" (the first 2-minute run of session 6).
+    manage(env, "reports_rebuild")
     setup = json.loads(manage(env, "shell", code=SETUP).strip().splitlines()[-1])
 
     port = free_port()
@@ -342,6 +369,7 @@ def main() -> None:
         "intake_worker": [PYTHON, "manage.py", "intake_worker"],
         "scheduler": [PYTHON, "manage.py", "scheduler"],
         "mail_worker": [PYTHON, "manage.py", "mail_worker"],
+        "webhook_worker": [PYTHON, "manage.py", "webhook_worker"],
     }
     procs: dict[str, subprocess.Popen] = {}
     logs: dict[str, Path] = {}
