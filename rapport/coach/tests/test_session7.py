@@ -302,3 +302,33 @@ def test_owning_the_misunderstanding_is_no_denial():
         "Вы ошиблись.", "Извините, мы вас неправильно поняли — сейчас исправим."
     ).violations
     assert "denial" in check_reply("Вы ошиблись.", "Вы неправильно поняли условия.").violations
+
+
+# -- round 2: condescension (CQ18) and empathy by "I can see why" (CQ3) ------------------------
+@pytest.mark.parametrize(
+    ("reply", "rude"),
+    [
+        ("Ведёте себя как маленький, потерпите до завтра.", True),
+        ("Patience clearly isn't your strong suit.", True),
+        ("您这跟小孩似的，再等等吧。", True),
+        # a child named sincerely
+        ("Подарок для ребёнка привезём завтра до 12:00.", False),
+        ("The child seat will arrive tomorrow.", False),
+    ],
+)
+def test_condescension_is_rude(reply, rude):
+    assert ("rudeness" in check_reply("Where is it?", reply).violations) is rude
+
+
+@pytest.mark.parametrize(
+    ("reply", "want"),
+    [
+        ("I can understand why that's so frustrating. It ships today.", True),
+        ("Понимаю, почему вас это так расстраивает. Отправим сегодня.", True),
+        ("能理解您为什么着急，今天就发货。", True),
+        # "sounds good" is no feeling
+        ("That sounds good to me, it ships today.", False),
+    ],
+)
+def test_seeing_why_it_upsets_is_empathy(reply, want):
+    assert ("empathy" in check_reply("It's late again!", reply).present) is want
