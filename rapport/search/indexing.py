@@ -441,13 +441,23 @@ def rebuild_batch(phase: str, after: int, size: int) -> tuple[int, int, dict[str
 
 
 def _sqlite_triggers() -> dict[str, str]:
-    migration = importlib.import_module("rapport.search.migrations.0001_initial")
-    return {
+    """The insert triggers set aside during a rebuild batch (and the delete trigger): FTS5's
+    (migration 0001) and the days' ids (0004)."""
+    fts = importlib.import_module("rapport.search.migrations.0001_initial")
+    days = importlib.import_module("rapport.search.migrations.0004_sqlite_day_ids")
+    triggers = {
         name: sql
-        for sql in migration.SQLITE
+        for sql in fts.SQLITE
         for name in ("search_fts_insert", "search_fts_delete")
         if f"TRIGGER {name} " in sql
     }
+    triggers["search_day_insert"] = days.TRIGGER_INSERT
+    return triggers
+
+
+def _fill_days_sql() -> str:
+    days = importlib.import_module("rapport.search.migrations.0004_sqlite_day_ids")
+    return days.FILL.format(where="id > %s")
 
 
 def _replace(old: tuple[str, list], docs: list[SearchDocument]) -> None:
@@ -484,6 +494,7 @@ def _replace(old: tuple[str, list], docs: list[SearchDocument]) -> None:
             f"SELECT id, tokens, alternatives FROM {table} WHERE id > %s",
             [newest],
         )
+        cursor.execute(_fill_days_sql(), [newest])
         for sql in triggers.values():
             cursor.execute(sql)
 

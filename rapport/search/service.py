@@ -180,6 +180,15 @@ def _where(user, q: Query, errors: list[str]) -> tuple[list[str], list] | None:
     return where, args
 
 
+def _date_ids(q: Query) -> tuple[int, int] | None:
+    """The document ids `after:`/`before:` can match (SQLite: FTS5 knows no date, see
+    backends.date_ids)."""
+    f = q.filters
+    return backends.date_ids(
+        _day_start(f.after) if f.after else None, _day_start(f.before) if f.before else None
+    )
+
+
 FEW_TAGGED = 500  # tickets: below, a tag: filter starts from the tagged tickets' documents
 
 
@@ -242,6 +251,7 @@ def search(user, text: str, *, after: str | None = None, limit: int = 20) -> Res
         CAP,
         newest_first=not q.filters.customers,
         from_documents=bool(q.filters.customers) or _few_tagged(q.filters.tags),
+        ids=_date_ids(q),
     )
     results.capped = len(found) >= CAP
 

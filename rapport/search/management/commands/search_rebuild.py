@@ -110,6 +110,7 @@ class Command(BaseCommand):
                 cursor.execute("DROP TRIGGER search_fts_delete")
                 cursor.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
                 cursor.execute(f"DELETE FROM {SearchDocument._meta.db_table}")  # noqa: S608 — values are bound
+                cursor.execute("DELETE FROM search_day")  # the days' ids start again (0004)
                 cursor.execute(indexing._sqlite_triggers()["search_fts_delete"])
         else:
             # DELETE, not TRUNCATE: TRUNCATE refuses inside a transaction that has pending
