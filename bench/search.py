@@ -159,6 +159,54 @@ def explain(texts: list[str], username: str) -> None:
                     print("     ", " | ".join(str(x) for x in row))
 
 
+def shapes(texts: list[str], username: str, repeat: int = 3) -> None:
+    """For each query text, the candidate query's CPU time (this process + the PostgreSQL
+    server's, median of `repeat`) in each shape backends.candidates can take: one query, a
+    walk of the primary key to the end (PostgreSQL: no bitmap scans), ranges of ids from
+    50,000, and the default (`planned` on PostgreSQL, with the estimate it used)."""
+    from rapport.lib.channels import Channel
+    from rapport.search import backends, service
+    from rapport.search.query import parse
+
+    user = User.objects.get(username=username)
+    print(f"as {username}, CPU ms (median of {repeat}), rows; load {os.getloadavg()[0]:.1f}")
+    print(f"{'query':<40} {'one query':>14} {'walk':>14} {'ranges':>14} {'default':>14}  estimate")
+    for text in texts:
+        q = parse(text, valid_channels=tuple(Channel.values))
+        where, args = service._where(user, q, [])
+        ids = service._date_ids(q)
+        kw = {
+            "newest_first": not q.filters.customers,
+            "from_documents": bool(q.filters.customers) or service._few_tagged(q.filters.tags),
+            "ids": ids,
+        }
+        cells = []
+        for shape in ("one", "walk", "ranges", "default"):
+            if shape == "walk" and connection.vendor != "postgresql":
+                cells.append("")
+                continue
+            times, n = [], 0
+            for _ in range(repeat + 1):  # the first warms
+                c0, s0 = time.process_time(), server_cpu()
+                n = len(_shape(shape, q, where, args, kw))
+                times.append((time.process_time() - c0 + server_cpu() - s0) * 1000)
+            cells.append(f"{statistics.median(times[1:]):8.1f} {n:>5}")
+        estimate = ""
+        if connection.vendor == "postgresql" and q.must:
+            estimate = f"{backends._estimate(q.must, q.must_not, where, args):,.0f}"
+        print(f"{text:<40} " + " ".join(f"{c:>14}" for c in cells) + f"  {estimate}")
+
+
+def _shape(shape: str, q, where: list[str], args: list, kw: dict) -> list[tuple]:
+    from rapport.search import backends, service
+
+    if shape == "walk":
+        sql, params = backends._pg(q.must, q.must_not, where, args, service.CAP)
+        return backends.fetch(sql, params, walk=True)
+    window = {"one": 0, "ranges": 50_000, "default": None}[shape]
+    return backends.candidates(q.must, q.must_not, where, args, service.CAP, window=window, **kw)
+
+
 def server_cpu() -> float:
     """Seconds the PostgreSQL server process of this connection has run on a CPU
     (/proc/<pid>/schedstat, nanoseconds; the server is on this machine); 0 on SQLite."""
@@ -188,11 +236,27 @@ def main() -> None:
     parser.add_argument(
         "--explain", nargs="+", metavar="QUERY", help="only print these queries' plans"
     )
-    parser.add_argument("--user", default="bench-agent", help="for --explain")
+    parser.add_argument(
+        "--shapes", nargs="+", metavar="QUERY", help="only time these queries in each shape"
+    )
+    parser.add_argument("--user", default="bench-agent", help="for --explain and --shapes")
     parser.add_argument("--warmup", type=int, default=3, help="untimed passes first")
+    parser.add_argument(
+        "--kinds", default="", help="only these query kinds (comma list: common,rare,phrase,…)"
+    )
+    parser.add_argument(
+        "--users", default="agent,supervisor", help="agent, supervisor or both (comma list)"
+    )
+    parser.add_argument(
+        "--slowest", type=int, default=8, help="print the N dearest queries (CPU) per user"
+    )
+    parser.add_argument("--out", default="", help="results file (default bench/results/…)")
     args = parser.parse_args()
     if args.explain:
         explain(args.explain, args.user)
+        return
+    if args.shapes:
+        shapes(args.shapes, args.user)
         return
     load_before = os.getloadavg()
     tickets = Ticket.objects.count()
@@ -202,11 +266,14 @@ def main() -> None:
 
     if not args.no_rebuild:
         out = io.StringIO()
-        t0 = time.perf_counter()
+        t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
         call_command(
             "search_rebuild", "--clear", "--quiet", "--batch-size", str(args.batch_size), stdout=out
         )
         elapsed = time.perf_counter() - t0
+        # Both processes' CPU (on PostgreSQL the server builds the tsvector and the GIN
+        # entries): the rate an idle machine would give, whatever the load.
+        both_cpu = time.process_time() - c0 + server_cpu() - s0
         docs = SearchDocument.objects.count()
         rate = re.search(r"([\d,]+) messages/s", out.getvalue())
         msg_rate = int(rate.group(1).replace(",", "")) if rate else 0
@@ -217,11 +284,15 @@ def main() -> None:
             "documents_per_s": round(docs / elapsed),
             "messages_per_s": round(msg_rate),
             "messages_per_cpu_s": int(cpu_rate.group(1).replace(",", "")) if cpu_rate else None,
+            "cpu_seconds_both": round(both_cpu, 1),
+            "messages_per_cpu_s_both": round(messages / both_cpu) if both_cpu else None,
         }
         print(out.getvalue().strip())
         print(
             f"index build: {docs:,} documents in {elapsed:.1f}s = {docs / elapsed:,.0f} docs/s; "
-            f"messages {msg_rate:,.0f}/s",
+            f"messages {msg_rate:,.0f}/s; {messages / both_cpu:,.0f} messages per CPU-second "
+            f"(this process{' + the server' if connection.vendor == 'postgresql' else ''}, "
+            f"{both_cpu:.0f} s); load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
     if connection.vendor == "sqlite":
@@ -251,10 +322,9 @@ def main() -> None:
     rng = random.Random(args.seed)
     rare_tag(rng)
     qs = queries(rng)
-    users = {
-        "agent": User.objects.get(username="bench-agent"),
-        "supervisor": User.objects.get(username="bench-supervisor"),
-    }
+    if args.kinds:
+        qs = [(k, q) for k, q in qs if k in args.kinds.split(",")]
+    users = {label: User.objects.get(username=f"bench-{label}") for label in args.users.split(",")}
     result["queries"] = len(qs)
     result["users"] = {}
     for label, user in users.items():
@@ -265,6 +335,7 @@ def main() -> None:
         cpu: list[float] = []
         cpu_by_kind: dict[str, list[float]] = {}
         found: dict[str, list[int]] = {}
+        each: list[tuple[str, str, float, float, int]] = []
         for kind, q in qs:
             t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
             r = search(user, q)
@@ -273,6 +344,7 @@ def main() -> None:
             timings.setdefault(kind, []).append(ms)
             cpu_by_kind.setdefault(kind, []).append(cpu[-1])
             found.setdefault(kind, []).append(r.total)
+            each.append((kind, q, round(ms, 1), round(cpu[-1], 1), r.total))
         every = [ms for v in timings.values() for ms in v]
         rows = {
             kind: {
@@ -300,6 +372,7 @@ def main() -> None:
             "max": round(max(cpu), 1),
         }
         result["users"][label] = rows
+        result.setdefault("each", {})[label] = each
         print(f"\n{label}: kind        n    p50 ms   p95 ms   max ms   CPU p95   median results")
         for kind, row in rows.items():
             print(
@@ -307,13 +380,17 @@ def main() -> None:
                 f"{row['p95']:>8} {row['max']:>8} {row.get('cpu_p95', ''):>9}   "
                 f"{row.get('median_results', '')}"
             )
+        if args.slowest:
+            print(f"  the {args.slowest} dearest (CPU ms, wall ms, results):")
+            for kind, q, ms, c, total in sorted(each, key=lambda e: -e[3])[: args.slowest]:
+                print(f"    {c:>8.1f} {ms:>8.1f} {total:>6}  {kind:<9} {q}")
     load_after = os.getloadavg()
     result["load_before"] = [round(x, 2) for x in load_before]
     result["load_after"] = [round(x, 2) for x in load_after]
     print(f"\nload average before {load_before}, after {load_after} (2 cores, shared)")
     out_dir = PROJECT_DIR / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"search-{connection.vendor}-{tickets}.json"
+    path = Path(args.out) if args.out else out_dir / f"search-{connection.vendor}-{tickets}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"written {path}")
 
