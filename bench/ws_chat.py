@@ -32,8 +32,14 @@ Measured:
 - processing (deferred): after the clients leave, the bench waits up to --drain seconds for the
   worker to finish the backlog, then reports the end-to-end lag (raw stored → processed:
   p50/p90/p99/max) and the worker's rate; what is left unprocessed is counted, not lost.
-Also the machine's load (os.getloadavg) before and after, and the CPU the servers used.
+Also the machine's load (os.getloadavg) before and after, the CPU the servers used (per
+message, during the clients and through the drain; the first server's event-loop thread
+apart from its other threads) and the clients' own CPU.
 Target (issue #6): p99 ≤ 100 ms, 0 lost.
+
+The servers run without permessage-deflate (`--deflate` for uvicorn's default), as proposed
+for `make run` (docs/webchat.md, "The server's CPU per message"). `--template FILE` copies a
+migrated SQLite database (made on the first run) instead of migrating every time.
 """
 
 from __future__ import annotations

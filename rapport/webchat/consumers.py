@@ -52,13 +52,17 @@ welcome; POST /chat/<key>/upload/ (multipart: token, id, file, text) → the ack
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
 import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
@@ -88,6 +92,51 @@ def _header(scope, name: bytes) -> str:
 
 
 class VisitorConsumer(AsyncWebsocketConsumer):
+    async def __call__(self, scope, receive, send) -> None:
+        """Channels' `AsyncConsumer.__call__`, leaner per frame. Channels waits on the socket
+        and the channel layer together (`await_many_dispatch`: an `asyncio.wait` and a new
+        task for every frame); here the socket is read in this task and the layer in a second
+        one that lives as long as the connection. A lock keeps Channels' guarantee that one
+        message is handled at a time, in order; an error in either ends the connection, as
+        with Channels."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        lock = asyncio.Lock()
+        this = asyncio.current_task()
+        failure: list[BaseException] = []
+
+        async def from_layer() -> None:
+            try:
+                while True:
+                    message = await self.channel_layer.receive(self.channel_name)
+                    async with lock:
+                        await self.dispatch(message)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # handed to the connection's task
+                failure.append(exc)
+                this.cancel()
+
+        layer = asyncio.create_task(from_layer())
+        try:
+            while True:
+                message = await receive()
+                async with lock:
+                    await self.dispatch(message)
+        except StopConsumer:
+            pass
+        except asyncio.CancelledError:
+            if not failure:
+                raise
+            if not isinstance(failure[0], StopConsumer):
+                raise failure[0] from None
+        finally:
+            layer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopConsumer):
+                await layer
+
     async def dispatch(self, message) -> None:
         """Channels' dispatch, without its `close_old_connections` on asgiref's shared thread
         before every handler (a thread hop per frame: ~6 % of the server's time under issue
