@@ -251,6 +251,9 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
             if not any(
                 r.end <= m.start
                 and doc.sentence_of(r.start) == doc.sentence_of(m.start)
+                # about the addressee ("…, что вы жулики", "你们是骗子"): "they call me a …",
+                # "I heard that b… creak" are no report of an insult to the company
+                and _SECOND_PERSON.search(doc.text, r.end, m.end)
                 for r in reports
             )
         ]
@@ -259,6 +262,11 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
             evidence.append({"label": label, "span": m.span(), "text": doc.text[m.start : m.end]})
     signals = [label for label in SIGNALS if hits[label]]
     return signals, evidence
+
+
+_SECOND_PERSON = re.compile(
+    r"(?i)\b(?:you|your|you're|youre|y'all|вы|вас|вам|ваш\w*|ты|тебя|твой\w*)\b|你们|您|你"
+)
 
 
 # the statistical models that back the rules up, per language (see model.py; bench/README.md
