@@ -238,7 +238,9 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
     if plans and not found.get("plan_tie"):
         for label in ("vague_time", "urgent"):
             hits[label] = [
-                m for m in hits[label] if not any(p.start < m.end and m.start < p.end for p in plans)
+                m
+                for m in hits[label]
+                if not any(p.start < m.end and m.start < p.end for p in plans)
             ]
     # an insult someone else said, reported without quotes ("В отзывах пишут, что вы жулики,
     # это правда?", "有人说你们是骗子", "people say you're crooks") is not the writer's, unless

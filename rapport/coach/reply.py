@@ -1000,7 +1000,7 @@ def _shouted_words(text: str) -> bool:
     words = list(_CAPS_WORD.finditer(text))
     if sum(len(w.group()) >= 4 for w in words) >= 2:
         return True
-    for a, b in zip(words, words[1:]):
+    for a, b in zip(words, words[1:], strict=False):
         if not text[a.end() : b.start()].strip(" ,") and max(len(a.group()), len(b.group())) >= 4:
             return True
     return False

@@ -50,7 +50,9 @@ def test_a_vague_time_tied_to_the_request_stays(text):
 
 # -- urgency: a time of receipt is no deadline --------------------------------------------
 def test_a_time_of_receipt_is_no_deadline():
-    assert "urgent" not in analyze_message("Received the new charger this morning, all good.").signals
+    assert (
+        "urgent" not in analyze_message("Received the new charger this morning, all good.").signals
+    )
     assert "urgent" in analyze_message("It has to be here by noon today, please.").signals
     assert "urgent" in analyze_message("If the router isn't fixed today I lose a client.").signals
 
@@ -113,14 +115,26 @@ def test_question_counts(text, n):
 @pytest.mark.parametrize(
     ("customer", "reply", "want"),
     [
-        ("Не могу войти.", "Сбросьте, пожалуйста, пароль по ссылке. Теперь получается войти?", True),
+        (
+            "Не могу войти.",
+            "Сбросьте, пожалуйста, пароль по ссылке. Теперь получается войти?",
+            True,
+        ),
         ("Заказ не тот.", "Курьер заберёт его в пятницу. Такой день вам подходит?", True),
         ("无法支付。", "请更新到最新版本后再试。现在可以正常支付了吗？", True),
-        ("I can't log in.", "Please reset your password with the link. Is Friday convenient for you?", True),
+        (
+            "I can't log in.",
+            "Please reset your password with the link. Is Friday convenient for you?",
+            True,
+        ),
         ("Wrong item.", "The courier will pick it up on Friday. Would that work?", True),
         # a clarifying question is no satisfaction check
         ("Заказ не тот.", "Курьер заберёт его в пятницу. Какой адрес указать?", False),
-        ("Wrong item.", "The courier will pick it up on Friday. Anything else I can help with?", False),
+        (
+            "Wrong item.",
+            "The courier will pick it up on Friday. Anything else I can help with?",
+            False,
+        ),
         ("无法支付。", "请更新到最新版本后再试。还有其他问题吗？", False),
     ],
 )
@@ -154,12 +168,14 @@ def test_ask_accounting_is_deflection():
     assert "deflection" in check_reply("Why two charges?", "Not sure. Ask billing.").violations
     assert "deflection" in check_reply("为什么扣两次？", "这个您去问财务。").violations
     # the agent asks them: a follow-up, not a hand-off
-    assert "deflection" not in check_reply(
-        "Why two charges?", "I'll ask billing and write back by 3pm."
-    ).violations
-    assert "deflection" not in check_reply(
-        "为什么扣两次？", "我马上去问财务，下午三点前回复您。"
-    ).violations
+    assert (
+        "deflection"
+        not in check_reply("Why two charges?", "I'll ask billing and write back by 3pm.").violations
+    )
+    assert (
+        "deflection"
+        not in check_reply("为什么扣两次？", "我马上去问财务，下午三点前回复您。").violations
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,7 +197,11 @@ def test_you_misunderstood_is_denial(reply, want):
 @pytest.mark.parametrize(
     ("customer", "reply", "want"),
     [
-        ("The gift came late!", "You must feel really let down — and you must be upset. I'm sorry.", True),
+        (
+            "The gift came late!",
+            "You must feel really let down — and you must be upset. I'm sorry.",
+            True,
+        ),
         ("礼物晚到了！", "您肯定很着急，真的很抱歉。", True),
         ("Подарок опоздал!", "Вы наверняка очень огорчены, простите нас.", True),
         # asking what disappointed them acknowledges nothing
@@ -288,7 +308,11 @@ def test_we_will_check_right_away_is_a_next_step():
         ("Мой брат адвокат, и мы подадим на вас в суд.", "legal_threat", True),
         ("Эти задержки меня убивают, но подожду.", "physical_threat", False),
         ("Ещё раз позвоните — убью.", "physical_threat", True),
-        ("Please let your supervisor know I was really impressed with Anna.", "supervisor_request", False),
+        (
+            "Please let your supervisor know I was really impressed with Anna.",
+            "supervisor_request",
+            False,
+        ),
         ("Send my compliments to the manager, the fitter was great.", "supervisor_request", False),
         ("Tell your manager to call me back today.", "supervisor_request", True),
     ],
@@ -298,9 +322,12 @@ def test_threat_and_supervisor_hard_negatives(text, label, want):
 
 
 def test_owning_the_misunderstanding_is_no_denial():
-    assert "denial" not in check_reply(
-        "Вы ошиблись.", "Извините, мы вас неправильно поняли — сейчас исправим."
-    ).violations
+    assert (
+        "denial"
+        not in check_reply(
+            "Вы ошиблись.", "Извините, мы вас неправильно поняли — сейчас исправим."
+        ).violations
+    )
     assert "denial" in check_reply("Вы ошиблись.", "Вы неправильно поняли условия.").violations
 
 
