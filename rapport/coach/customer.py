@@ -621,6 +621,8 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
             if q and groups and groups[-1][2] == "opener" and not groups[-1][3]:
                 groups[-1][1] = c1
                 groups[-1][3] = True
+            elif q and groups and groups[-1][3] and _alternative(doc, joins, c0):
+                groups[-1][1] = c1  # "Can I change it, or is it too late?" is one question
             elif q or o:
                 groups.append([c0, c1, "opener" if (o and not q) else "q", bool(q)])
             elif groups:
@@ -659,6 +661,16 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
                 )
             )
     return _dedupe(questions, qwords)
+
+
+_OR = {"or", "или", "либо", "还是", "或者", "或"}
+
+
+def _alternative(doc: Doc, joins: list[Match], c0: int) -> bool:
+    """The clause starts with "or": the other half of an alternative question."""
+    return any(
+        m.start == c0 and doc.text[m.start : m.end].lower() in _OR for m in joins
+    ) or doc.text[c0:].lstrip(" ,，").lower().startswith(("or ", "или ", "либо ", "还是", "或者"))
 
 
 def _question_keys(doc: Doc, pack: Pack, a: int, b: int, before, prev) -> tuple:

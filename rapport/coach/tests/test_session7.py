@@ -359,3 +359,18 @@ def test_condescension_is_rude(reply, rude):
 )
 def test_seeing_why_it_upsets_is_empathy(reply, want):
     assert ("empathy" in check_reply("It's late again!", reply).present) is want
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        # the two halves of an alternative question are one question
+        ("Can I still cancel, or has it shipped already?", 1),
+        ("Можно оплатить картой или только наличными?", 1),
+        ("这个是退款还是换货？", 1),
+        # "and" joins a second question
+        ("Can I still cancel, and how long does the refund take?", 2),
+    ],
+)
+def test_an_alternative_question_is_one(text, n):
+    assert len(analyze_message(text).questions) == n
