@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from rapport.sla.actions import Calendars
 from rapport.tickets.models import Event, Ticket
 
 from . import facts
-from .models import LEVELS, Rollup, RollupMonth, RollupState, TicketFacts, project
+from .models import LEVELS, TAG_LEVEL, Rollup, RollupMonth, RollupState, TicketFacts, project
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ BATCH = 500
 EVENT_OVERLAP = 500
 TIME_OVERLAP = timedelta(minutes=10)
 
-CELL_FIELDS = ["level", "day", "team_id", "agent_id", "channel", "kind", "measure", "key"]
+CELL_FIELDS = ["level", "tag_id", "day", "team_id", "agent_id", "channel", "kind", "measure", "key"]
 
 
 def _state() -> RollupState:
@@ -42,36 +42,41 @@ def _state() -> RollupState:
 
 
 def _apply(delta: dict[tuple, float]) -> None:
-    """Add `delta` (level-0 cells: day, team, agent, channel, kind, measure, key) to every
-    level of the daily cells and of the monthly ones (models.LEVELS)."""
+    """Add `delta` (level-0 cells: tag, day, team, agent, channel, kind, measure, key; tag 0
+    for the plain levels) to every level of the daily cells and of the monthly ones
+    (models.LEVELS; a tag's cells to the tag levels, TAG_LEVEL + level)."""
     daily: dict[tuple, float] = defaultdict(float)
     monthly: dict[tuple, float] = defaultdict(float)
-    for (day, team, agent, channel, kind, measure, key), v in delta.items():
+    for (tag, day, team, agent, channel, kind, measure, key), v in delta.items():
         month = day[:8] + "01"
+        offset = TAG_LEVEL if tag else 0
         for level in LEVELS:
             dims = project(level, team, agent, channel, kind)
-            daily[(level, day, *dims, measure, key)] += v
-            monthly[(level, month, *dims, measure, key)] += v
+            daily[(level + offset, tag, day, *dims, measure, key)] += v
+            monthly[(level + offset, tag, month, *dims, measure, key)] += v
     _apply_to(Rollup, daily)
     _apply_to(RollupMonth, monthly)
 
 
 def _apply_to(model, delta: dict[tuple, float]) -> None:
-    """Add `delta` ({(level, day, team, agent, channel, kind, measure, key): value}) to the
-    cells of `model` (read, change, write; cells that reach 0 are deleted so the table holds
-    only what is there)."""
+    """Add `delta` ({(level, tag, day, team, agent, channel, kind, measure, key): value}) to
+    the cells of `model` (read, change, write; cells that reach 0 are deleted so the table
+    holds only what is there)."""
     delta = {k: v for k, v in delta.items() if abs(v) > 1e-9}
     if not delta:
         return
     by_measure_day: dict[tuple, set] = defaultdict(set)
     for k in delta:
-        by_measure_day[(k[0], k[6])].add(k[1])
+        by_measure_day[(k[0], k[1], k[7])].add(k[2])
     existing: dict[tuple, Rollup] = {}
-    for (level, measure), days in by_measure_day.items():
-        for row in model.objects.filter(level=level, measure=measure, day__in=sorted(days)):
+    for (level, tag, measure), days in by_measure_day.items():
+        for row in model.objects.filter(
+            level=level, tag_id=tag, measure=measure, day__in=sorted(days)
+        ):
             existing[
                 (
                     row.level,
+                    row.tag_id,
                     row.day.isoformat(),
                     row.team_id,
                     row.agent_id,
@@ -101,26 +106,39 @@ def do_fold(ticket_ids: Iterable[int], calendars: Calendars | None = None) -> in
     if not ids:
         return 0
     new = facts.contributions(ids, calendars)
-    old = dict(TicketFacts.objects.filter(ticket_id__in=ids).values_list("ticket_id", "rows"))
+    new_tags = facts.tags_of(ids)
+    for tid in ids:
+        if not new[tid]:
+            new_tags[tid] = []  # deleted: nothing to add under its tags either
+    old: dict[int, tuple[list, list]] = {
+        tid: (rows, tags or [])
+        for tid, rows, tags in TicketFacts.objects.filter(ticket_id__in=ids).values_list(
+            "ticket_id", "rows", "tags"
+        )
+    }
     delta: dict[tuple, float] = defaultdict(float)
-    for cell, v in facts.aggregate(new.values()).items():
+    for cell, v in facts.aggregate((new[t] for t in ids), (new_tags[t] for t in ids)).items():
         delta[cell] += v
-    for cell, v in facts.aggregate(old.values()).items():
+    for cell, v in facts.aggregate(
+        (rows for rows, _ in old.values()), (tags for _, tags in old.values())
+    ).items():
         delta[cell] -= v
     _apply(delta)
     now = timezone.now()
-    changed = [tid for tid in ids if new[tid] != old.get(tid)]
+    changed = [tid for tid in ids if (new[tid], new_tags[tid]) != old.get(tid)]
     gone = [tid for tid in changed if not new[tid]]
     TicketFacts.objects.filter(ticket_id__in=gone).delete()
     keep = [
-        TicketFacts(ticket_id=tid, rows=new[tid], computed_at=now) for tid in changed if new[tid]
+        TicketFacts(ticket_id=tid, rows=new[tid], tags=new_tags[tid], computed_at=now)
+        for tid in changed
+        if new[tid]
     ]
     TicketFacts.objects.bulk_create(
         keep,
         batch_size=500,
         update_conflicts=True,
         unique_fields=["ticket_id"],
-        update_fields=["rows", "computed_at"],
+        update_fields=["rows", "tags", "computed_at"],
     )
     return len(ids)
 
@@ -224,7 +242,7 @@ def do_rebuild(
             if since is None:
                 _insert_fresh(chunk, calendars, pending)
                 if len(pending) > FLUSH_CELLS:
-                    _apply(pending)
+                    _add_fresh(pending)
                     pending.clear()
             else:
                 do_fold(chunk, calendars)
@@ -233,23 +251,72 @@ def do_rebuild(
             progress(done, total)
     if pending:
         with transaction.atomic():
-            _apply(pending)
+            _add_fresh(pending)
+    if since is None:
+        # Every ticket was folded with its tags: the tag levels are complete.
+        RollupState.objects.filter(pk=state.pk).update(complete_at=timezone.now())
     return total
 
 
 # A full rebuild sums cells in memory and writes them when this many are pending (and at the
 # end): each cell is written once or a few times instead of once per batch.
-FLUSH_CELLS = 400_000
+FLUSH_CELLS = 1_000_000
+
+
+def _add_fresh(pending: dict[tuple, float]) -> None:
+    """The full rebuild's write: add the pending level-0 cells (only positive sums: nothing
+    is taken back in a rebuild) to every level, daily and monthly, by plain multi-row upserts
+    (INSERT … ON CONFLICT DO UPDATE value = value + excluded.value; SQLite and PostgreSQL)
+    rather than model instances — the same cells _apply writes, a fraction of the CPU."""
+    daily: dict[tuple, float] = defaultdict(float)
+    monthly: dict[tuple, float] = defaultdict(float)
+    for (tag, day, team, agent, channel, kind, measure, key), v in pending.items():
+        month = day[:8] + "01"
+        offset = TAG_LEVEL if tag else 0
+        for level in LEVELS:
+            dims = project(level, team, agent, channel, kind)
+            daily[(level + offset, tag, day, *dims, measure, key)] += v
+            monthly[(level + offset, tag, month, *dims, measure, key)] += v
+    for model, cells in ((Rollup, daily), (RollupMonth, monthly)):
+        _upsert(model, cells)
+
+
+def _upsert(model, cells: dict[tuple, float], rows_per_statement: int = 500) -> None:
+    q = connection.ops.quote_name
+    cols = [*CELL_FIELDS, "value"]
+    one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    head = f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in cols)}) VALUES "  # noqa: S608
+    tail = (
+        f" ON CONFLICT ({', '.join(q(c) for c in CELL_FIELDS)}) DO UPDATE SET "
+        f"{q('value')} = {q(model._meta.db_table)}.{q('value')} + excluded.{q('value')}"
+    )
+    days: dict[str, date] = {}
+    items = [
+        (*k[:2], days.get(k[2]) or days.setdefault(k[2], date.fromisoformat(k[2])), *k[3:], v)
+        for k, v in cells.items()
+        if abs(v) > 1e-9
+    ]
+    with connection.cursor() as cur:
+        for i in range(0, len(items), rows_per_statement):
+            part = items[i : i + rows_per_statement]
+            cur.execute(
+                head + ", ".join([one] * len(part)) + tail, [x for row in part for x in row]
+            )
 
 
 def _insert_fresh(ids: list[int], calendars: Calendars, pending: dict[tuple, float]) -> None:
     """The full rebuild's path: the rollup was emptied, so facts are only inserted and the
     batch's cells are added to `pending`."""
     new = facts.contributions(ids, calendars)
-    for cell, v in facts.aggregate(new.values()).items():
+    tags = facts.tags_of(ids)
+    for cell, v in facts.aggregate(new.values(), (tags[t] for t in new)).items():
         pending[cell] += v
     now = timezone.now()
     TicketFacts.objects.bulk_create(
-        [TicketFacts(ticket_id=t, rows=r, computed_at=now) for t, r in new.items() if r],
+        [
+            TicketFacts(ticket_id=t, rows=r, tags=tags[t], computed_at=now)
+            for t, r in new.items()
+            if r
+        ],
         batch_size=1000,
     )

@@ -78,6 +78,7 @@ SURVEY = "survey"  # key: level 1-5; day: answered
 REVIEW_IN = "rev_in"  # day: received
 REVIEW_ANSWERED = "rev_ans"  # day: received
 REVIEW_TIME = "rev_time"  # key: bucket of wall-clock seconds to the reply; day: received
+OPEN_NOW = "open_now"  # the ticket is open now; day: created (the open backlog's ages)
 
 DURATION_MEASURES = (FRT, RES, REVIEW_TIME)
 
@@ -130,11 +131,13 @@ def contributions(ticket_ids: list[int], calendars: Calendars | None = None) -> 
         if tid not in tickets:
             out[tid] = []  # deleted: its contributions are taken back
 
+    tz = timezone.get_current_timezone()  # once: timezone.localtime looks it up per call
+
     def add(tid: int, at: datetime, measure: str, key="", value=1, team=None, agent=None):
         t = tickets[tid]
         out[tid].append(
             [
-                local_day(at).isoformat(),
+                at.astimezone(tz).date().isoformat(),
                 (t["team_id"] if team is None else team) or 0,
                 (t["assignee_id"] if agent is None else agent) or 0,
                 t["channel"],
@@ -148,7 +151,7 @@ def contributions(ticket_ids: list[int], calendars: Calendars | None = None) -> 
     for tid, t in tickets.items():
         created = t["created_at"]
         add(tid, created, CREATED)
-        add(tid, created, HOUR, f"{timezone.localtime(created).hour:02d}")
+        add(tid, created, HOUR, f"{created.astimezone(tz).hour:02d}")
         cal = calendars(t["team_id"])
         if t["first_response_at"]:
             add(
@@ -167,6 +170,8 @@ def contributions(ticket_ids: list[int], calendars: Calendars | None = None) -> 
         if t["status"] not in OPEN_STATUSES:
             left = t["solved_at"] or t["closed_at"] or t["updated_at"]
             add(tid, max(left, created), CLOSED_OUT)
+        else:
+            add(tid, created, OPEN_NOW)
 
     if not tickets:
         return out
@@ -237,11 +242,32 @@ def contributions(ticket_ids: list[int], calendars: Calendars | None = None) -> 
     return out
 
 
-def aggregate(rows_by_ticket) -> dict[tuple, float]:
-    """Sum contribution rows into rollup cells {(day, team, agent, channel, kind, measure,
-    key): value}."""
+def tags_of(ticket_ids: list[int]) -> dict[int, list[int]]:
+    """Each ticket's tag ids now, sorted (one indexed read of the tickets' tag links)."""
+    out: dict[int, list[int]] = {tid: [] for tid in ticket_ids}
+    through = Ticket.tags.through
+    for tid, tag in (
+        through.objects.filter(ticket_id__in=ticket_ids)
+        .order_by("ticket_id", "tag_id")
+        .values_list("ticket_id", "tag_id")
+    ):
+        out[tid].append(tag)
+    return out
+
+
+def aggregate(rows_by_ticket, tags_by_ticket=None) -> dict[tuple, float]:
+    """Sum contribution rows into rollup cells {(tag, day, team, agent, channel, kind, measure,
+    key): value}: tag 0 for every row, and once more under each of the ticket's tags
+    (`tags_by_ticket`, in the same order as the rows; none when omitted)."""
     cells: dict[tuple, float] = defaultdict(float)
-    for rows in rows_by_ticket:
+    pairs = (
+        ((rows, ()) for rows in rows_by_ticket)
+        if tags_by_ticket is None
+        else zip(rows_by_ticket, tags_by_ticket, strict=True)
+    )
+    for rows, tags in pairs:
         for *cell, value in rows:
-            cells[tuple(cell)] += value
+            cells[(0, *cell)] += value
+            for tag in tags:
+                cells[(tag, *cell)] += value
     return cells

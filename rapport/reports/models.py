@@ -23,6 +23,11 @@ class RollupState(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
     tickets_folded = models.BigIntegerField(default=0)
+    # When the tag levels (TAG_LEVEL + level) and the open tickets' creation days (measure
+    # open_now) became complete: set by a full rebuild, or by migration 0005 on a desk with
+    # nothing folded yet. Until then a tag filter reads the tagged tickets' stored
+    # contributions and the open backlog's ages are counted from the tickets.
+    complete_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"rollup state: event {self.last_event_id}"
@@ -33,6 +38,9 @@ class TicketFacts(models.Model):
 
     ticket_id = models.BigIntegerField(primary_key=True)
     rows = models.JSONField(default=list)
+    # The ticket's tag ids when its rows were folded in: its rows were also added to each of
+    # these tags' levels, so a change of tags is folded as a difference like any other.
+    tags = models.JSONField(default=list)
     computed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -50,20 +58,26 @@ LEVELS: dict[int, tuple[str, ...]] = {
     2: ("team_id", "channel", "kind"),  # by team, channel and customer kind
     0: ("team_id", "agent_id", "channel", "kind"),  # every dimension
 }
+# The same five levels once more per tag (level TAG_LEVEL + l, tag_id = the tag): a ticket's
+# contributions are added to the tag levels of each tag it has, so a tag filter reads the
+# tag's cells like any other filter (bounded by the cell space, not by the tag's tickets).
+# Level l < TAG_LEVEL is stored with tag_id 0.
+TAG_LEVEL = 10
 CELL_DIMS = ("team_id", "agent_id", "channel", "kind")
 _NONE = {"team_id": 0, "agent_id": 0, "channel": "", "kind": ""}
 
 
 def project(level: int, team: int, agent: int, channel: str, kind: str) -> tuple:
     """A level-0 cell's dimensions as stored at `level` (dropped ones as 0 / "")."""
-    keep = LEVELS[level]
+    keep = LEVELS[level % TAG_LEVEL]
     values = {"team_id": team, "agent_id": agent, "channel": channel, "kind": kind}
     return tuple(values[d] if d in keep else _NONE[d] for d in CELL_DIMS)
 
 
 class Rollup(models.Model):
     # Plain integers (0 = none), not foreign keys: NULLs are distinct in unique constraints.
-    level = models.SmallIntegerField(default=0)  # LEVELS
+    level = models.SmallIntegerField(default=0)  # LEVELS, TAG_LEVEL + LEVELS
+    tag_id = models.IntegerField(default=0, db_default=0)  # a tag level's tag, else 0
     day = models.DateField()
     team_id = models.IntegerField(default=0)
     agent_id = models.IntegerField(default=0)
@@ -75,10 +89,20 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [
-            # Leading with level, measure and day: every report query reads one level's
-            # measures over a range of days, so this is also the index they walk.
+            # Leading with level, tag, measure and day: every report query reads one level's
+            # (one tag's) measures over a range of days, so this is also the index they walk.
             models.UniqueConstraint(
-                fields=["level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
+                fields=[
+                    "level",
+                    "tag_id",
+                    "measure",
+                    "day",
+                    "team_id",
+                    "agent_id",
+                    "channel",
+                    "kind",
+                    "key",
+                ],
                 name="reports_rollup_cell",
             )
         ]
@@ -97,7 +121,8 @@ class RollupMonth(models.Model):
     """The same cells summed by calendar month (day = the 1st): a 12-month report reads
     twelve months of these plus the days of the partial months at its edges."""
 
-    level = models.SmallIntegerField(default=0)  # LEVELS
+    level = models.SmallIntegerField(default=0)  # LEVELS, TAG_LEVEL + LEVELS
+    tag_id = models.IntegerField(default=0, db_default=0)  # a tag level's tag, else 0
     day = models.DateField()
     team_id = models.IntegerField(default=0)
     agent_id = models.IntegerField(default=0)
@@ -110,7 +135,17 @@ class RollupMonth(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key"],
+                fields=[
+                    "level",
+                    "tag_id",
+                    "measure",
+                    "day",
+                    "team_id",
+                    "agent_id",
+                    "channel",
+                    "kind",
+                    "key",
+                ],
                 name="reports_rollupmonth_cell",
             )
         ]

@@ -96,6 +96,9 @@ def raw_cells(f: Filters, measures, by=(), *, from_start=False) -> dict[tuple, f
         put(facts.SOLVED, "", t["solved_at"], *dims)
         secs = facts.business_seconds(t["created_at"], t["solved_at"], cals(t["team_id"]))
         put(facts.RES, facts.bucket(secs), t["solved_at"], *dims)
+    for t in tickets.filter(_in("created_at", start, end), status__in=OPEN_STATUSES).values(*tcols):
+        dims = (t["team_id"], t["assignee_id"], t["channel"], t["customer__kind"])
+        put(facts.OPEN_NOW, "", t["created_at"], *dims)
     for t in tickets.exclude(status__in=OPEN_STATUSES).values(*tcols):
         dims = (t["team_id"], t["assignee_id"], t["channel"], t["customer__kind"])
         left = t["solved_at"] or t["closed_at"] or t["updated_at"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import importlib
 import io
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 from django.core.management import call_command
 from django.db import connection
@@ -15,7 +16,15 @@ from django.utils import timezone
 
 from rapport.reports import facts
 from rapport.reports.actions import do_rebuild, do_update_rollups
-from rapport.reports.models import LEVELS, Rollup, RollupMonth, RollupState, TicketFacts, project
+from rapport.reports.models import (
+    LEVELS,
+    TAG_LEVEL,
+    Rollup,
+    RollupMonth,
+    RollupState,
+    TicketFacts,
+    project,
+)
 from rapport.reports.queries import (
     ALL,
     Filters,
@@ -29,7 +38,7 @@ from rapport.reports.queries import (
 from rapport.reports.raw import raw_cells
 from rapport.reports.tasks import update_rollups_task
 from rapport.test import BaseTestCase
-from rapport.tickets.actions import do_change_status, do_reply
+from rapport.tickets.actions import do_change_status, do_reply, do_set_tags
 from rapport.tickets.models import Event, Status, Tag, Ticket
 
 from .helpers import build_desk
@@ -66,36 +75,82 @@ class RollupEqualsRawTest(BaseTestCase):
             Filters(**base, tag_id=tag.pk),
             Filters(**base, team_id=self.support.pk, channel="email", kind="external"),
         ]
+        # A tag with the other filters, over whole and partial months (its tag levels).
+        tagged = [
+            Filters(start=today - timedelta(days=70), end=today, tag_id=tag.pk),
+            Filters(start=today.replace(day=1), end=_month_end(today), tag_id=tag.pk),
+            Filters(**base, tag_id=tag.pk, team_id=self.support.pk),
+            Filters(**base, tag_id=tag.pk, agent_id=self.alice.pk),
+            Filters(**base, tag_id=tag.pk, channel="email", kind="external"),
+        ]
         return [
             *plain,
-            *(scoped(f, self.alice) for f in plain[:6]),
-            *(scoped(f, self.charlie) for f in plain[:6]),
+            *tagged,
+            *(scoped(f, self.alice) for f in [*plain[:6], plain[10], tagged[0]]),
+            *(scoped(f, self.charlie) for f in [*plain[:6], plain[10], tagged[0]]),
         ]
 
     def assert_levels_sum_level_0(self):
-        """Every coarser level holds exactly level 0's cells summed over what it drops."""
+        """Every coarser level holds exactly level 0's cells summed over what it drops, and
+        so does every tag level its tag's level TAG_LEVEL + 0; that one holds exactly the
+        cells of the tickets that have the tag now (their stored contributions, checked
+        against raw data by the tag filters of assert_rollup_equals_raw)."""
+        tagged: dict[int, set] = defaultdict(set)
+        for tid, tag in Ticket.tags.through.objects.values_list("ticket_id", "tag_id"):
+            tagged[tag].add(tid)
         for model in (Rollup, RollupMonth):
             rows = model.objects.values_list(
-                "level", "day", "team_id", "agent_id", "channel", "kind", "measure", "key", "value"
+                "level",
+                "tag_id",
+                "day",
+                "team_id",
+                "agent_id",
+                "channel",
+                "kind",
+                "measure",
+                "key",
+                "value",
             )
-            stored: dict[int, dict] = {level: {} for level in LEVELS}
-            for level, *cell, v in rows:
-                stored[level][tuple(cell)] = round(v, 6)
-            self.assertTrue(stored[0])
-            for level in LEVELS:
-                expected: dict[tuple, float] = defaultdict(float)
-                for (day, team, agent, channel, kind, measure, key), v in stored[0].items():
-                    dims = project(level, team, agent, channel, kind)
-                    expected[(day, *dims, measure, key)] += v
-                with self.subTest(model=model.__name__, level=level):
-                    self.assertEqual(stored[level], _round(expected))
+            stored: dict[tuple, dict] = defaultdict(dict)
+            for level, tag, *cell, v in rows:
+                self.assertEqual(tag != 0, level >= TAG_LEVEL)
+                stored[(level, tag)][tuple(cell)] = round(v, 6)
+            self.assertTrue(stored[(0, 0)])
+            tags = {tag for _, tag in stored if tag}
+            self.assertEqual(tags, {tag for tag, ids in tagged.items() if ids})
+            for tag in (0, *tags):
+                offset = TAG_LEVEL if tag else 0
+                for level in LEVELS:
+                    expected: dict[tuple, float] = defaultdict(float)
+                    for (day, team, agent, channel, kind, measure, key), v in stored[
+                        (offset, tag)
+                    ].items():
+                        dims = project(level, team, agent, channel, kind)
+                        expected[(day, *dims, measure, key)] += v
+                    with self.subTest(model=model.__name__, level=level, tag=tag):
+                        self.assertEqual(stored[(offset + level, tag)], _round(expected))
+            for tag in tags:
+                # The tag's finest level is its tickets' contributions summed.
+                expected = defaultdict(float)
+                for rows in TicketFacts.objects.filter(ticket_id__in=tagged[tag]).values_list(
+                    "rows", flat=True
+                ):
+                    for day, team, agent, channel, kind, measure, key, v in rows:
+                        if model is RollupMonth:
+                            day = day[:8] + "01"
+                        expected[
+                            (date.fromisoformat(day), team, agent, channel, kind, measure, key)
+                        ] += v
+                with self.subTest(model=model.__name__, tag=tag):
+                    self.assertEqual(stored[(TAG_LEVEL, tag)], _round(expected))
 
     def assert_rollup_equals_raw(self):
         self.assert_levels_sum_level_0()
         for by in ((), ("day", "team_id", "agent_id", "channel", "kind")):
             f = self.filters()[0]
             # Every cell, on every dimension at once: the rollup is the raw data summed.
-            self.assertEqual(_round(rollup_cells(f, ALL, by)), _round(raw_cells(f, ALL, by)))
+            every = (*ALL, facts.OPEN_NOW)
+            self.assertEqual(_round(rollup_cells(f, every, by)), _round(raw_cells(f, every, by)))
         for f in self.filters():
             # report() reads by channel, day, kind, agent and team, and the backlog.
             with self.subTest(filters=f):
@@ -107,14 +162,32 @@ class RollupEqualsRawTest(BaseTestCase):
         self.assert_rollup_equals_raw()
         snapshot = sorted(
             Rollup.objects.values_list(
-                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level",
+                "tag_id",
+                "measure",
+                "day",
+                "team_id",
+                "agent_id",
+                "channel",
+                "kind",
+                "key",
+                "value",
             )
         )
         # Run again (the overlap re-reads the last events): nothing changes.
         do_update_rollups()
         again = sorted(
             Rollup.objects.values_list(
-                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level",
+                "tag_id",
+                "measure",
+                "day",
+                "team_id",
+                "agent_id",
+                "channel",
+                "kind",
+                "key",
+                "value",
             )
         )
         self.assertEqual(snapshot, again)
@@ -130,17 +203,84 @@ class RollupEqualsRawTest(BaseTestCase):
         s = report(Filters(start=timezone.localdate(), end=timezone.localdate()))["summary"]
         self.assertEqual(s["solved"], 1)
 
+    def test_a_change_of_tags_is_folded_into_the_tag_levels(self):
+        do_update_rollups()
+        delivery = Tag.objects.get(name="delivery")
+        self.assertTrue(Rollup.objects.filter(level=TAG_LEVEL + 3, tag_id=delivery.pk).exists())
+        # One ticket loses "delivery" and gains two tags; another gains "delivery".
+        do_set_tags(self.tickets[4], ["refund", "urgent-ish"], actor=self.bob)
+        do_set_tags(self.tickets[2], ["delivery"], actor=self.bob)
+        do_update_rollups()
+        self.assertEqual(
+            sorted(TicketFacts.objects.get(ticket_id=self.tickets[4].pk).tags),
+            sorted(self.tickets[4].tags.values_list("pk", flat=True)),
+        )
+        self.assert_rollup_equals_raw()
+        for name in ("refund", "urgent-ish"):
+            f = Filters(
+                start=timezone.localdate() - timedelta(days=13),
+                end=timezone.localdate(),
+                tag_id=Tag.objects.get(name=name).pk,
+            )
+            self.assertEqual(report(f, rollup_cells), report(f, raw_cells))
+            self.assertEqual(report(f)["summary"]["created"], 1)
+        # Every tag taken away: its cells go too.
+        do_set_tags(self.tickets[4], [], actor=self.bob)
+        do_update_rollups()
+        self.assertFalse(Rollup.objects.filter(tag_id=Tag.objects.get(name="refund").pk).exists())
+        self.assert_rollup_equals_raw()
+
+    def test_before_the_tag_levels_are_built_a_tag_reads_its_tickets_facts(self):
+        """An upgraded desk (migration 0005 on a folded rollup) has no tag levels until its
+        full rebuild: a tag filter reads the tagged tickets' stored contributions meanwhile."""
+        do_update_rollups()
+        RollupState.objects.filter(pk=1).update(complete_at=None)
+        Rollup.objects.filter(level__gte=TAG_LEVEL).delete()
+        RollupMonth.objects.filter(level__gte=TAG_LEVEL).delete()
+        tag = Tag.objects.get(name="delivery")
+        f = Filters(
+            start=timezone.localdate() - timedelta(days=13), end=timezone.localdate(), tag_id=tag.pk
+        )
+        got, want = report(f), report(f, raw_cells)
+        # The open backlog's ages are counted from the tickets meanwhile (the views).
+        self.assertIsNone(got.pop("ages"))
+        want.pop("ages")
+        self.assertEqual(got, want)
+        self.assertEqual(got["summary"]["created"], 2)
+        do_rebuild()
+        self.assertIsNotNone(RollupState.objects.get(pk=1).complete_at)
+        self.assertTrue(Rollup.objects.filter(level=TAG_LEVEL + 3, tag_id=tag.pk).exists())
+        self.assert_rollup_equals_raw()
+
     def test_rebuild_equals_raw_and_matches_the_folds(self):
         do_update_rollups()
         folded = sorted(
             Rollup.objects.values_list(
-                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level",
+                "tag_id",
+                "measure",
+                "day",
+                "team_id",
+                "agent_id",
+                "channel",
+                "kind",
+                "key",
+                "value",
             )
         )
         self.assertEqual(do_rebuild(), TicketFacts.objects.count())
         rebuilt = sorted(
             Rollup.objects.values_list(
-                "level", "measure", "day", "team_id", "agent_id", "channel", "kind", "key", "value"
+                "level",
+                "tag_id",
+                "measure",
+                "day",
+                "team_id",
+                "agent_id",
+                "channel",
+                "kind",
+                "key",
+                "value",
             )
         )
         self.assertEqual(folded, rebuilt)
@@ -152,6 +292,7 @@ class RollupEqualsRawTest(BaseTestCase):
             sorted(
                 Rollup.objects.values_list(
                     "level",
+                    "tag_id",
                     "measure",
                     "day",
                     "team_id",
@@ -174,6 +315,11 @@ class RollupEqualsRawTest(BaseTestCase):
         self.assertEqual(s["survey_levels"], {1: 1, 2: 1, 3: 0, 4: 1, 5: 0})
         self.assertEqual((s["reviews"], s["reviews_answered"]), (1, 1))
         self.assertGreater(s["coach_n"], 0)
+        # The open backlog's ages (from the open tickets' creation days) count every open
+        # ticket once, as the tickets' own count does.
+        ages = report(f)["ages"]
+        self.assertEqual(sum(a["n"] for a in ages), Ticket.objects.open().count())
+        self.assertEqual(ages, report(f, raw_cells)["ages"])
         self.assertIsNotNone(s["quality"])
         # The first reply of Alice's ticket came after 30 minutes: the median bucket holds it.
         frt = raw_cells(f, (facts.FRT,), ("agent_id",))
@@ -231,6 +377,14 @@ class RollupLevelsTest(BaseTestCase):
         self.assertEqual([level for level, _ in plan(scoped(f, self.alice), ("channel",))], [2, 0])
         self.assertEqual([level for level, _ in plan(scoped(f, self.alice))], [4, 1])
         self.assertEqual([level for level, _ in plan(f, ("kind",))], [2])
+        # With a tag, the same levels of that tag.
+        tagged = replace(f, tag_id=1)
+        self.assertEqual(level_for(tagged), 3)  # the level within the tag's levels
+        self.assertEqual([level for level, _ in plan(tagged)], [TAG_LEVEL + 3])
+        self.assertEqual(
+            [level for level, _ in plan(scoped(tagged, self.alice), ("channel",))],
+            [TAG_LEVEL + 2, TAG_LEVEL + 0],
+        )
 
     def test_the_migration_derives_the_levels_from_level_0(self):
         fills = [
@@ -243,8 +397,8 @@ class RollupLevelsTest(BaseTestCase):
             for model in (Rollup, RollupMonth)
         }
         self.assertTrue(Rollup.objects.filter(level=3).exists())
-        Rollup.objects.filter(level__gt=0).delete()
-        RollupMonth.objects.filter(level__gt=0).delete()
+        Rollup.objects.filter(level__gt=0, level__lt=TAG_LEVEL).delete()
+        RollupMonth.objects.filter(level__gt=0, level__lt=TAG_LEVEL).delete()
 
         class Editor:  # the schema editor's part the migration uses (no DDL: inside a test)
             def __init__(self):
