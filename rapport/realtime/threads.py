@@ -15,7 +15,9 @@ one that broke, is in a transaction left open, or is too old is replaced). The n
 connections a process holds is bounded by the number of threads.
 
 `close_all()` closes every such thread's connection and ends the threads: called at ASGI
-lifespan shutdown (relay.stop) and by tests whose event loop goes away.
+lifespan shutdown (relay.stop) and after each realtime and chat test. With Django's
+PostgreSQL pool (rapport/asgi.py's DB_POOL) nothing is kept here: the pool keeps the
+connections, and closing one gives it back.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ class DatabaseThreads:
         """A connection opened by this call is kept KEEP seconds (CONN_MAX_AGE 0 would close
         it right after the call)."""
         conn = connections[DEFAULT_DB_ALIAS]
+        if conn.settings_dict.get("OPTIONS", {}).get("pool"):
+            return  # PostgreSQL's pool (rapport/asgi.py) keeps it: closing gives it back
         raw = conn.connection
         if raw is not None and raw is not getattr(self._local, "raw", None):
             self._local.raw = raw
