@@ -170,6 +170,7 @@ class PlannedCandidatesTests(Desk):
                                 mock.patch.object(backends, "WALK_SLACK", slack),
                                 mock.patch.object(backends, "RANGE_ROWS_COST", cost),
                                 mock.patch.object(backends, "FIRST_RANGE", 3),
+                                mock.patch.object(backends, "PROBE", 2),
                             ):
                                 self.assertEqual(planned_rows(user, text, cap, estimate), expected)
 
