@@ -21,7 +21,7 @@ run: setup
 	  $(BIN)/python manage.py scheduler & \
 	  $(BIN)/python manage.py mail_worker & \
 	  $(BIN)/python manage.py webhook_worker & \
-	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+	  $(BIN)/uvicorn rapport.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
 
 test: setup test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
