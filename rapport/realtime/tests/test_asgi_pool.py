@@ -27,13 +27,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[3]
 POOL_MAX = 4
+# The server's connections carry this application name (libpq reads PGAPPNAME), so the
+# counts below are the server's alone — not connections this test process's own threads keep
+# from earlier tests (the realtime relay's and the chat's kept connections, threads.py).
+APP_NAME = "rapport-pool-test"
 
 
 def _server_connections(name: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+            [name, APP_NAME],
         )
         return cursor.fetchone()[0]
 
@@ -42,8 +46,8 @@ def _terminate_server_connections(name: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
+            " WHERE datname = %s AND application_name = %s",
+            [name, APP_NAME],
         )
         return cursor.fetchone()[0]
 
@@ -65,6 +69,7 @@ def test_the_pool_bounds_connections_and_replaces_ended_ones(tmp_path):
         "DB_POOL_MAX_SIZE": str(POOL_MAX),
         "DB_POOL_MIN_SIZE": "1",
         "RAPPORT_API_RATE_LIMIT": "1000000",
+        "PGAPPNAME": APP_NAME,
     }
     server = subprocess.Popen(  # noqa: S603 — our own server
         [
