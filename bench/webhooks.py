@@ -86,7 +86,7 @@ def receiver(port_file: str) -> None:
             self.wfile.write(b"ok")
 
         def log_message(self, *args):
-            pass
+            pass  # quiet: thousands of requests
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     Path(port_file).write_text(str(server.server_address[1]))

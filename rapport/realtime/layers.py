@@ -38,7 +38,7 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
             try:
                 await self.send(channel, message)
             except ChannelFull:
-                pass
+                pass  # as Channels' own layer: a full channel (a stalled client) misses it
 
     async def flush(self):
         await super().flush()
