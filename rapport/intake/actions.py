@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -258,36 +258,57 @@ def do_retry(raw_id: int) -> InboundRaw:
     return do_process(raw_id)
 
 
+# A database error may be the moment's, not the message's: a deadlock or serialization failure
+# the database ended by aborting our transaction, a lock wait that timed out, "database is
+# locked" (SQLite), a unique key another transaction took a moment before ours (the next try
+# finds its row). Such a message is tried again (TR1: a busy database never quarantines a good
+# message); only after this many failed tries is it quarantined with the last reason.
+TRANSIENT_ATTEMPTS = 5
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError | IntegrityError)
+
+
 def do_process(
     raw_id: int, *, stored: InboundRaw | None = None, preloaded: dict | None = None
 ) -> InboundRaw:
     """Parse (outside any transaction: the database's write lock is not held while bytes are
     decoded) and process one stored message, exactly once. `stored` is the row just inserted,
-    when the caller has it."""
-    try:
-        raw = stored if stored is not None else InboundRaw.objects.get(pk=raw_id)
-        if raw.state in (RawState.PROCESSED, RawState.IGNORED):
-            return raw
-        not_for_ticket = _prepare(raw, preloaded or {})
-        with transaction.atomic():
-            # The row lock makes concurrent processing of one raw message wait, then see it
-            # done (on SQLite, the IMMEDIATE transaction already serialises writers).
-            state = (
-                InboundRaw.objects.select_for_update()
-                .filter(pk=raw_id)
-                .values_list("state", flat=True)
-                .first()
-            )
-            if state is None:
-                raise ValidationError(f"Inbound message {raw_id} no longer exists.")
-            if state in (RawState.PROCESSED, RawState.IGNORED):
-                return InboundRaw.objects.get(pk=raw_id)
-            _complete(raw, not_for_ticket)
-    except Exception as exc:  # noqa: BLE001 — anything else is quarantined, never lost
-        _quarantine(raw_id, exc)
-        return InboundRaw.objects.get(pk=raw_id)
-    _after_processed(raw)
-    return raw
+    when the caller has it. A transient database error is tried again, here when no outer
+    transaction holds us, else by the next drain or sweep (the message stays "received")."""
+    tries = 0
+    while True:
+        try:
+            raw = stored if stored is not None else InboundRaw.objects.get(pk=raw_id)
+            if raw.state in (RawState.PROCESSED, RawState.IGNORED):
+                return raw
+            not_for_ticket = _prepare(raw, preloaded or {})
+            with transaction.atomic():
+                # The row lock makes concurrent processing of one raw message wait, then see
+                # it done (on SQLite, the IMMEDIATE transaction already serialises writers).
+                state = (
+                    InboundRaw.objects.select_for_update()
+                    .filter(pk=raw_id)
+                    .values_list("state", flat=True)
+                    .first()
+                )
+                if state is None:
+                    raise ValidationError(f"Inbound message {raw_id} no longer exists.")
+                if state in (RawState.PROCESSED, RawState.IGNORED):
+                    return InboundRaw.objects.get(pk=raw_id)
+                _complete(raw, not_for_ticket)
+        except Exception as exc:  # noqa: BLE001 — anything else is quarantined, never lost
+            tries += 1
+            if _transient(exc) and not connection.in_atomic_block and tries < 3:
+                log.warning("intake: message %s, %s; trying again", raw_id, exc)
+                time.sleep(0.05 * tries)
+                stored = None  # re-read: the failed try changed the object in memory
+                continue
+            _quarantine_or_postpone(raw_id, exc)
+            return InboundRaw.objects.get(pk=raw_id)
+        _after_processed(raw)
+        return raw
 
 
 def _prepare(raw: InboundRaw, preloaded: dict) -> NotForTicket | None:
@@ -355,6 +376,25 @@ def _quarantine(raw_id: int, exc: Exception) -> None:
     InboundRaw.objects.filter(pk=raw_id).update(
         state=RawState.QUARANTINED, error=_reason(exc)[:5000], attempts=F("attempts") + 1
     )
+
+
+def _quarantine_or_postpone(raw_id: int, exc: Exception, attempts: int | None = None) -> None:
+    """Quarantine, unless the error is transient and the message has tries left: it then stays
+    "received" (with the reason noted) for the next drain or sweep. `attempts`: the tries
+    recorded before this one, when the caller read them."""
+    if _transient(exc):
+        if attempts is None:
+            attempts = (
+                InboundRaw.objects.filter(pk=raw_id).values_list("attempts", flat=True).first()
+                or 0
+            )
+        if attempts + 1 < TRANSIENT_ATTEMPTS:
+            log.warning("intake: message %s, %s; left for the next try", raw_id, exc)
+            InboundRaw.objects.filter(pk=raw_id, state=RawState.RECEIVED).update(
+                error=f"{type(exc).__name__}: {exc}"[:5000], attempts=F("attempts") + 1
+            )
+            return
+    _quarantine(raw_id, exc)
 
 
 # channel → functions called with a processed raw message once its transaction has committed
@@ -457,11 +497,12 @@ def _process_prepared(
         # PostgreSQL: rows another worker's batch holds are skipped (it is processing them),
         # so several intake workers share the backlog instead of queueing on one batch.
         skip = connection.features.has_select_for_update_skip_locked
-        states = dict(
-            InboundRaw.objects.select_for_update(skip_locked=skip)
+        states = {
+            pk: (state, attempts)
+            for pk, state, attempts in InboundRaw.objects.select_for_update(skip_locked=skip)
             .filter(pk__in=[raw.pk for raw in raws])
-            .values_list("pk", "state")
-        )
+            .values_list("pk", "state", "attempts")
+        }
         started = time.monotonic()
         for n, (raw, not_for_ticket, failure) in enumerate(prepared):
             elapsed = time.monotonic() - started
@@ -474,7 +515,8 @@ def _process_prepared(
                 parsed.update((item[0].pk, item) for item in prepared[n:])
                 break
             examined = raw.pk
-            if states.get(raw.pk) != RawState.RECEIVED:
+            state, attempts = states.get(raw.pk, (None, 0))
+            if state != RawState.RECEIVED:
                 continue  # processed meanwhile by another path, or no longer there
             mark = len(to_analyse)
             try:
@@ -488,7 +530,7 @@ def _process_prepared(
                 done.append(raw)
             except Exception as exc:  # noqa: BLE001 — quarantined with its reason
                 del to_analyse[mark:]  # the message rolled back with its savepoint
-                _quarantine(raw.pk, exc)
+                _quarantine_or_postpone(raw.pk, exc, attempts)
         if to_analyse:
             enqueue_with_commit(analyse_messages_task, to_analyse)
     return done, examined
