@@ -385,8 +385,7 @@ def _quarantine_or_postpone(raw_id: int, exc: Exception, attempts: int | None = 
     if _transient(exc):
         if attempts is None:
             attempts = (
-                InboundRaw.objects.filter(pk=raw_id).values_list("attempts", flat=True).first()
-                or 0
+                InboundRaw.objects.filter(pk=raw_id).values_list("attempts", flat=True).first() or 0
             )
         if attempts + 1 < TRANSIENT_ATTEMPTS:
             log.warning("intake: message %s, %s; left for the next try", raw_id, exc)
