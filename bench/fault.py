@@ -51,7 +51,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FAULT_ID = re.compile(r"fault-(\d+)")
-PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
+# The cluster --pg-restart restarts (--pg-cluster VERSION/NAME): a cluster of its own
+# (`pg_createcluster 15 fault --port 5433 --start`) spares everyone else on the machine.
+PG_CLUSTER = "15/main"
 
 SENTENCES = {
     "ru": [
@@ -632,9 +634,14 @@ class Run:
             return 0
 
     def restart_postgres(self) -> None:
-        log("restarting PostgreSQL (pg_ctlcluster 15 main restart)")
+        version, name = self.args.pg_cluster.split("/", 1)
+        log(f"restarting PostgreSQL (pg_ctlcluster {version} {name} restart)")
         t0 = time.monotonic()
-        result = subprocess.run(PG_RESTART, capture_output=True, text=True)  # noqa: S603
+        result = subprocess.run(  # noqa: S603 — the cluster named on the command line
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"],  # noqa: S607
+            capture_output=True,
+            text=True,
+        )
         took = time.monotonic() - t0
         if result.returncode:
             self.errors.append(f"PostgreSQL restart failed: {result.stderr.strip()}")
@@ -811,7 +818,13 @@ def main() -> None:
     parser.add_argument(
         "--pg-restart",
         action="store_true",
-        help="restart the PostgreSQL cluster once (pg_ctlcluster 15 main restart)",
+        help="restart the PostgreSQL cluster once (pg_ctlcluster VERSION NAME restart)",
+    )
+    parser.add_argument(
+        "--pg-cluster",
+        default=PG_CLUSTER,
+        help="the cluster --pg-restart restarts, VERSION/NAME (default %(default)s); it must be "
+        "the one DATABASE_URL points at",
     )
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     parser.add_argument("--seed", type=int, default=20261129)
@@ -826,8 +839,8 @@ def main() -> None:
         if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
             raise SystemExit("--pg-restart needs DATABASE_URL=postgres://…")
         print(
-            "WARNING: --pg-restart restarts the whole PostgreSQL cluster: every other user of "
-            "this server loses their connections for a few seconds.",
+            f"WARNING: --pg-restart restarts the whole PostgreSQL cluster {args.pg_cluster}: "
+            "every other user of that server loses their connections for a few seconds.",
             flush=True,
         )
     workdir = Path(tempfile.mkdtemp(prefix="rapport-fault-"))
