@@ -1,0 +1,66 @@
+"""Session 8 of issue 4 (packs/<lang>/families4.toml and the code beside it), from blind batch
+7's gaps generalised to families: physical threats as a construction — the writer's own future,
+a verb of harm and a victim (ES4/ES5); ...
+
+Every case is new — none is a sentence of the corpus or of a held-out batch — and each family
+has a hard negative next to it."""
+
+import pytest
+
+from rapport.coach import analyze_message
+
+
+def signals(text: str) -> list[str]:
+    return analyze_message(text).signals
+
+
+# -- ES4/ES5: physical threats — own future + harm verb + a victim ------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Block my gate again and I will slash your driver's tyres.",
+        "I'm gonna smash his windscreen if he parks there once more.",
+        "One more no-show and I'll come down there and sort you out.",
+        "Keep ignoring me and someone's going to get badly hurt.",
+        "I'll chuck this broken kettle at your manager.",
+        "I know where your depot is and I'll burn it to the ground.",
+        "Ещё раз так сделаете — я вашему курьеру все колёса порежу.",
+        "Витрину вам расколочу, так и знайте.",
+        "Кто-нибудь у вас точно пострадает, если так продолжится.",
+        "再堵我家门口，我就把他车门砸烂。",
+        "你们的人我见一个揍一个。",
+        "明天我带一帮人去你们公司。",
+    ],
+)
+def test_a_threat_of_harm_is_a_physical_threat(text):
+    a = analyze_message(text)
+    assert "physical_threat" in a.signals
+    assert a.mood == "angry"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the verbs of harm about the writer's own things, idioms, product hazards
+        "I'm going to smash it at the tournament, thanks for the quick delivery!",
+        "I'll punch in the new card number tonight.",
+        "I will break my contract if the price goes up.",
+        "I'm going to trash your company in my review.",
+        "Someone is going to get hurt on these loose stairs, please fix them.",
+        "Please replace the cable before somebody gets hurt.",
+        "Я разобью оплату на две части, так можно?",
+        "Голову сломаю, пока найду эту настройку.",
+        "Приеду и разберусь с документами на месте.",
+        "Кто-нибудь пострадает от этого обогревателя, отзовите партию.",
+        "快递把我的车门划了，怎么赔？",
+        "我把包装拆了，发现屏幕是碎的。",
+    ],
+)
+def test_harm_words_without_a_victim_are_no_threat(text):
+    assert "physical_threat" not in signals(text)
+
+
+def test_wo_qu_with_a_place_is_no_expletive():
+    # "我去" is an expletive alone; followed by a place it is "I go"
+    assert analyze_message("我去你们门店取一下货。").mood == "neutral"
+    assert analyze_message("我去，又涨价了。").mood != "neutral"
