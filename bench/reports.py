@@ -68,7 +68,7 @@ PAGES = [
     ("export days.xlsx", "/reports/export/dashboard/days.xlsx?period=365"),
     ("export agents.xlsx, one tag", "/reports/export/dashboard/agents.xlsx?period=365&tag={tag}"),
     ("export topics.csv", "/reports/export/problems/topics.csv?period=365"),
-    ("partner report", "/partners/?period=365"),  # supervisors only (MG5)
+    ("partner report", "/partners/?days=365"),  # supervisors only (MG5)
 ]
 SUPERVISOR_ONLY = {"partner report"}
 
@@ -197,6 +197,18 @@ def main() -> None:
     tag = (
         Tag.objects.annotate(n=Count("tickets")).order_by("-n").values_list("pk", flat=True).first()
     )
+    # The partner report (MG5) reads nothing without a partner team, and the seed has none:
+    # the team with the fewest agents becomes the outside contractor's (a flag on the team;
+    # the rollup does not change).
+    from rapport.accounts.models import Team
+
+    if not Team.objects.filter(is_partner=True).exists():
+        smallest = Team.objects.annotate(n=Count("members")).order_by("n", "pk").first()
+        if smallest is not None:
+            Team.objects.filter(pk=smallest.pk).update(
+                is_partner=True, partner_company="Bench Outsourcing"
+            )
+            print(f"partner team for the partner report: {smallest.name}", flush=True)
     if args.parts:
         _parts(supervisor, agent, team, tag, args.n)
     pages = [p for p in PAGES if not args.only or any(o in p[0] for o in args.only)]

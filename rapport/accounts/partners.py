@@ -14,12 +14,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from rapport.reports.queries import AGENT_MEASURES, ALL, Filters, hours, rollup_cells, split
+from rapport.reports.queries import (
+    AGENT_MEASURES,
+    ALL,
+    Filters,
+    hours,
+    open_now_by_team,
+    overdue_now_by_team,
+    rollup_cells,
+    split,
+)
 from rapport.reports.queries import summary as summarise
-from rapport.tickets.models import OPEN_STATUSES, SlaState, Ticket
 
 from .models import Team, User
 
@@ -53,23 +60,27 @@ def _merged(cell_sets) -> dict[tuple, float]:
 
 
 def partner_report(start: date, end: date) -> list[PartnerRow]:
-    """One row per partner team, then one for the in-house teams together (if any)."""
+    """One row per partner team, then one for the in-house teams together (if any).
+
+    Bounded by the rollup's cell space, not by the tickets (issue #9): every team's figures
+    in one grouped read of the by-team level, each partner's agents in one read of the
+    team × agent level, the open tickets now from the `open_now` cells and the overdue ones
+    from the tickets' SLA-due index range (rapport.reports.queries). Nothing is read when
+    there is no partner team."""
     teams = list(Team.objects.all())
-    now = Ticket.objects.filter(status__in=OPEN_STATUSES, merged_into=None).values("team_id")
-    live = {
-        r["team_id"]: r
-        for r in now.annotate(
-            n=Count("id"), overdue=Count("id", filter=Q(sla_state=SlaState.BREACHED))
-        )
-    }
+    if not any(t.is_partner for t in teams):
+        return []
+    by_team = split(rollup_cells(Filters(start=start, end=end), ALL, ("team_id",)))
+    open_now = open_now_by_team()
+    overdue_now = overdue_now_by_team()
     rows: list[PartnerRow] = []
     in_house: list[dict] = []
     for team in teams:
-        f = Filters(start=start, end=end, team_id=team.pk)
-        cells = rollup_cells(f, ALL)
+        cells = by_team.get(team.pk, {})
         if not team.is_partner:
             in_house.append(cells)
             continue
+        f = Filters(start=start, end=end, team_id=team.pk)
         by_agent = split(rollup_cells(f, AGENT_MEASURES, ("agent_id",)))
         people = User.objects.in_bulk([a for a in by_agent if a])
         agents = sorted(
@@ -80,8 +91,8 @@ def partner_report(start: date, end: date) -> list[PartnerRow]:
             PartnerRow(
                 team,
                 summarise(cells),
-                open_now=live.get(team.pk, {}).get("n", 0),
-                overdue_now=live.get(team.pk, {}).get("overdue", 0),
+                open_now=open_now.get(team.pk, 0),
+                overdue_now=overdue_now.get(team.pk, 0),
                 agents=agents,
             )
         )
@@ -91,8 +102,8 @@ def partner_report(start: date, end: date) -> list[PartnerRow]:
             PartnerRow(
                 None,
                 summarise(_merged(in_house)),
-                open_now=sum(live.get(pk, {}).get("n", 0) for pk in own),
-                overdue_now=sum(live.get(pk, {}).get("overdue", 0) for pk in own),
+                open_now=sum(open_now.get(pk, 0) for pk in own),
+                overdue_now=sum(overdue_now.get(pk, 0) for pk in own),
             )
         )
     return rows
