@@ -7,7 +7,7 @@ has a hard negative next to it."""
 
 import pytest
 
-from rapport.coach import analyze_message
+from rapport.coach import analyze_message, check_reply
 
 
 def signals(text: str) -> list[str]:
@@ -64,3 +64,47 @@ def test_wo_qu_with_a_place_is_no_expletive():
     # "我去" is an expletive alone; followed by a place it is "I go"
     assert analyze_message("我去你们门店取一下货。").mood == "neutral"
     assert analyze_message("我去，又涨价了。").mood != "neutral"
+
+
+# -- CQ18: annoyance at the customer for writing, mocking their eyes or experience ---------
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "哦，又来催了，我们这儿事还少吗。",
+        "下单的时候眼睛长在哪儿了？",
+        "您是第一天网购吗？",
+        "催了有用吗？该到就到了。",
+        "怎么又是您，怎么老有问题。",
+        "Ну вот, ещё одна претензия. Будто нам своих проблем мало.",
+        "Опять вы со своей посылкой.",
+        "Вам больше заняться нечем?",
+        "Где у вас глаза? Всё написано на сайте.",
+        "Ugh, another complaint.",
+        "Not you again. It's in the email.",
+        "Pestering us won't make it arrive sooner.",
+        "Do you have eyes? The date is on the page.",
+    ],
+)
+def test_annoyance_at_the_customer_is_rude(reply):
+    assert "rudeness" in check_reply("Где мой заказ? 我的订单呢？ Where is it?", reply).violations
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "您好，好消息：又来了一批货，今天就给您发出。",
+        "您好，如果是第一次使用，请先在App里绑定手机号。",
+        "Здравствуйте! Мы получили ещё одну жалобу на этого курьера и уже разбираемся.",
+        "Здравствуйте! Если вы впервые пользуетесь приложением, начните с раздела «Заказы».",
+        "Здравствуйте! Ваши звонки помогут нам найти ошибку, спасибо!",
+        "Hi, we had another complaint about this courier and have escalated it.",
+        "Hi! If it's your first time using the app, start from the Orders tab.",
+    ],
+)
+def test_the_same_words_without_the_sneer_are_not_rude(reply):
+    assert "rudeness" not in check_reply("Где мой заказ?", reply).violations
+
+
+def test_damage_said_as_a_state_is_a_complaint():
+    assert analyze_message("打开一看，杯子全是碎的。").mood == "negative"
+    assert analyze_message("Можно разбить оплату на две части?").mood == "neutral"
