@@ -430,12 +430,20 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
         anger += 2.5
     if "legal_threat" in signals:
         anger += 2.0
+    supervisor_anger = 0.0
     if "supervisor_request" in signals:
-        anger += 1.0
-        if not _has_any(doc, pack.words("polite_words")) and not _only_asked(
-            doc, live(found.get("supervisor_request")), pack.words("wh_words")
+        if (
+            _has_any(doc, pack.words("polite_words"))
+            or _only_asked(doc, live(found.get("supervisor_request")), pack.words("wh_words"))
+            or live(found.get("business_purpose"))
         ):
-            anger += 1.0  # "Позовите руководителя." / "I want a manager. Now." is a demand
+            # a polite or business request ("I'd like to speak to a supervisor please", "talk
+            # to your manager about a bulk order"): with a complaint beside it the customer is
+            # unhappy, not hostile (session 8)
+            negative += 0.5
+        else:
+            supervisor_anger = 2.0  # "Позовите руководителя." / "I want a manager. Now."
+            anger += supervisor_anger
     profanity = live(found.get("profanity"))
     if profanity:
         mild = pack.words("mild_profanity")
@@ -494,7 +502,7 @@ def _mood(doc, pack, found, signals, questions, evidence) -> tuple[str, dict]:
         mood = "positive"
     elif negative >= 0.7:
         mood = "negative"
-    elif anger - (1.0 if "supervisor_request" in signals else 0.0) >= 1 and positive < 1:
+    elif anger - supervisor_anger >= 1 and positive < 1:
         mood = "negative"  # profanity or an angry emoji alone: unhappy, not neutral
     else:
         mood = "neutral"

@@ -108,3 +108,44 @@ def test_the_same_words_without_the_sneer_are_not_rude(reply):
 def test_damage_said_as_a_state_is_a_complaint():
     assert analyze_message("打开一看，杯子全是碎的。").mood == "negative"
     assert analyze_message("Можно разбить оплату на две части?").mood == "neutral"
+
+
+# -- supervisor requests said indirectly ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Please transfer me to the person who oversees your billing team.", True),
+        ("I want this sent to someone above you.", True),
+        ("Could your head of partnerships call me about a reseller deal?", True),
+        ("Соедините меня с тем, кто у вас подписывает договоры.", True),
+        ("Мы хотим согласовать условия поставки с директором магазина.", True),
+        ("请把这个问题交给高层处理。", True),
+        ("我想跟你们店长当面谈一下。", True),
+        # reports, the writer's own boss or title, praise passed on
+        ("The head of billing told me the fee would be waived.", False),
+        ("I'm the owner of a small cafe and want a quote.", False),
+        ("Please pass my thanks to his team leader, he was great.", False),
+        ("Руководитель отдела продаж пообещала мне скидку, она действует?", False),
+        ("Мой директор попросил прислать счёт ещё раз.", False),
+        ("我们老板让我问一下合同什么时候寄出。", False),
+        ("上周我已经跟你们经理沟通过了。", False),
+    ],
+)
+def test_indirect_supervisor_requests(text, want):
+    assert ("supervisor_request" in signals(text)) is want
+
+
+def test_a_polite_or_business_supervisor_request_is_not_hostile():
+    # polite request + complaint: unhappy, not angry; a business purpose: a plain request
+    assert analyze_message(
+        "Could I speak to a supervisor, please? Two agents told me two different prices."
+    ).mood in ("negative", "neutral")
+    business = "I need to speak to your manager about a corporate order of 50 laptops."
+    assert analyze_message(business).mood == "neutral"
+    assert analyze_message("请转给你们主管处理，谢谢，客服一直解决不了。").mood == "negative"
+    # a bare demand stays angry
+    assert analyze_message("Get me your supervisor.").mood == "angry"
+    assert analyze_message("Позовите начальника.").mood == "angry"
+    # blaming the staff's competence is hostile; not knowing how yourself is not
+    assert analyze_message("You people have no clue, honestly.").mood == "angry"
+    assert analyze_message("I have no clue how to pair the headphones.").mood != "angry"
