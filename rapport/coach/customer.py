@@ -241,6 +241,9 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
                 m
                 for m in hits[label]
                 if not any(p.start < m.end and m.start < p.end for p in plans)
+                # a plan hours away is a near deadline ("三个小时后我就要上飞机了", session 8)
+                or label == "urgent"
+                and _HOURS_AWAY.search(doc.text, m.start, m.end)
             ]
     # an insult someone else said, reported without quotes ("В отзывах пишут, что вы жулики,
     # это правда?", "有人说你们是骗子", "people say you're crooks") is not the writer's, unless
@@ -266,6 +269,7 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
     return signals, evidence
 
 
+_HOURS_AWAY = re.compile(r"(?i)小时|分钟|钟头|\bhours?\b|\bminutes?\b|\bmins?\b|\bчас|\bминут")
 _SECOND_PERSON = re.compile(
     r"(?i)\b(?:you|your|you're|youre|y'all|вы|вас|вам|ваш\w*|ты|тебя|твой\w*)\b|你们|您|你"
 )

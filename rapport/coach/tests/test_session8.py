@@ -149,3 +149,29 @@ def test_a_polite_or_business_supervisor_request_is_not_hostile():
     # blaming the staff's competence is hostile; not knowing how yourself is not
     assert analyze_message("You people have no clue, honestly.").mood == "angry"
     assert analyze_message("I have no clue how to pair the headphones.").mood != "angry"
+
+
+# -- urgency: a near deadline in every form --------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("The pharmacy closes in twenty minutes, please confirm the prescription.", True),
+        ("Need the invoice before 4 today or the payment bounces.", True),
+        ("Can the locksmith come by noon? I'm locked out.", True),
+        ("Собеседование через полтора часа, а справки всё нет.", True),
+        ("Если в течение пары часов не приедете, рыба испортится.", True),
+        ("Нужно получить документ до шести вечера.", True),
+        ("还剩半个小时就截单了，帮我看看付款。", True),
+        ("一个小时后我就得出门，快递能先送到吗？", True),
+        # durations, the past, the service's speed, opening hours
+        ("The repair was done in 30 minutes, great job!", False),
+        ("I waited two hours on the phone yesterday.", False),
+        ("Do you deliver within 2 hours in Leeds?", False),
+        ("Курьер приехал через два часа после звонка, всё хорошо.", False),
+        ("Вы принимаете до семи вечера?", False),
+        ("三个小时前我下了单，能改地址吗？", False),
+        ("耳机能用五个小时，正常吗？", False),
+    ],
+)
+def test_near_deadlines(text, want):
+    assert ("urgent" in signals(text)) is want
