@@ -175,3 +175,49 @@ def test_a_polite_or_business_supervisor_request_is_not_hostile():
 )
 def test_near_deadlines(text, want):
     assert ("urgent" in signals(text)) is want
+
+
+# -- ES4: abuse words about a product are a complaint, not an insult -------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new checkout is so dumb, I can't find the pay button.",
+        "Your chatbot is idiotic, it keeps repeating itself.",
+        "Сайт тормозит уже третий день, ничего не грузится.",
+        "Это обновление — идиотизм, всё переставили.",
+        "这个小程序设计得太蠢了，找不到退款入口。",
+    ],
+)
+def test_abuse_words_about_a_product_are_no_insult(text):
+    a = analyze_message(text)
+    assert "insult" not in a.signals
+    assert a.mood == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your support people are idiots, and the app is idiotic too.",
+        "Ты тормоз, что ли? Третий раз спрашиваю.",
+        "你们客服真蠢，跟机器人一样。",
+    ],
+)
+def test_abuse_aimed_at_people_stays_an_insult(text):
+    assert "insult" in signals(text)
+
+
+# -- English mood: typos, dead on arrival, stuck statuses, a fixed problem, "kind of" --------
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("The blender was dead on arrival, pretty dissapointed.", "negative"),
+        ("Tracking still shows 'label created' after a week.", "negative"),
+        ("Sort of annoyed that nobody called back.", "negative"),
+        ("Kind of frustated with the wait, to be honest.", "negative"),
+        # a problem that was fixed, thanks
+        ("Your agent sorted my problem in minutes. Thanks a lot!", "positive"),
+        ("You've been very kind, thank you!", "positive"),
+    ],
+)
+def test_english_mood_families(text, mood):
+    assert analyze_message(text).mood == mood
