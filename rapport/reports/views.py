@@ -22,7 +22,11 @@ from .queries import backlog_age, cached_report, hours, scoped
 
 
 def _filters(request: HttpRequest, default_days: int = 30):
-    form = FilterForm(request.user, request.GET or None)
+    data = request.GET.copy()
+    # Without a chosen period the page's default applies, and the select must show it (it
+    # showed its first choice, "Last 7 days", over 30 or 90 days of figures).
+    data.setdefault("period", str(default_days))
+    form = FilterForm(request.user, data)
     return form, scoped(form.filters(default_days), request.user)
 
 

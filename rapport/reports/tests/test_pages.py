@@ -43,6 +43,16 @@ class PagesTest(BaseTestCase):
         self.assertContains(response, "<desc>")
         self.assertContains(response, 'id="table-channels"')
 
+    def test_the_period_select_shows_the_period_the_figures_are_for(self):
+        self.login(self.sam)
+        for name, days in (("reports", "30"), ("reports-problems", "90")):
+            with self.subTest(name):
+                response = self.client.get(reverse(name))
+                self.assertContains(response, f'<option value="{days}" selected>')
+                self.assertNotContains(response, '<option value="7" selected>')
+        response = self.client.get(reverse("reports-problems"), {"period": "7"})
+        self.assertContains(response, '<option value="7" selected>')
+
     def assertNumQueriesLessThan(self, bound):  # noqa: N802 — unittest style
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
