@@ -146,6 +146,11 @@ def _mark(doc: Doc, pack: Pack, found: dict[str, list[Match]]) -> None:
             m.negated = category not in NO_NEGATION and is_negated(doc, m, negators)
 
 
+# the start of a consequence: a negator before it belongs to the condition ("不解决我就报警",
+# "再不退钱我就…", session 8)
+_ZH_CONSEQUENCE = {"就", "便", "那就", "我就", "才", "否则", "不然", "要不然"}
+
+
 def is_negated(doc: Doc, m: Match, negators: frozenset) -> bool:
     if doc.lang == "zh":
         # whole words only: "非常" is not "非", "能不能" is not "不"
@@ -156,6 +161,8 @@ def is_negated(doc: Doc, m: Match, negators: frozenset) -> bool:
         for w, _, _ in reversed(words[1:] if len(words) > 1 else words):
             if w in "，。！？；,.!?;\n" or w in ("但", "但是", "可是"):
                 return False
+            if w in _ZH_CONSEQUENCE:
+                return False  # "不解决我就报警": the negator belongs to the condition
             if w in negators:
                 return True
         return False
@@ -605,7 +612,13 @@ def find_questions(doc: Doc, pack: Pack, found) -> list[Question]:
         marks = []
         join_starts = {m.start for m in joins}
         for c0, c1 in clauses:
-            at_start = c0 == clauses[0][0] or c0 in join_starts
+            # after short lead-ins only ("Hey, quick one - does the plan allow …", session 8)
+            at_start = (
+                c0 == clauses[0][0]
+                or c0 in join_starts
+                or doc.lang == "en"
+                and all(len(doc.tokens_in(a, b)) <= 2 for a, b in clauses if b <= c0)
+            )
             q = _starts_question(doc, qwords, c0, c1, has_qmark, at_start)
             if q and not has_qmark and any(c0 <= m.start < c1 for m in exclaims):
                 q = False  # an exclamation, not a question (no question mark after it)
@@ -812,7 +825,20 @@ def _starts_question(
         return False
     if lead[0].lower in ("what", "when", "where", "why", "how", "which", "who", "whom", "whose"):
         return len(toks) > 1 and toks[1].lower in _EN_AUX
+    if lead[0].lower in _EN_AUX:
+        # an inverted auxiliary asks only with a subject after it ("does the plan …", "can I
+        # …"); "Do it." / "Ok, do it." is an order (session 8)
+        nxt = toks[1].lower if len(toks) > 1 else ""
+        if nxt not in _EN_SUBJECTS or (lead[0].lower == "do" and nxt == "it" and len(toks) <= 3):
+            return False
     return True  # "can you", "is there", "do you" …
+
+
+_EN_SUBJECTS = {
+    "i", "you", "we", "they", "he", "she", "it", "there", "the", "a", "an", "this", "that",
+    "these", "those", "my", "your", "our", "his", "her", "their", "anyone", "someone",
+    "somebody", "anybody", "u", "y'all", "any", "one", "both", "all", "each", "everyone",
+}  # fmt: skip
 
 
 _RU_STATEMENT_START = {

@@ -221,3 +221,18 @@ def test_abuse_aimed_at_people_stays_an_insult(text):
 )
 def test_english_mood_families(text, mood):
     assert analyze_message(text).mood == mood
+
+
+# -- a negator in the condition does not negate the consequence ("不…就报警") ----------------
+def test_a_conditional_threat_is_not_negated():
+    assert "legal_threat" in signals("再不给我处理，我就去12315投诉。")
+    assert "legal_threat" in signals("不退钱我就报警。")
+    # a negated threat stays negated
+    assert "legal_threat" not in signals("我不想报警，只想要回我的钱。")
+
+
+# -- a question after a short lead-in, without a question mark ------------------------------
+def test_a_question_after_a_lead_in():
+    assert len(analyze_message("Hi, quick one - is the charger included").questions) == 1
+    assert len(analyze_message("Ok, do it.").questions) == 0
+    assert len(analyze_message("Sure, do it now.").questions) == 0
