@@ -198,13 +198,41 @@ def do_update_rollups(now: datetime | None = None, max_events: int = 20000) -> i
         ids = {tid for _, tid in rows}
         top = max([state.last_event_id, *(pk for pk, _ in rows)])
         ids |= _changed_by_time(previous - TIME_OVERLAP if previous else None)
+        # The FAQ mining's new questions (no ticket event): by id, with the same overlap.
+        faq_rows = _new_faq_questions(state.last_faq_id, max_events)
+        ids |= {tid for _, tid in faq_rows}
+        faq_top = max([state.last_faq_id, *(pk for pk, _ in faq_rows)])
         ordered = sorted(ids)
         for i in range(0, len(ordered), BATCH):
             folded += do_fold(ordered[i : i + BATCH], calendars)
         RollupState.objects.filter(pk=1).update(
-            last_event_id=top, last_run_at=now, tickets_folded=state.tickets_folded + folded
+            last_event_id=top,
+            last_faq_id=faq_top,
+            last_run_at=now,
+            tickets_folded=state.tickets_folded + folded,
         )
     return folded
+
+
+def _new_faq_questions(last_id: int, limit: int) -> list[tuple[int, int]]:
+    """(id, ticket id) of the FAQ questions after `last_id` less EVENT_OVERLAP (ids are
+    taken before commit, as events'), oldest first."""
+    FaqQuestion = facts._faq_question_model()  # noqa: N806
+    if FaqQuestion is None:
+        return []
+    start = max(0, last_id - EVENT_OVERLAP)
+    return list(
+        FaqQuestion.objects.filter(pk__gt=start)
+        .order_by("pk")
+        .values_list("pk", "ticket_id")[:limit]
+    )
+
+
+def _last_faq_id() -> int:
+    FaqQuestion = facts._faq_question_model()  # noqa: N806
+    if FaqQuestion is None:
+        return 0
+    return FaqQuestion.objects.aggregate(m=Max("pk"))["m"] or 0
 
 
 def do_rebuild(
@@ -222,7 +250,9 @@ def do_rebuild(
     with transaction.atomic():
         state = _state()
         top = Event.objects.aggregate(m=Max("pk"))["m"] or 0
-        RollupState.objects.filter(pk=state.pk).update(last_event_id=top, rebuilt_at=now)
+        RollupState.objects.filter(pk=state.pk).update(
+            last_event_id=top, last_faq_id=_last_faq_id(), rebuilt_at=now
+        )
         if since is None:
             Rollup.objects.all().delete()
             RollupMonth.objects.all().delete()
@@ -253,8 +283,10 @@ def do_rebuild(
         with transaction.atomic():
             _add_fresh(pending)
     if since is None:
-        # Every ticket was folded with its tags: the tag levels are complete.
-        RollupState.objects.filter(pk=state.pk).update(complete_at=timezone.now())
+        # Every ticket was folded with its tags and FAQ questions: the tag levels and the
+        # questions' cells are complete.
+        done_at = timezone.now()
+        RollupState.objects.filter(pk=state.pk).update(complete_at=done_at, problems_at=done_at)
     return total
 
 

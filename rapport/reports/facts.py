@@ -79,8 +79,20 @@ REVIEW_IN = "rev_in"  # day: received
 REVIEW_ANSWERED = "rev_ans"  # day: received
 REVIEW_TIME = "rev_time"  # key: bucket of wall-clock seconds to the reply; day: received
 OPEN_NOW = "open_now"  # the ticket is open now; day: created (the open backlog's ages)
+# KN2: the FAQ mining's questions (rapport.suggest.FaqQuestion) of the ticket, by cluster.
+FAQ_QUESTION = "faq_q"  # key: cluster id; day: asked
+FAQ_TICKET = "faq_t"  # key: cluster id; day: the ticket's first question in that cluster
 
 DURATION_MEASURES = (FRT, RES, REVIEW_TIME)
+
+
+def _faq_question_model():
+    """The FAQ mining's questions (rapport.suggest): tolerated when absent, as feedback."""
+    try:
+        from rapport.suggest.models import FaqQuestion
+    except ImportError:  # pragma: no cover - the app is installed in this project
+        return None
+    return FaqQuestion
 
 
 def _optional_models():
@@ -239,6 +251,20 @@ def contributions(ticket_ids: list[int], calendars: Calendars | None = None) -> 
                 add(r["ticket_id"], r["received_at"], REVIEW_ANSWERED, agent=agent)
                 secs = max(0.0, (r["replied_at"] - r["received_at"]).total_seconds())
                 add(r["ticket_id"], r["received_at"], REVIEW_TIME, bucket(secs), agent=agent)
+    FaqQuestion = _faq_question_model()  # noqa: N806
+    if FaqQuestion is not None:
+        first: dict[tuple[int, int], datetime] = {}
+        for q in FaqQuestion.objects.filter(ticket_id__in=ids).values(
+            "ticket_id", "cluster_id", "asked_at"
+        ):
+            add(q["ticket_id"], q["asked_at"], FAQ_QUESTION, q["cluster_id"])
+            pair = (q["ticket_id"], q["cluster_id"])
+            if pair not in first or q["asked_at"] < first[pair]:
+                first[pair] = q["asked_at"]
+        # Each ticket once per cluster, on the day it first asked there: "tickets" over a
+        # period is then a sum (the tickets that first raised the problem in it).
+        for (tid, cluster), at in sorted(first.items()):
+            add(tid, at, FAQ_TICKET, cluster)
     return out
 
 

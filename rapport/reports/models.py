@@ -28,6 +28,13 @@ class RollupState(models.Model):
     # nothing folded yet. Until then a tag filter reads the tagged tickets' stored
     # contributions and the open backlog's ages are counted from the tickets.
     complete_at = models.DateTimeField(null=True, blank=True)
+    # The FAQ mining's questions (rapport.suggest.FaqQuestion, measures faq_q / faq_t: the
+    # problems page's recurring problems) are folded from here on: the last question id read
+    # (they log no ticket event), and when their cells became complete (a full rebuild, or
+    # migration 0006 on a desk with nothing folded yet). Until then the problems page reads
+    # the questions themselves.
+    last_faq_id = models.BigIntegerField(default=0)
+    problems_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"rollup state: event {self.last_event_id}"

@@ -14,16 +14,18 @@ cap is reached.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from rapport.feedback.models import Survey
-from rapport.suggest.models import FaqQuestion
+from rapport.suggest.models import FaqCluster, FaqQuestion
 from rapport.tickets.models import OPEN_STATUSES, Direction, Message, Ticket
 
+from .facts import FAQ_QUESTION, FAQ_TICKET
 from .queries import Filters
 
 COMPLAINT_CAP = 5000
@@ -54,19 +56,109 @@ def _ticket_scope(qs, f: Filters, user, prefix="ticket__"):
     return qs
 
 
+def problems_complete() -> bool:
+    """Whether the rollup holds every FAQ question (RollupState.problems_at: a full rebuild
+    since migration 0006, or a desk that migrated empty)."""
+    from .models import RollupState
+
+    return RollupState.objects.filter(pk=1, problems_at__isnull=False).exists()
+
+
+def _clusters_scope(f: Filters, user) -> Filters:
+    """The rollup filters for what `user` sees of the problems: as _ticket_scope, their
+    teams' tickets only (not their own rows in other teams, unlike the dashboard)."""
+    teams = None if user.sees_all_teams else tuple(user.team_ids)
+    return replace(f, scope_team_ids=teams, scope_agent_id=None)
+
+
+def _by_count(counter: Counter) -> str:
+    return ", ".join(f"{k} {n}" for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _cluster_rows(top, tickets, weeks, channels, limit) -> dict:
+    """The page's rows from {cluster: questions}, {cluster: tickets}, {cluster: {week: n}}
+    and {cluster: Counter(channel)} — the same whichever source counted them."""
+    top = sorted(((c, n) for c, n in top.items() if n > 0), key=lambda cn: (-cn[1], cn[0]))
+    top = top[:limit]
+    info = {
+        c["id"]: c
+        for c in FaqCluster.objects.filter(pk__in=[c for c, _ in top]).values(
+            "id", "title", "language", "status"
+        )
+    }
+    all_weeks = sorted({w for c, _ in top for w, n in weeks.get(c, {}).items() if n})
+    rows = []
+    for cluster, n in top:
+        series = [int(weeks.get(cluster, {}).get(w, 0)) for w in all_weeks]
+        half = len(series) // 2
+        first, second = sum(series[:half]), sum(series[half:])
+        c = info.get(cluster, {})
+        rows.append(
+            {
+                "id": cluster,
+                "title": c.get("title", ""),
+                "language": c.get("language", ""),
+                "status": c.get("status", ""),
+                "questions": int(n),
+                "tickets": int(tickets.get(cluster, 0)),
+                "channels": _by_count(channels.get(cluster, Counter())),
+                "series": series,
+                # Trend: the second half of the period against the first.
+                "trend": "up" if second > first else ("down" if second < first else "flat"),
+            }
+        )
+    return {"available": True, "rows": rows, "weeks": all_weeks}
+
+
 def problem_clusters(f: Filters, user, limit: int = 20) -> dict:
-    """The FAQ clusters with questions in the period: count, tickets, channels, weekly trend."""
+    """The FAQ clusters with questions in the period: count, tickets (those that first asked
+    it in the period), channels, weekly trend — from the rollup's faq_q / faq_t cells (their
+    number is bounded by clusters × days, not by tickets; a tag filter reads its tag's
+    cells), or from the questions themselves until a full rebuild has folded them."""
+    if not problems_complete():
+        return problem_clusters_raw(f, user, limit)
+    from .queries import rollup_cells
+
+    fs = _clusters_scope(f, user)
+    top: dict[int, float] = defaultdict(float)
+    tickets: dict[int, float] = defaultdict(float)
+    for (measure, key), v in rollup_cells(fs, (FAQ_QUESTION, FAQ_TICKET)).items():
+        (top if measure == FAQ_QUESTION else tickets)[int(key)] += v
+    keep = {c for c, _ in sorted(top.items(), key=lambda cn: (-cn[1], cn[0]))[:limit]}
+    weeks: dict = defaultdict(lambda: defaultdict(float))
+    for (_m, key, day), v in rollup_cells(fs, (FAQ_QUESTION,), ("day",)).items():
+        if int(key) in keep:
+            d = date.fromisoformat(day)
+            weeks[int(key)][d - timedelta(days=d.weekday())] += v
+    channels: dict = defaultdict(Counter)
+    for (_m, key, channel), v in rollup_cells(fs, (FAQ_QUESTION,), ("channel",)).items():
+        if int(key) in keep:
+            channels[int(key)][channel] += int(round(v))
+    return _cluster_rows(top, tickets, weeks, channels, limit)
+
+
+def problem_clusters_raw(f: Filters, user, limit: int = 20) -> dict:
+    """problem_clusters from the FAQ questions themselves (the rollup's proof, and the page
+    until a full rebuild has folded the questions): grows with the period's questions."""
     start, end = _range(f)
-    qs = _ticket_scope(FaqQuestion.objects.filter(asked_at__gte=start, asked_at__lt=end), f, user)
-    top = list(
-        qs.values("cluster_id", "cluster__title", "cluster__language", "cluster__status")
-        .annotate(n=Count("id"), tickets=Count("ticket_id", distinct=True))
-        .order_by("-n", "cluster_id")[:limit]
-    )
-    ids = [r["cluster_id"] for r in top]
+    scoped_qs = _ticket_scope(FaqQuestion.objects.all(), f, user)
+    qs = scoped_qs.filter(asked_at__gte=start, asked_at__lt=end)
+    top = {
+        r["cluster_id"]: r["n"] for r in qs.values("cluster_id").annotate(n=Count("id")).order_by()
+    }
+    # Tickets: each counted on its first question in the cluster (any time, same filters).
+    tickets: Counter = Counter()
+    for r in (
+        scoped_qs.filter(cluster_id__in=list(top))
+        .values("cluster_id", "ticket_id")
+        .annotate(first=Min("asked_at"))
+        .order_by()
+    ):
+        if start <= r["first"] < end:
+            tickets[r["cluster_id"]] += 1
     weeks: dict = defaultdict(dict)
     for r in (
-        qs.filter(cluster_id__in=ids)
+        qs.filter(cluster_id__in=list(top))
         .annotate(week=TruncWeek("asked_at"))
         .values("cluster_id", "week")
         .annotate(n=Count("id"))
@@ -77,35 +169,13 @@ def problem_clusters(f: Filters, user, limit: int = 20) -> dict:
         ]
     channels: dict = defaultdict(Counter)
     for r in (
-        qs.filter(cluster_id__in=ids)
+        qs.filter(cluster_id__in=list(top))
         .values("cluster_id", "ticket__channel")
         .annotate(n=Count("id"))
         .order_by()
     ):
         channels[r["cluster_id"]][r["ticket__channel"]] += r["n"]
-    all_weeks = sorted({w for c in weeks.values() for w in c})
-    rows = []
-    for r in top:
-        series = [weeks[r["cluster_id"]].get(w, 0) for w in all_weeks]
-        half = len(series) // 2
-        first, second = sum(series[:half]), sum(series[half:])
-        rows.append(
-            {
-                "id": r["cluster_id"],
-                "title": r["cluster__title"],
-                "language": r["cluster__language"],
-                "status": r["cluster__status"],
-                "questions": r["n"],
-                "tickets": r["tickets"],
-                "channels": ", ".join(
-                    f"{ch} {n}" for ch, n in channels[r["cluster_id"]].most_common()
-                ),
-                "series": series,
-                # Trend: the second half of the period against the first.
-                "trend": "up" if second > first else ("down" if second < first else "flat"),
-            }
-        )
-    return {"available": True, "rows": rows, "weeks": all_weeks}
+    return _cluster_rows(top, tickets, weeks, channels, limit)
 
 
 def _keyword(text: str) -> str:

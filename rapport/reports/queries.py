@@ -129,6 +129,9 @@ def plan(f: Filters, by: tuple[str, ...] = ()) -> list[tuple[int, Q]]:
         return [(offset + level_for(f, by), Q())]
     base = _needed(replace(f, scope_team_ids=None, scope_agent_id=None), by)
     teams = Q(team_id__in=f.scope_team_ids)
+    if f.scope_agent_id is None:
+        # Their teams' rows only (the problems page's scope: rapport.reports.problems).
+        return [(offset + _smallest(base | {"team_id"}), teams)]
     return [
         (offset + _smallest(base | {"team_id"}), teams),
         (

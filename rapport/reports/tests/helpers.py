@@ -174,3 +174,57 @@ def build_desk(case) -> None:
     with freeze_time(now - timedelta(days=2)):
         do_change_status(t0, Status.OPEN, actor=case.alice)
     t0.refresh_from_db()
+
+
+RETURN_QUESTIONS = [
+    "How do I return an item?",
+    "How can I return the item I bought?",
+    "Hi! I would like to return this item, how?",
+]
+
+
+def ask_questions(case) -> None:
+    """Customers' questions over the last days, mined into FAQ clusters (KN2) by the real
+    job: three wordings of one question on two teams and three channels, another question,
+    and one ticket that asks the returns question again nine days later (its first question
+    in the cluster is outside a one-week period)."""
+    from rapport.suggest.actions import do_mine_faq
+
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    specs = [
+        # days ago, channel, sender, text, team
+        (12, "email", "ann@example.com", RETURN_QUESTIONS[0], "support"),
+        (6, "webchat", "ben@example.com", RETURN_QUESTIONS[1], "billing"),
+        (4, "email", "cid@corp.test", RETURN_QUESTIONS[2], "support"),
+        (2, "telegram", "dee@example.com", "How do I reset my password?", "support"),
+        (1, "email", "eli@example.com", "How can I reset my password please?", "billing"),
+    ]
+    asked = []
+    for i, (ago, channel, sender, text, team) in enumerate(specs):
+        with freeze_time(now - timedelta(days=ago)):
+            msg = receive(
+                channel=channel,
+                sender=sender,
+                external_id=f"<q-{i}@x>",
+                subject=text[:60],
+                body_text=text,
+            )
+            analyse(msg)
+        if sender.endswith("corp.test"):
+            Customer.objects.filter(pk=msg.customer_id).update(kind=CustomerKind.INTERNAL)
+        do_assign(msg.ticket, team=getattr(case, team), assignee=None, actor=case.sam)
+        asked.append(msg)
+    # Ann asks again on the same ticket (a reply to her first message), 3 days ago.
+    with freeze_time(now - timedelta(days=3)):
+        again = receive(
+            channel="email",
+            sender="ann@example.com",
+            external_id="<q-again@x>",
+            subject="Re: " + RETURN_QUESTIONS[0],
+            body_text="How can I return the item? Still no answer.",
+            in_reply_to=["<q-0@x>"],
+        )
+        analyse(again)
+    assert again.ticket_id == asked[0].ticket_id
+    do_mine_faq(now=now)
+    case.faq_tickets = [m.ticket for m in asked]

@@ -25,6 +25,11 @@ from rapport.reports.models import (
     TicketFacts,
     project,
 )
+from rapport.reports.problems import (
+    problem_clusters,
+    problem_clusters_raw,
+    problems_complete,
+)
 from rapport.reports.queries import (
     ALL,
     Filters,
@@ -41,7 +46,7 @@ from rapport.test import BaseTestCase
 from rapport.tickets.actions import do_change_status, do_reply, do_set_tags
 from rapport.tickets.models import Event, Status, Tag, Ticket
 
-from .helpers import build_desk
+from .helpers import RETURN_QUESTIONS, ask_questions, build_desk
 
 
 def _round(cells):
@@ -155,6 +160,18 @@ class RollupEqualsRawTest(BaseTestCase):
             # report() reads by channel, day, kind, agent and team, and the backlog.
             with self.subTest(filters=f):
                 self.assertEqual(report(f, rollup_cells), report(f, raw_cells))
+        self.assert_problems_equal_raw()
+
+    def assert_problems_equal_raw(self):
+        """The problems page's recurring problems (KN2) from the rollup's faq_q / faq_t cells
+        equal the FAQ questions counted, for every filter and each viewer's scope (the page's
+        own: an agent's teams only)."""
+        self.assertTrue(problems_complete())
+        users = {None: self.sam, self.alice.pk: self.alice, self.charlie.pk: self.charlie}
+        for f in self.filters():
+            user = users[f.scope_agent_id]
+            with self.subTest(filters=f, user=user.username):
+                self.assertEqual(problem_clusters(f, user), problem_clusters_raw(f, user))
 
     def test_incremental_folds_equal_raw_and_are_idempotent(self):
         self.assertTrue(do_update_rollups() > 0)
@@ -346,6 +363,72 @@ class RollupEqualsRawTest(BaseTestCase):
         # The periodic job's body (the scheduler enqueues it every minute).
         # (It re-folds the events of the overlap too: here, every ticket of this small desk.)
         self.assertGreaterEqual(update_rollups_task.func(), 1)
+        self.assert_rollup_equals_raw()
+
+
+class ProblemsEqualRawTest(RollupEqualsRawTest):
+    """The same desk with the FAQ mining's questions (KN2): every test above runs again with
+    them (folds, changes, tags, rebuilds), and these follow what only they do."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        ask_questions(cls)
+
+    def test_the_figures_say_what_happened(self):
+        do_update_rollups()
+        f = Filters(start=timezone.localdate() - timedelta(days=13), end=timezone.localdate())
+        rows = problem_clusters(f, self.sam)["rows"]
+        returns = next(r for r in rows if r["title"] == RETURN_QUESTIONS[0])
+        # Four questions (Ann's twice) on three tickets; two questions on the e-mail channel.
+        self.assertEqual((returns["questions"], returns["tickets"]), (4, 3))
+        self.assertEqual(returns["channels"], "email 3, webchat 1")
+        # Over the last week, Ann's ticket first asked before it: 3 questions, 2 tickets.
+        week = replace(f, start=timezone.localdate() - timedelta(days=6))
+        rows = problem_clusters(week, self.sam)["rows"]
+        returns = next(r for r in rows if r["id"] == returns["id"])
+        self.assertEqual((returns["questions"], returns["tickets"]), (3, 2))
+        # Charlie (Billing) sees Billing's questions only; Alice (Support) Support's.
+        for user, n in ((self.charlie, 1), (self.alice, 3)):
+            got = problem_clusters(scoped(f, user), user)["rows"]
+            self.assertEqual(
+                next(r["questions"] for r in got if r["id"] == returns["id"]), n, user.username
+            )
+        self.assert_problems_equal_raw()
+
+    def test_questions_mined_after_the_fold_are_folded_next_time(self):
+        from rapport.suggest.actions import do_mine_faq
+        from rapport.test import receive
+        from rapport.tickets.coaching import analyse
+
+        do_update_rollups()
+        state = RollupState.objects.get(pk=1)
+        self.assertGreater(state.last_faq_id, 0)
+        msg = receive(channel="webchat", sender="fay@example.com", body_text=RETURN_QUESTIONS[1])
+        analyse(msg)
+        do_mine_faq()  # a question, no ticket event
+        do_update_rollups()
+        self.assertGreater(RollupState.objects.get(pk=1).last_faq_id, state.last_faq_id)
+        self.assert_problems_equal_raw()
+        # A tag on a ticket that asked: the tag's problems are its tickets' questions.
+        do_set_tags(self.faq_tickets[1], ["delivery"], actor=self.bob)
+        do_update_rollups()
+        tag = Tag.objects.get(name="delivery")
+        f = Filters(
+            start=timezone.localdate() - timedelta(days=13), end=timezone.localdate(), tag_id=tag.pk
+        )
+        rows = problem_clusters(f, self.sam)["rows"]
+        returns = next(r for r in rows if r["title"] == RETURN_QUESTIONS[0])
+        self.assertEqual((returns["questions"], returns["tickets"]), (1, 1))  # Ben's
+        self.assert_problems_equal_raw()
+
+    def test_before_a_full_rebuild_the_questions_are_read(self):
+        do_update_rollups()
+        RollupState.objects.filter(pk=1).update(problems_at=None)
+        f = Filters(start=timezone.localdate() - timedelta(days=13), end=timezone.localdate())
+        self.assertEqual(problem_clusters(f, self.sam), problem_clusters_raw(f, self.sam))
+        do_rebuild()
+        self.assertIsNotNone(RollupState.objects.get(pk=1).problems_at)
         self.assert_rollup_equals_raw()
 
 
