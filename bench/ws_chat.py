@@ -201,6 +201,15 @@ import json
 from django.db.models import Count
 from rapport.intake.models import InboundRaw
 from rapport.tickets.models import Message
+def batches():
+    # The intake worker queues one analysis task per batch (database task queue only).
+    from django.db import connection
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM django_tasks_database_dbtaskresult")
+            return cursor.fetchone()[0]
+    except Exception:
+        return None
 raws = InboundRaw.objects.filter(channel="webchat", external_id__contains=":c")
 messages = dict(
     Message.objects.filter(channel="webchat", external_id__contains=":c")
@@ -215,6 +224,7 @@ print(json.dumps({
         min(p for *_x, p in rows if p).timestamp(),
     "last_processed": max((p for *_x, p in rows if p), default=None) and
         max(p for *_x, p in rows if p).timestamp(),
+    "batches": batches(),
 }))
 """
 
@@ -249,6 +259,58 @@ def pct(values: list[float], p: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def print_trace(paths: list[Path], rtts_ms: list[float]) -> None:
+    """--trace: where the servers' time went (rapport/webchat/trace.py), all servers together."""
+    lines = [json.loads(line) for path in paths for line in path.read_text().splitlines()]
+    msgs = [x for x in lines if x["kind"] == "msg"]
+    if not msgs:
+        print("trace                nothing recorded")
+        return
+
+    def row(name: str, values: list[float]) -> str:
+        ms = [v * 1000 for v in values]
+        return (
+            f"  {name:<28} p50 {pct(ms, 50):7.1f}  p90 {pct(ms, 90):7.1f}  p99 {pct(ms, 99):7.1f}"
+            f"  max {max(ms):7.1f} ms"
+        )
+
+    print(f"trace                {len(msgs)} messages (server side, frame read → ack sent):")
+    print(row("server", [m["server"] for m in msgs]))
+    print(row("queued for the writer", [m["queued"] for m in msgs]))
+    print(row("batch on the writer thread", [m["store"] for m in msgs]))
+    print(row("  of which the write lock", [m["lock"] for m in msgs]))
+    # The slowest 1 % server-side: what they were waiting for.
+    slow = sorted(msgs, key=lambda m: m["server"])[-max(1, len(msgs) // 100) :]
+    rest = [m["server"] - m["queued"] - m["store"] for m in slow]
+    print(
+        "  slowest 1 %: mean ms"
+        f" server {statistics.fmean(m['server'] for m in slow) * 1000:.1f},"
+        f" queued {statistics.fmean(m['queued'] for m in slow) * 1000:.1f},"
+        f" batch {statistics.fmean(m['store'] for m in slow) * 1000:.1f}"
+        f" (lock {statistics.fmean(m['lock'] for m in slow) * 1000:.1f}),"
+        f" event loop {statistics.fmean(rest) * 1000:.1f}"
+    )
+    if rtts_ms:
+        print(
+            f"  client round trip p99 {pct(rtts_ms, 99):.1f} ms vs server p99"
+            f" {pct([m['server'] * 1000 for m in msgs], 99):.1f} ms (the rest: sockets and the"
+            " event loops before the frame is read)"
+        )
+    lags = [x["lag"] for x in lines if x["kind"] == "lag"]
+    print(
+        f"  event loop late >5 ms {len(lags)} times, >20 ms"
+        f" {sum(1 for v in lags if v > 0.02)}, >50 ms {sum(1 for v in lags if v > 0.05)};"
+        f" max {max(lags, default=0) * 1000:.0f} ms"
+    )
+    for gen in (0, 1, 2):
+        pauses = [x["pause"] for x in lines if x["kind"] == "gc" and x["gen"] == gen]
+        if pauses:
+            print(
+                f"  GC generation {gen}: {len(pauses)} pauses >1 ms, total"
+                f" {sum(pauses) * 1000:.0f} ms, max {max(pauses) * 1000:.0f} ms"
+            )
 
 
 async def run_clients(args, urls: list[str], stats: Stats) -> None:
@@ -317,6 +379,12 @@ def main() -> None:
         default="",
         help="SQLite: copy the migrated database from this file (made on the first run)",
     )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="the servers record where each message's time went (RAPPORT_CHAT_TRACE: queue, "
+        "store, SQLite's write lock), event-loop lags and GC pauses; summarised at the end",
+    )
     args = parser.parse_args()
     if args.servers > 1 and not args.redis:
         sys.exit("--servers 2 needs --redis (the in-process layer is one server)")
@@ -364,8 +432,11 @@ def main() -> None:
 
     servers = []
     ports = []
-    for _ in range(args.servers):
+    for n in range(args.servers):
         port = free_port()
+        server_env = dict(env)
+        if args.trace:
+            server_env["RAPPORT_CHAT_TRACE"] = str(data / f"trace-{n}.jsonl")
         proc = subprocess.Popen(  # noqa: S603
             [
                 str(ROOT / ".venv" / "bin" / "uvicorn"),
@@ -387,7 +458,7 @@ def main() -> None:
                 "4096",
                 *([] if args.deflate else ["--ws-per-message-deflate", "false"]),
             ],
-            env=env,
+            env=server_env,
             cwd=ROOT,
         )
         servers.append(proc)
@@ -515,7 +586,13 @@ def main() -> None:
         print(
             f"intake worker        {len(processed) / max(span, 1e-9):.1f} messages/s over"
             f" {span:.0f} s; backlog waited for {drained_at:.0f} s after the clients;"
-            f" CPU {', '.join(f'{c:.0f} s' for c in worker_cpu)}"
+            f" CPU {', '.join(f'{c:.0f} s' for c in worker_cpu)},"
+            f" {sum(worker_cpu) / max(len(processed), 1) * 1000:.2f} ms a processed message"
+            + (
+                f"; {db['batches']} batches ({len(processed) / db['batches']:.1f} a batch)"
+                if db.get("batches")
+                else ""
+            )
         )
     print(
         f"throughput           {len(rtts_ms) / max(wall, 1e-9):.1f} acked messages/s, {wall:.0f} s"
@@ -542,6 +619,8 @@ def main() -> None:
         f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}"
         " (2 cores, shared)"
     )
+    if args.trace:
+        print_trace(sorted(data.glob("trace-*.jsonl")), rtts_ms)
     ok = (
         pct(rtts_ms, 99) <= 100
         and not lost

@@ -298,6 +298,7 @@ def do_process(
                 if state in (RawState.PROCESSED, RawState.IGNORED):
                     return InboundRaw.objects.get(pk=raw_id)
                 _complete(raw, not_for_ticket)
+                _processed_in_transaction(raw, {})
         except Exception as exc:  # noqa: BLE001 — anything else is quarantined, never lost
             tries += 1
             if _transient(exc) and not connection.in_atomic_block and tries < 3:
@@ -405,6 +406,33 @@ def register_after_processed(channel: str, hook: Callable[[InboundRaw], None]) -
     AFTER_PROCESSED.setdefault(channel, []).append(hook)
 
 
+# channel → functions called with a processed raw message (and the batch's memo) INSIDE its
+# processing transaction, in a savepoint of their own: what they write commits with the
+# message, and costs no write transaction of its own (on SQLite one more turn of the single
+# write lock per batch, issue #6). A failure is logged and rolls back only the hook's writes.
+# For work that belongs with the message (the chat's link to its visitor, a push through
+# `realtime.publish`, which waits for the commit); an e-mail sent or a task queued for the
+# outside world belongs after the commit (register_after_processed).
+PROCESSED_IN_TRANSACTION: dict[str, list[Callable[[InboundRaw, dict], None]]] = {}
+
+
+def register_processed_in_transaction(
+    channel: str, hook: Callable[[InboundRaw, dict], None]
+) -> None:
+    PROCESSED_IN_TRANSACTION.setdefault(channel, []).append(hook)
+
+
+def _processed_in_transaction(raw: InboundRaw, memo: dict) -> None:
+    if raw.state != RawState.PROCESSED:
+        return
+    for hook in PROCESSED_IN_TRANSACTION.get(raw.channel, ()):
+        try:
+            with transaction.atomic():
+                hook(raw, memo)
+        except Exception:  # noqa: BLE001 — the message commits without the hook's writes
+            log.exception("intake: in-transaction hook %r failed for %s", hook, raw.pk)
+
+
 def _after_processed(raw: InboundRaw) -> None:
     if raw.state != RawState.PROCESSED:
         return
@@ -475,7 +503,7 @@ def do_process_batch(
             prepared.append((raw, None, exc))
     with batch_memo():
         done, examined = _process_prepared(prepared, raws, max_seconds, parsed, memo)
-        if done:
+        if any(AFTER_PROCESSED.get(raw.channel) for raw in done):
             # The batch's after-commit hooks share one write transaction (a savepoint each):
             # an acknowledgement queued per new ticket was a commit, and a wait for the lock,
             # apiece.
@@ -526,6 +554,7 @@ def _process_prepared(
                 # update_or_create each for customer, ticket and message.
                 with transaction.atomic(), collected():
                     _complete(raw, not_for_ticket, memo, to_analyse)
+                    _processed_in_transaction(raw, memo)
                 done.append(raw)
             except Exception as exc:  # noqa: BLE001 — quarantined with its reason
                 del to_analyse[mark:]  # the message rolled back with its savepoint
@@ -544,16 +573,23 @@ def do_drain(
     total = 0
     last_id = 0
     parsed: dict = {}
+    raws: list[InboundRaw] = []
     while limit is None or total < limit:
-        raws = list(
-            InboundRaw.objects.filter(state=RawState.RECEIVED, pk__gt=last_id).order_by("pk")[
-                :batch_size
-            ]
-        )
+        if not raws:
+            raws = list(
+                InboundRaw.objects.filter(state=RawState.RECEIVED, pk__gt=last_id).order_by("pk")[
+                    :batch_size
+                ]
+            )
         if not raws:
             break
         done, last_id = do_process_batch(raws, parsed=parsed, max_seconds=max_seconds)
         total += done
+        # A batch cut short (it yielded to a waiting writer) leaves the rest of what was read
+        # for the next one, parsed: not read again (issue #6: under a busy chat, batches of
+        # one or two messages each re-read and re-built 50 rows). Their states are checked
+        # again under the next batch's row lock, as always.
+        raws = [raw for raw in raws if raw.pk > last_id]
     return total
 
 

@@ -136,8 +136,9 @@ def file_url(attachment_id: int) -> str:
     return reverse("webchat-file", args=[signing.dumps(attachment_id, salt=FILE_SALT)])
 
 
-def serialise(message: Message, vid: str = "") -> dict:
-    """A message as the widget shows it (no internal notes ever reach here: they are Notes)."""
+def serialise(message: Message, vid: str = "", *, attachments=None) -> dict:
+    """A message as the widget shows it (no internal notes ever reach here: they are Notes).
+    `attachments`: an empty list when the caller knows the message has none (no query)."""
     inbound = message.direction == Direction.IN
     client_id = ""
     if inbound and vid and message.external_id.startswith(f"{vid}:"):
@@ -152,7 +153,7 @@ def serialise(message: Message, vid: str = "") -> dict:
         "at": message.created_at.isoformat(),
         "attachments": [
             {"name": a.filename, "size": a.size, "type": a.content_type, "url": file_url(a.pk)}
-            for a in message.attachments.all()
+            for a in (message.attachments.all() if attachments is None or attachments else ())
         ],
     }
 

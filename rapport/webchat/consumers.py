@@ -57,6 +57,7 @@ import contextlib
 import functools
 import json
 import logging
+import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -69,7 +70,7 @@ from django.utils import timezone
 from rapport.realtime.publish import AGENT_EVENT, chat_group, ticket_group, visitor_group
 from rapport.realtime.threads import DatabaseThreads
 
-from . import actions, limits, store
+from . import actions, limits, store, trace
 from .models import visitor_id
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self.close(code=4429)
             return
         await self.accept()
+        if trace.ENABLED:
+            trace.start()
 
     async def disconnect(self, code) -> None:
         if self.vid:
@@ -296,6 +299,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     async def _store_first(self, frame: dict) -> None:
         """Deferred intake: the raw message committed (with other connections' messages, in
         one transaction: store.py), then the ack; the intake worker does the rest."""
+        received = time.perf_counter()
         count = not self.counted
         # The visitor's row is looked up (and last_seen refreshed) once a SEEN_EVERY, not
         # for every message.
@@ -322,6 +326,15 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         if accepted.ticket_id:  # a resend of a message processed meanwhile
             await self._follow(accepted.ticket_id)
         await self._send(accepted.ack())
+        if trace.ENABLED:
+            queued, stored, lock = getattr(item, "trace", (0.0, 0.0, 0.0))
+            trace.add(
+                "msg",
+                server=time.perf_counter() - received,
+                queued=queued,
+                store=stored,
+                lock=lock,
+            )
 
     async def on_typing(self, frame: dict) -> None:
         if not self.ticket_id or not self.typing.take():

@@ -28,9 +28,11 @@ import asyncio
 import logging
 import time
 
+from django.db import connection
+
 from rapport.realtime.threads import DatabaseThreads
 
-from . import actions
+from . import actions, trace
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class GroupCommit:
         if self.loop is not loop or self.task is None or self.task.done():
             self._start(loop)
         future: asyncio.Future = loop.create_future()
-        self.queue.put_nowait((item, future))
+        self.queue.put_nowait((item, future, time.perf_counter()))
         return await future
 
     async def _run(self, queue: asyncio.Queue, thread: DatabaseThreads) -> None:
@@ -72,16 +74,22 @@ class GroupCommit:
             batch = [await queue.get()]
             while len(batch) < MAX_BATCH and not queue.empty():
                 batch.append(queue.get_nowait())
-            items = [item for item, _future in batch]
+            items = [item for item, _future, _at in batch]
+            taken = time.perf_counter()
+            timing = [0.0]  # the wait for SQLite's write lock (RAPPORT_CHAT_TRACE only)
             try:
-                results = await thread.run(_store, items)
+                results = await thread.run(_store, items, timing)
             except Exception as exc:  # the whole batch failed: each sender hears of it
                 log.exception("webchat: a batch of %d messages could not be stored", len(items))
                 results = [exc] * len(items)
+            if trace.ENABLED:
+                stored = time.perf_counter() - taken
+                for item, _future, at in batch:
+                    item.trace = (taken - at, stored, timing[0])
             stats["batches"] += 1
             stats["messages"] += len(items)
             stats["largest"] = max(stats["largest"], len(items))
-            for (_item, future), result in zip(batch, results, strict=True):
+            for (_item, future, _at), result in zip(batch, results, strict=True):
                 if future.done():  # the connection went away meanwhile
                     continue
                 if isinstance(result, Exception):
@@ -90,11 +98,17 @@ class GroupCommit:
                     future.set_result(result)
 
 
-def _store(items: list) -> list:
+def _store(items: list, timing: list[float]) -> list:
     # On the writer's thread (DatabaseThreads.call: a connection that broke or is too old is
     # replaced, else kept).
     wall, cpu = time.perf_counter(), time.thread_time()
     try:
+        if trace.ENABLED and hasattr(connection, "_acquire_write_lock"):
+            # Timed: the lock the transaction would take first (rapport/lib/sqlite), taken
+            # here; the transaction's BEGIN finds it held.
+            connection.ensure_connection()
+            connection._acquire_write_lock()
+            timing[0] = time.perf_counter() - wall
         return actions.do_accept_visitor_messages(items)
     finally:
         stats["wall"] += time.perf_counter() - wall

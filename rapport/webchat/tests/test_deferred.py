@@ -149,3 +149,56 @@ async def test_messages_arriving_together_are_stored_in_one_transaction(deferred
     # Nothing is lost on the way to tickets: each becomes exactly one message.
     assert await db(do_drain)() == 30
     assert len(await messages()) == 30
+
+
+async def test_a_drain_in_one_message_batches_pushes_each_message_once_in_order(deferred):
+    """A busy chat makes the intake worker's batches yield after one message (issue #6); the
+    rest of what it read is carried to the next batch, not read again, and the chat's link
+    and push are written in each message's own transaction (no second write transaction)."""
+    comm, _welcome = await connect(deferred.widget.key)
+    for n in range(5):
+        await comm.send_json_to({"type": "message", "id": f"y-{n}", "text": f"Yield {n}"})
+        await until(comm, "ack")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def drain():
+        with CaptureQueriesContext(connection) as queries:
+            done = do_drain(max_seconds=0)  # every batch stops after its first message
+        return done, [q["sql"] for q in queries.captured_queries]
+
+    done, sql = await db(drain)()
+    assert done == 5
+    reads = [s for s in sql if s.startswith("SELECT") and '"state" = ' in s and "LIMIT" in s]
+    assert len(reads) == 2  # the backlog read once, then the empty read that ends the drain
+    # One write transaction per batch: none for the chat's link and push after it.
+    begins = [s for s in sql if s.startswith("BEGIN")]
+    assert len(begins) == 5
+    seen = [(await until(comm, "message"))["message"] for _n in range(5)]
+    assert [m["client_id"] for m in seen] == [f"y-{n}" for n in range(5)]
+    stored = await messages()
+    assert len(stored) == 5 and len({m.ticket_id for m in stored}) == 1
+    assert await db(ChatTicket.objects.filter(ticket_id=stored[0].ticket_id).count)() == 1
+    await comm.disconnect()
+
+
+async def test_a_failing_chat_hook_never_costs_the_message(deferred, monkeypatch):
+    """The chat's in-transaction hook fails (its own savepoint rolls back): the message is
+    processed all the same, exactly once (TR1); only the widget's push is missing."""
+    from rapport.webchat import transport
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the push broke")
+
+    monkeypatch.setattr(transport, "serialise", broken, raising=False)
+    monkeypatch.setattr(actions, "serialise", broken)
+    comm, _welcome = await connect(deferred.widget.key)
+    await comm.send_json_to({"type": "message", "id": "h-1", "text": "Still stored"})
+    await until(comm, "ack")
+    assert await db(do_drain)() == 1
+    raw = await db(InboundRaw.objects.get)(external_id=f"{visitor_id(TOKEN)}:h-1")
+    assert raw.state == RawState.PROCESSED and raw.message_id
+    assert len(await messages()) == 1
+    # The link was rolled back with the hook's savepoint, not the message.
+    assert not await db(ChatTicket.objects.exists)()
+    await comm.disconnect()
