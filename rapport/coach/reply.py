@@ -660,8 +660,11 @@ _ABBREV = re.compile(
     r"|[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{2,}-\d{2,})(?![A-Za-zА-Яа-яЁё0-9_]|-[A-ZА-ЯЁ0-9])"
 )
 _EXPLAINED_AFTER = re.compile(
-    r"^\s*(?:[(（]|[—–-]\s|,\s*(?:то есть|т\.\s?е\.|i\.e\.|that is|which|это)|"
-    r"\s*—\s*это|\s*,?\s*(?:即|也就是))",
+    # the term may carry a head noun before the explanation: "3DS验证，也就是…", "3DS check,
+    # that is, …", "3DS-проверка, то есть …" (session 8)
+    r"^(?:[\u4e00-\u9fff]{1,4}|[-\s]?[A-Za-zА-Яа-яЁё]{2,12})?"
+    r"\s*(?:[(（]|[—–-]\s|,\s*(?:то есть|т\.\s?е\.|i\.e\.|that is|which|это)|"
+    r"\s*—\s*это|\s*,?\s*(?:即|也就是|就是说|指的是))",
     re.IGNORECASE,
 )
 

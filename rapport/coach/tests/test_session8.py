@@ -236,3 +236,72 @@ def test_a_question_after_a_lead_in():
     assert len(analyze_message("Hi, quick one - is the charger included").questions) == 1
     assert len(analyze_message("Ok, do it.").questions) == 0
     assert len(analyze_message("Sure, do it now.").questions) == 0
+
+
+# -- CQ20: the outcome of the fix asked as a question ---------------------------------------
+@pytest.mark.parametrize(
+    ("customer", "reply", "want"),
+    [
+        ("The app crashes.", "Hi! Please reinstall the app. Did the reinstall fix it?", True),
+        ("No sound.", "Hi! Please switch Bluetooth off and on. Is the sound back?", True),
+        ("Нет звука.", "Здравствуйте! Выключите и включите Bluetooth. Звук появился?", True),
+        ("Ошибка при входе.", "Здравствуйте! Очистите кэш. Помогло?", True),
+        ("登录报错。", "您好！请清除缓存后重试。报错还会出现吗？", True),
+        ("卡顿。", "您好！请重启路由器。现在还卡吗？", True),
+        # a question about a fact is no satisfaction check
+        ("The app crashes.", "Hi! Did you install it from the store or from a link?", False),
+        ("Нет звука.", "Здравствуйте! Кто вам помог настроить наушники?", False),
+        ("卡顿。", "您好！您昨天重启过路由器吗？", False),
+    ],
+)
+def test_outcome_questions_are_satisfaction_checks(customer, reply, want):
+    assert ("satisfaction_check" in check_reply(customer, reply).present) is want
+
+
+# -- CQ19: an investigation opened is an offer to find out ----------------------------------
+@pytest.mark.parametrize(
+    ("customer", "reply", "want"),
+    [
+        ("Where is it?", "Hi, I don't know yet, but I've raised a trace with the courier.", False),
+        ("Где посылка?", "Не знаю пока, но я завела розыск и сообщу вам результат.", False),
+        ("包裹在哪？", "您好，我暂时不知道，已经发起调查，第一时间通知您。", False),
+        ("Where is it?", "Hi, I don't know where it is.", True),
+        ("Где посылка?", "Понятия не имею, где она.", True),
+    ],
+)
+def test_an_investigation_is_an_offer_to_find_out(customer, reply, want):
+    assert ("dont_know" in check_reply(customer, reply).violations) is want
+
+
+# -- CQ3, CQ8, CQ4 -----------------------------------------------------------------------
+def test_empathy_deflection_and_explained_terms():
+    fee = "I understand that the new fee is frustrating."
+    assert "empathy" in check_reply("Prices!", fee).present
+    assert "empathy" not in check_reply("Prices!", "I understand why prices change.").present
+    assert "empathy" in check_reply("Цены!", "Понимаю, что такое повышение расстраивает.").present
+    assert "empathy" not in check_reply("Цены!", "Понимаю ваш вопрос: цены выросли.").present
+    assert "deflection" in check_reply("Где?", "Это вопрос курьерской службы, а не наш.").violations
+    assert "deflection" in check_reply("在哪？", "这是物流公司的责任，不是我们的。").violations
+    ours = "您好，这不是您的问题，是我们的失误，马上补发。"
+    assert "deflection" not in check_reply("在哪？", ours).violations
+    explained = "您好！需要做3DS认证，也就是输入短信验证码。"
+    assert "jargon" not in check_reply("支付失败", explained).violations
+    assert "jargon" in check_reply("支付失败", "您好！需要做3DS认证，请重新支付。").violations
+
+
+# -- RS4: a day and an action ahead; an arrangement made for a day ahead --------------------
+@pytest.mark.parametrize(
+    ("reply", "want"),
+    [
+        ("您好！明天我们给您补发一台新的。", True),
+        ("您好！审核员周四前处理您的申请。", True),
+        ("Hi! I've scheduled the engineer for Thursday morning.", True),
+        ("Здравствуйте! Я забронировала вам столик на пятницу, 19:00.", True),
+        # the past is no next step
+        ("您好，周一发的货已经签收了。", False),
+        ("Hi, I scheduled it last week as you asked.", False),
+        ("Здравствуйте, вас записали на прошлой неделе.", False),
+    ],
+)
+def test_a_day_ahead_is_a_next_step(reply, want):
+    assert ("next_steps" in check_reply("?", reply).present) is want
