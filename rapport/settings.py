@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rapport.privacy.audit.AuditMiddleware",  # docs/privacy.md: who viewed what
+    "rapport.lib.unavailable.DatabaseUnavailableMiddleware",  # a database outage is a 503
 ]
 
 ROOT_URLCONF = "rapport.urls"
