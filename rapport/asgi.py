@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Django Channels (docs/realtime.md)."""
 
+import asyncio
 import os
 import warnings
 
@@ -14,14 +15,20 @@ os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 # connection and returns it, saving the connect (a few ms) without keeping one per thread.
 os.environ.setdefault("DB_POOL", "1")
 
+import django  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
 
 # WhiteNoise serves static files from a synchronous iterator; Django adapts it and warns on
 # every file. The files are small and cached by browsers: the adaptation is fine here.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from rapport.lib.asgi_http import PooledASGIHandler  # noqa: E402
+
+# Django's HTTP handling, each request in one hop onto a fixed set of threads that keep their
+# database connections (rapport/lib/asgi_http.py; RAPPORT_HTTP_THREADS, default 8).
+django_asgi_app = PooledASGIHandler()
 
 from rapport.realtime import relay  # noqa: E402
 from rapport.realtime.routing import websocket_urlpatterns  # noqa: E402
@@ -50,5 +57,6 @@ async def application(scope, receive, send):
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await relay.stop()
+            await asyncio.get_running_loop().run_in_executor(None, django_asgi_app.threads.close)
             await send({"type": "lifespan.shutdown.complete"})
             return
