@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import threading
 import time
@@ -250,9 +251,29 @@ async def _tail() -> None:
                 log.exception("realtime relay: could not send to %s", groups)
 
 
+# The web process's garbage collector (issue #6's chat benchmark, `ws_chat.py --trace`: with
+# 1,000 connections a full collection paused the event loop for up to 438 ms, and every frame
+# handled stopped for it). What is loaded by startup (Django, the apps, the URLconf's modules)
+# lives as long as the process: gc.freeze() takes it out of every later collection; the young
+# generation is collected less often (each collection walks what is young, so the total work
+# hardly changes, but the older generations are reached — and the full walk — far less often).
+GC_THRESHOLDS = (7000, 20, 20)
+_gc_tuned = [False]
+
+
+def _tune_gc() -> None:
+    if _gc_tuned[0]:
+        return  # once per process (tests start several live servers in one)
+    _gc_tuned[0] = True
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 async def start() -> None:
     """At ASGI lifespan startup: this process serves browsers (called by rapport/asgi.py)."""
     global _loop, _task
+    _tune_gc()
     _loop = asyncio.get_running_loop()
     if is_local(get_channel_layer()) and _task is None:
         _task = asyncio.create_task(_tail(), name="realtime-relay")

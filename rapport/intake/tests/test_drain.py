@@ -118,6 +118,29 @@ def test_a_batch_commits_early_when_another_writer_waits(box, monkeypatch):
     assert Message.objects.count() == 4 and not parsed
 
 
+def test_after_yielding_the_drain_lets_the_waiting_writer_in_first(box, monkeypatch):
+    """SQLite (issue #6): a batch cut for a waiting writer commits after the message in
+    progress, and the next batch starts only once no writer waits any more (flock is not fair:
+    the worker, ready at once, could take the lock again first)."""
+    from rapport.intake import actions
+
+    for n in range(3):
+        accept(box, mime(n))
+    checks: list[str] = []
+    waiting = iter([True, True, True, False] * 3 + [False] * 100)
+
+    def writers_waiting():
+        value = next(waiting)
+        checks.append("waiting" if value else "free")
+        return value
+
+    monkeypatch.setattr(actions, "_writers_waiting", writers_waiting)
+    assert do_drain(max_seconds=60) == 3
+    assert Message.objects.count() == 3
+    # Each cut batch (after messages 1 and 2) waited until the writer had gone.
+    assert checks.count("waiting") >= 4 and checks[-1] == "free"
+
+
 def test_one_bad_message_in_a_batch_is_quarantined_alone(box):
     accept(box, mime(1))
     bad = accept(box, b"To: help@shop.test\r\nSubject: no sender\r\n\r\nhello")
