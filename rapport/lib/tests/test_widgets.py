@@ -1,0 +1,57 @@
+"""FastSelect renders exactly what Django's templates render (rapport/lib/widgets.py, #10)."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+
+from rapport.accounts.models import Team
+from rapport.lib.widgets import FastSelect, fast_selects
+from rapport.tickets.forms import InboxFilterForm, ReplyForm
+
+
+class Sample(forms.Form):
+    plain = forms.ChoiceField(choices=[("a", "A & <b>"), ("b", 'quote "b"'), (3, "three")])
+    optional = forms.ChoiceField(choices=[("", "Any"), ("x", "X")], required=False)
+    grouped = forms.ChoiceField(
+        choices=[("Fruit", [("apple", "Apple"), ("pear", "Pear")]), ("other", "Other")]
+    )
+    attrs = forms.ChoiceField(
+        choices=[("1", "One")],
+        widget=forms.Select(attrs={"class": "x<y", "data-on": True, "hidden": False}),
+    )
+    multiple = forms.MultipleChoiceField(choices=[("m", "M"), ("n", "N")])
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+
+
+def _both(form: forms.Form, name: str) -> tuple[str, str]:
+    django_html = str(form[name])
+    fast_selects(form)
+    return django_html, str(form[name])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"plain": "b", "optional": "x", "grouped": "pear"}])
+@pytest.mark.parametrize("name", ["plain", "optional", "grouped", "attrs", "team"])
+def test_the_same_markup_as_django(name, data):
+    Team.objects.create(name="Support & <Sales>")
+    Team.objects.create(name="Billing")
+    expected, fast = _both(Sample(data), name)
+    assert "<option" in expected
+    assert fast == expected
+
+
+@pytest.mark.django_db
+def test_the_inbox_filters_and_reply_box_render_the_same():
+    Team.objects.create(name="Support")
+    for form_class, data in ((InboxFilterForm, {"status": "open", "sort": "due"}), (ReplyForm, {})):
+        expected = {name: str(form_class(data)[name]) for name in form_class.base_fields}
+        form = fast_selects(form_class(data))
+        assert {name: str(form[name]) for name in form.fields} == expected
+
+
+def test_only_plain_select_widgets_are_switched():
+    form = fast_selects(Sample())
+    assert type(form.fields["plain"].widget) is FastSelect
+    assert type(form.fields["multiple"].widget) is forms.SelectMultiple
+    assert type(Sample.base_fields["plain"].widget) is forms.Select  # the class is untouched
