@@ -305,3 +305,22 @@ def test_empathy_deflection_and_explained_terms():
 )
 def test_a_day_ahead_is_a_next_step(reply, want):
     assert ("next_steps" in check_reply("?", reply).present) is want
+
+
+# -- more of the same families: progressive future, regret, hospital, authority, an event ---
+@pytest.mark.parametrize(
+    ("text", "label", "want"),
+    [
+        ("See that van here again and I'm slashing its tyres.", "physical_threat", True),
+        ("Your courier will end up in hospital, I promise.", "physical_threat", True),
+        ("Я этому водителю руки повырываю.", "physical_threat", True),
+        ("My dad ended up in hospital, so please redeliver on Monday.", "physical_threat", False),
+        ("I'm breaking the payment into two parts, fine?", "physical_threat", False),
+        ("Put me through to somebody with real authority.", "supervisor_request", True),
+        ("The person with authority over refunds is away, right?", "supervisor_request", False),
+        ("发布会半小时后开始，物料还没到！", "urgent", True),
+        ("半年后开始涨价吗？", "urgent", False),
+    ],
+)
+def test_more_of_the_families(text, label, want):
+    assert (label in signals(text)) is want
