@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, Min
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -200,27 +201,37 @@ def complaints(f: Filters, user) -> dict:
     period_tickets = _ticket_scope(
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end), f, user, prefix=""
     ).order_by("-created_at", "-id")
-    # The newest TICKET_CAP of them, walked once (the cap's check is the extra id): a tag
-    # filter walks the period's tickets until it has found them, so twice was twice that.
-    ids = list(period_tickets.values_list("id", flat=True)[: TICKET_CAP + 1])
-    tickets_capped = len(ids) > TICKET_CAP
-    ids = ids[:TICKET_CAP]
-    rows = []
-    for i in range(0, len(ids), ID_CHUNK):
-        rows += Message.objects.filter(
-            ticket_id__in=ids[i : i + ID_CHUNK],
-            direction=Direction.IN,
-            auto="",
-            analysis__isnull=False,
-        ).values(
-            "id",
-            "ticket_id",
-            "channel",
-            "analysis",
-            "ticket__subject",
-            "ticket__status",
-            "created_at",
+    fields = (
+        "id",
+        "ticket_id",
+        "channel",
+        "analysis",
+        "ticket__subject",
+        "ticket__status",
+        "created_at",
+    )
+    messages = Message.objects.filter(direction=Direction.IN, auto="", analysis__isnull=False)
+    if f.tag_id is None:
+        # The newest TICKET_CAP of them as a subquery; the cap's check walks them once more
+        # (a walk of the created_at index: cheap without a tag).
+        rows = list(
+            messages.filter(ticket_id__in=period_tickets.values("id")[:TICKET_CAP]).values(*fields)
         )
+        tickets_capped = period_tickets[TICKET_CAP : TICKET_CAP + 1].exists()
+    else:
+        # With a tag the walk probes each ticket of the period for the tag until it has the
+        # tag's newest TICKET_CAP: walked once here (the cap's check is the extra id), as
+        # plain rows from the cursor (20,000 ids through the ORM's row handling cost as much
+        # as the walk), their messages read in chunks of ids. At 1M on SQLite: 680 -> 455 ms.
+        sql, params = period_tickets.values_list("id")[: TICKET_CAP + 1].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        tickets_capped = len(ids) > TICKET_CAP
+        ids = ids[:TICKET_CAP]
+        rows = []
+        for i in range(0, len(ids), ID_CHUNK):
+            rows += messages.filter(ticket_id__in=ids[i : i + ID_CHUNK]).values(*fields)
     rows.sort(key=lambda m: (m["created_at"], m["id"]), reverse=True)
     found = []
     for m in rows:
