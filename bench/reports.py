@@ -164,7 +164,17 @@ def main() -> None:
     if not args.skip_rebuild:
         c0, t0 = time.process_time(), time.perf_counter()
         b0 = _backend_cpu_ns()
-        do_rebuild(batch=2000)
+
+        def progress(done: int, total: int) -> None:
+            # A line every 50,000 tickets: how far a rebuild got when it must be stopped.
+            if done % 50000 < 2000 or done == total:
+                print(
+                    f"  rebuild: {done:,} / {total:,} tickets, {time.perf_counter() - t0:.0f} s "
+                    f"wall, CPU {time.process_time() - c0:.0f} s (load {os.getloadavg()[0]:.0f})",
+                    flush=True,
+                )
+
+        do_rebuild(batch=2000, progress=progress)
         dt = time.perf_counter() - t0
         b1 = _backend_cpu_ns()
         server = f", PostgreSQL backend CPU {(b1 - b0) / 1e9:.0f} s" if b0 and b1 else ""
