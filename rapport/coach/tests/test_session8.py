@@ -1,6 +1,11 @@
 """Session 8 of issue 4 (packs/<lang>/families4.toml and the code beside it), from blind batch
 7's gaps generalised to families: physical threats as a construction — the writer's own future,
-a verb of harm and a victim (ES4/ES5); ...
+a verb of harm and a victim (ES4/ES5); annoyance at the customer and mockery of their eyes or
+experience in replies (CQ18); indirect supervisor requests and a polite or business request that
+is not hostile; near deadlines in words and digits; abuse words about a product (no insult);
+English mood; a negator in a Chinese condition; a question after a lead-in; outcome questions
+(CQ20); an investigation as an offer to find out (CQ19); "understand that … is frustrating" (CQ3);
+"X's problem, not ours" (CQ8); explained terms (CQ4); next steps a day ahead (RS4).
 
 Every case is new — none is a sentence of the corpus or of a held-out batch — and each family
 has a hard negative next to it."""
