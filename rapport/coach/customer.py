@@ -211,6 +211,15 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
     # insults that need a target ("вы жулики", not "звонили мошенники")
     directed = [m for m in live(found.get("insult_directed")) if _aimed_at_people(doc, found, m)]
     hits["insult"] = hits["insult"] + directed
+    # abuse words about a product are a complaint, not an insult ("This app is idiotic",
+    # "приложение тупое", "机器人好蠢": `[product_abuse]`, session 8)
+    products = found.get("product_abuse")
+    if products and hits["insult"]:
+        hits["insult"] = [
+            m
+            for m in hits["insult"]
+            if not any(p.start < m.end and m.start < p.end for p in products)
+        ]
     # CQ2 asks to clarify the customer's own vague time, not one they report ("обещали
     # быстро", "you said you'd call back at some point", "说好的马上发货")
     reported = found.get("reported_promise")
