@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from rapport.customers.models import CustomerFlag, FlagKind
 from rapport.lib.keyset import paginate
-from rapport.lib.widgets import fast_selects
+from rapport.lib.widgets import fast_selects, render_p
 from rapport.outbox.actions import do_resend
 from rapport.outbox.models import Delivery
 from rapport.rules.why import firings_context
@@ -184,6 +184,8 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         },
     )
     timeline = ticket_timeline(ticket)
+    props = fast_selects(props)
+    merge_form = forms.pop("merge_form", None) or MergeForm()
     return {
         "ticket": ticket,
         "message_count": sum(1 for e in timeline if e.kind == "message"),
@@ -199,8 +201,11 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         # form's assignee box lists every agent.
         "reply_form": fast_selects(forms.pop("reply_form", None) or ReplyForm()),
         "note_form": forms.pop("note_form", None) or NoteForm(),
-        "props_form": fast_selects(props),
-        "merge_form": forms.pop("merge_form", None) or MergeForm(),
+        "props_form": props,
+        "merge_form": merge_form,
+        # as_p's markup without its templates, the same bytes (rapport/lib/widgets.py, #10).
+        "props_form_html": render_p(props),
+        "merge_form_html": render_p(merge_form),
         "viewers": presence.ping(ticket.pk, request.user),
         "presence_interval": presence.PING,
         **firings_context(ticket),  # "why did this happen?" (rapport.rules)

@@ -6,7 +6,7 @@ import pytest
 from django import forms
 
 from rapport.accounts.models import Team
-from rapport.lib.widgets import FastSelect, fast_selects
+from rapport.lib.widgets import FastSelect, fast_selects, render_p
 from rapport.tickets.forms import InboxFilterForm, ReplyForm
 
 
@@ -55,3 +55,56 @@ def test_only_plain_select_widgets_are_switched():
     assert type(form.fields["plain"].widget) is FastSelect
     assert type(form.fields["multiple"].widget) is forms.SelectMultiple
     assert type(Sample.base_fields["plain"].widget) is forms.Select  # the class is untouched
+
+
+class Layout(forms.Form):
+    required_css_class = "req"
+    error_css_class = "err"
+    name = forms.CharField(label="Name & <b>", help_text="Say <em>who</em>", max_length=5)
+    why = forms.CharField(label="Why?", required=False, widget=forms.Textarea)
+    agree = forms.BooleanField(required=False)
+    colour = forms.ChoiceField(choices=[("r", "Red")])
+    secret = forms.CharField(widget=forms.HiddenInput, required=False)
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def clean(self):
+        raise forms.ValidationError("Something <bad>")
+
+
+class OnlyHidden(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda: Layout(),
+        lambda: Layout({"name": "too long a name", "colour": "x"}),
+        lambda: Layout({"name": "ok", "colour": "r", "token": "t"}),
+        lambda: OnlyHidden(),
+        lambda: OnlyHidden({}),
+        lambda: ReplyForm(),
+        lambda: ReplyForm({"body": ""}),
+    ],
+)
+def test_render_p_is_as_p(form):
+    expected = str(form().as_p())
+    assert render_p(form()) == expected
+    assert render_p(fast_selects(form())) == expected
+
+
+@pytest.mark.django_db
+def test_render_p_of_the_ticket_forms():
+    from rapport.test import make_agent, receive
+    from rapport.tickets.forms import MergeForm, TicketPropertiesForm
+
+    support = Team.objects.create(name="Support", is_default=True)
+    make_agent("alice", teams=[support])
+    ticket = receive(body_text="This is useless, I am furious.").ticket
+    for data in (None, {"status": "nonsense", "team": "0", "tags": "x" * 600}):
+        form = TicketPropertiesForm(data, ticket=ticket, initial={"status": ticket.status})
+        expected = str(form.as_p())
+        form = TicketPropertiesForm(data, ticket=ticket, initial={"status": ticket.status})
+        assert render_p(fast_selects(form)) == expected
+    for data in (None, {"target": "-1"}):
+        assert render_p(MergeForm(data)) == str(MergeForm(data).as_p())
