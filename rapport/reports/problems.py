@@ -21,8 +21,10 @@ from django.db import connection
 from django.db.models import Count, Min
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rapport.feedback.models import Survey
+from rapport.lib.channels import Channel
 from rapport.suggest.models import FaqCluster, FaqQuestion
 from rapport.tickets.models import OPEN_STATUSES, Direction, Message, Ticket
 
@@ -74,7 +76,9 @@ def _clusters_scope(f: Filters, user) -> Filters:
 
 
 def _by_count(counter: Counter) -> str:
-    return ", ".join(f"{k} {n}" for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+    """Channels and their counts, most first, as the reader names the channels."""
+    ordered = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{channel_label(k)} {n}" for k, n in ordered)
 
 
 def _cluster_rows(top, tickets, weeks, channels, limit) -> dict:
@@ -180,16 +184,37 @@ def problem_clusters_raw(f: Filters, user, limit: int = 20) -> dict:
     return _cluster_rows(top, tickets, weeks, channels, limit)
 
 
-def _keyword(text: str) -> str:
+def _keyword(text: str) -> tuple[str, str]:
+    """A complaint's topic when no FAQ cluster holds it: the subject's most frequent topic word,
+    as (normalised token: the grouping key, the word as written: what the page shows)."""
+    from rapport.suggest.text import content_words
+
+    found = content_words(text or "")
+    if not found:
+        return "—", "—"
+    token = Counter(t for t, _ in found).most_common(1)[0][0]
+    return token, Counter(w for t, w in found if t == token).most_common(1)[0][0]
+
+
+# The outcome of a complaint's ticket, as the page names it.
+OUTCOMES = {
+    "open": _("still open"),
+    "solved": _("solved"),
+    "solved_unhappy": _("solved, customer unhappy"),
+}
+
+
+def cause_label(code: str) -> str:
+    from rapport.tickets.templatetags.rapport import coach_label
+
+    return coach_label(code)
+
+
+def channel_label(code: str) -> str:
     try:
-        from rapport.suggest.text import content_tokens
-
-        tokens = content_tokens(text or "")
-    except ImportError:  # pragma: no cover
-        from rapport.search.normalise import words
-
-        tokens = [w.token for w in words(text or "") if len(w.token) > 3]
-    return Counter(tokens).most_common(1)[0][0] if tokens else "—"
+        return str(Channel(code).label)
+    except ValueError:
+        return code
 
 
 def complaints(f: Filters, user) -> dict:
@@ -254,7 +279,8 @@ def complaints(f: Filters, user) -> dict:
     by_topic: dict[str, dict] = {}
     causes, channels, outcomes = Counter(), Counter(), Counter()
     for m, mood, signals in found:
-        topic = clusters.get(m["id"]) or _keyword(m["ticket__subject"])
+        title = clusters.get(m["id"])
+        topic, written = (title, title) if title else _keyword(m["ticket__subject"])
         solved = m["ticket__status"] not in OPEN_STATUSES
         level = levels.get(m["ticket_id"])
         outcome = "open" if not solved else ("solved_unhappy" if level and level <= 1 else "solved")
@@ -267,8 +293,10 @@ def complaints(f: Filters, user) -> dict:
                 "open": 0,
                 "channels": Counter(),
                 "causes": Counter(),
+                "written": Counter(),
             },
         )
+        row["written"][written] += 1
         row["n"] += 1
         row["tickets"].add(m["ticket_id"])
         row["open"] += 0 if solved else 1
@@ -283,12 +311,16 @@ def complaints(f: Filters, user) -> dict:
         tickets = len(row["tickets"])
         topics.append(
             {
-                "topic": row["topic"],
+                "topic": row["written"].most_common(1)[0][0],
                 "n": row["n"],
                 "tickets": tickets,
                 "open": row["open"],
-                "channels": ", ".join(f"{c} {n}" for c, n in row["channels"].most_common(3)),
-                "causes": ", ".join(f"{c} {n}" for c, n in row["causes"].most_common(3)),
+                "channels": ", ".join(
+                    f"{channel_label(c)} {n}" for c, n in row["channels"].most_common(3)
+                ),
+                "causes": ", ".join(
+                    f"{cause_label(c)} {n}" for c, n in row["causes"].most_common(3)
+                ),
                 # Repeats across tickets and stays open: the system, not one agent, needs work.
                 "upgrade": tickets * (1 + row["open"] / max(1, row["n"])),
             }

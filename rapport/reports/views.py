@@ -145,17 +145,17 @@ def _problem_tables(request):
         "causes": (
             _("Complaints by cause"),
             [_("Cause"), _("Complaints")],
-            [list(c) for c in found["causes"]],
+            [[problems.cause_label(c), n] for c, n in found["causes"]],
         ),
         "outcomes": (
             _("Complaints by outcome"),
             [_("Outcome"), _("Complaints")],
-            [list(c) for c in found["outcomes"]],
+            [[str(problems.OUTCOMES.get(c, c)), n] for c, n in found["outcomes"]],
         ),
         "complaint_channels": (
             _("Complaints by channel"),
             [_("Channel"), _("Complaints")],
-            [list(c) for c in found["channels"]],
+            [[problems.channel_label(c), n] for c, n in found["channels"]],
         ),
     }
     return form, f, clusters, found, t
@@ -171,7 +171,7 @@ def problems_page(request: HttpRequest) -> HttpResponse:
             _("Complaint topics that repeat across tickets, most first (KN3)."),
         ),
         "causes": svg.bars(
-            [(c, n) for c, n in found["causes"][:8]],
+            [(problems.cause_label(c), n) for c, n in found["causes"][:8]],
             _("Complaints by cause"),
             _("The coach's reading of each complaint: mood or signal."),
         ),

@@ -58,6 +58,17 @@ def content_tokens(text: str) -> list[str]:
     return [w.token for w in words(text or "") if _topical(w.token, w.han, stop)]
 
 
+def content_words(text: str) -> list[tuple[str, str]]:
+    """The topic words of `text` as (normalised token, the word as written, lower-cased): the
+    token groups "deliveries" with "delivery", the written word is what a person reads."""
+    stop = stop_words()
+    return [
+        (w.token, (text[w.start : w.end] if not w.han else w.token).lower())
+        for w in words(text or "")
+        if _topical(w.token, w.han, stop)
+    ]
+
+
 def stored_content_tokens(tokens: str) -> list[str]:
     """The same from a search document's stored `tokens` (normalised already: not again)."""
     stop = stop_words()

@@ -382,7 +382,7 @@ class ProblemsEqualRawTest(RollupEqualsRawTest):
         returns = next(r for r in rows if r["title"] == RETURN_QUESTIONS[0])
         # Four questions (Ann's twice) on three tickets; two questions on the e-mail channel.
         self.assertEqual((returns["questions"], returns["tickets"]), (4, 3))
-        self.assertEqual(returns["channels"], "email 3, webchat 1")
+        self.assertEqual(returns["channels"], "E-mail 3, Web chat 1")
         # Over the last week, Ann's ticket first asked before it: 3 questions, 2 tickets.
         week = replace(f, start=timezone.localdate() - timedelta(days=6))
         rows = problem_clusters(week, self.sam)["rows"]
