@@ -173,18 +173,20 @@ def _chat_processed(raw: InboundRaw, memo: dict) -> None:
     from .actions import serialise
 
     message = raw.message
-    key = ("webchat.visitor", raw.sender)
-    visitor = memo.get(key) if key in memo else None  # the parser's look-up, same batch
-    if visitor is None:
-        visitor = Visitor.objects.filter(vid=raw.sender).only("pk", "vid").first()
-        if visitor is None:
-            return
-    linked = ("webchat.linked", visitor.pk, message.ticket_id)
-    # A ticket this message opened has no link yet; else one look-up per batch.
+    vid = raw.sender
+    linked = ("webchat.linked", vid, message.ticket_id)
+    # Linked already (almost every message after a chat's first): one look-up, none more in
+    # the same batch. A ticket this message opened has no link yet: none.
     if linked not in memo and (
         raw.opened_ticket
-        or not ChatTicket.objects.filter(visitor=visitor, ticket_id=message.ticket_id).exists()
+        or not ChatTicket.objects.filter(visitor__vid=vid, ticket_id=message.ticket_id).exists()
     ):
+        key = ("webchat.visitor", vid)
+        visitor = memo.get(key)  # the parser's look-up, when in the same batch
+        if visitor is None:
+            visitor = Visitor.objects.filter(vid=vid).only("pk", "vid").first()
+            if visitor is None:
+                return
         try:
             with transaction.atomic():
                 ChatTicket.objects.create(
@@ -194,10 +196,10 @@ def _chat_processed(raw: InboundRaw, memo: dict) -> None:
             pass  # linked meanwhile (a tab's immediate path)
     memo[linked] = True
     publish(
-        visitor_group(visitor.vid),
+        visitor_group(vid),
         "chat.message",
         # A chat message processed here has no attachments (files come by the immediate path).
-        message=serialise(message, visitor.vid, attachments=raw.payload.get("attachments")),
+        message=serialise(message, vid, attachments=raw.payload.get("attachments")),
         follow=message.ticket_id,
     )
 
