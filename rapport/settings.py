@@ -204,7 +204,12 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default; the layer's blocking
             # BZPOPMIN waits longer on an idle socket: without this, every idle consumer dies.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+            # Its asyncio pool also refuses (MaxConnectionsError, no wait) a 101st connection
+            # in use: 1,000 chat visitors saying hello at once on a busy server failed 300-660
+            # welcomes that way (issue #6, bench/ws_chat.py --redis).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 4096}]
+            },
         }
     }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": ["default"]}}

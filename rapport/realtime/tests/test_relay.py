@@ -216,3 +216,29 @@ def test_on_redis_two_servers_share_groups_and_nothing_is_relayed(desk):
     RelayedEvent.objects.all().delete()
     push_now(team_group(1), "ticket.changed", ticket=1)
     assert not RelayedEvent.objects.exists()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (CI's second pass)")
+def test_on_redis_many_connections_join_their_groups_at_once(db):
+    """300 consumers' group_add at the same moment (1,000 chat visitors saying hello): redis-py's
+    asyncio pool refused the 101st connection in use (MaxConnectionsError) before the layer's
+    pool was configured larger (issue #6)."""
+    from channels_redis.core import RedisChannelLayer
+
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+
+    async def scenario():
+        layer = RedisChannelLayer(**config)
+        stamp = time.time_ns()
+        channels = [await layer.new_channel() for _n in range(300)]
+        # The connections are held while the calls wait: many in use at the same moment.
+        await asyncio.gather(
+            *(layer.group_add(f"visitor.many-{stamp}-{n}", c) for n, c in enumerate(channels))
+        )
+        await asyncio.gather(
+            *(layer.group_discard(f"visitor.many-{stamp}-{n}", c) for n, c in enumerate(channels))
+        )
+        await layer.flush()
+        return len(channels)
+
+    assert async_to_sync(scenario)() == 300
