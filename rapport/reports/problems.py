@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Count, Min
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.feedback.models import Survey
 from rapport.lib.channels import Channel
@@ -196,11 +196,12 @@ def _keyword(text: str) -> tuple[str, str]:
     return token, Counter(w for t, w in found if t == token).most_common(1)[0][0]
 
 
-# The outcome of a complaint's ticket, as the page names it.
+# The outcome of a complaint's ticket, as the page names it (a context of their own: "solved"
+# alone is also the ticket's solved_at field).
 OUTCOMES = {
-    "open": _("still open"),
-    "solved": _("solved"),
-    "solved_unhappy": _("solved, customer unhappy"),
+    "open": pgettext_lazy("complaint outcome", "still open"),
+    "solved": pgettext_lazy("complaint outcome", "solved"),
+    "solved_unhappy": pgettext_lazy("complaint outcome", "solved, customer unhappy"),
 }
 
 
