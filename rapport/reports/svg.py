@@ -3,6 +3,8 @@ drawn in the Okabe–Ito palette, which stays distinguishable with colour-blindn
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -17,6 +19,18 @@ def _head(width: int, height: int, title: str, desc: str) -> list[str]:
     ]
 
 
+def _fit(label: str, room: int = 24) -> str:
+    """`label` cut to about `room` Latin letters' width (a CJK character counts two), with an
+    ellipsis: the bars' label column is 150 px, and a long label ran off the chart's left."""
+    used, out = 0, []
+    for ch in label:
+        used += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used > room:
+            return "".join(out).rstrip() + "…"
+        out.append(ch)
+    return label
+
+
 def bars(
     items: list[tuple[str, float]], title: str, desc: str, *, width=640, unit=""
 ) -> SafeString:
@@ -29,7 +43,8 @@ def bars(
         y = 5 + i * row
         w = max(0.0, (width - 260) * value / top)
         out.append(
-            f'<text x="150" y="{y + 15}" text-anchor="end" font-size="12">{escape(label)}</text>'
+            f'<text x="150" y="{y + 15}" text-anchor="end" font-size="12">'
+            f"<title>{escape(label)}</title>{escape(_fit(label))}</text>"
             f'<rect x="156" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
             f'fill="{PALETTE[i % len(PALETTE)] if len(items) <= 8 else PALETTE[0]}"/>'
             f'<text x="{160 + w:.1f}" y="{y + 15}" font-size="12">{value:g}{escape(unit)}</text>'
