@@ -31,7 +31,7 @@ HEADINGS = {
 
 
 class Desk(Personas):
-    pass
+    """The personas' attributes set on a class of this test's own, not on Personas itself."""
 
 
 def _watch(page) -> list[str]:
