@@ -120,7 +120,7 @@ def analyze_message(text: str) -> MessageAnalysis:
 # ------------------------------------------------------------------------------ helpers
 # signals whose hard negatives are listed in the packs ("не срочно"): no generic negation, so
 # "if this isn't fixed today" stays urgent
-NO_NEGATION = {"urgent", "vague_time"}
+NO_NEGATION = {"urgent", "vague_time", "urgent_asap", "no_rush"}
 # categories that only find words (question words, the target of an insult): never negated
 NOT_MARKED = {
     "question_word",
@@ -204,6 +204,16 @@ def _signals(doc: Doc, pack: Pack, found) -> tuple[list[str], list[dict]]:
         hits[label] = live(found.get(label))
     # "как можно скорее" / "尽快" / "as soon as possible" are vague times (CQ2); with a reason
     # that presses ("мне нечем платить", "我等着交房租", "I can't pay my rent") they are urgent too
+    # a bare "как можно скорее" / "尽快" / "as soon as possible" (`[urgent_asap]`) is both: the
+    # ticket is urgent, and the agent still asks for a concrete time (CQ2) — session 9's label
+    # decision; "не срочно" / "不急" / "no rush" (`[no_rush]`) anywhere takes the urgency back
+    asap = live(found.get("urgent_asap"))
+    if asap:
+        labels = ("vague_time",) if live(found.get("no_rush")) else ("urgent", "vague_time")
+        for label in labels:
+            hits[label] = hits[label] + [
+                m for m in asap if not any(h.start < m.end and m.start < h.end for h in hits[label])
+            ]
     if not hits["urgent"]:
         soft = live(found.get("urgent_soft"))
         if soft and live(found.get("pressure")):

@@ -50,3 +50,104 @@ def test_harm_in_other_words_is_a_physical_threat(text):
 )
 def test_own_injuries_idioms_and_errands_are_no_threat(text):
     assert "physical_threat" not in signals(text)
+
+
+# -- urgency: a bare ASAP phrase is urgent and a vague time (session 9's label decision) ----
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Подключите интернет как можно быстрее.",
+        "Решите вопрос в кратчайший срок.",
+        "Refund me as quickly as possible.",
+        "Get back to me as soon as you possibly can.",
+        "请尽早给我回电话。",
+        "发票越早越好。",
+    ],
+)
+def test_a_bare_asap_phrase_is_urgent_and_vague(text):
+    found = signals(text)
+    assert "urgent" in found and "vague_time" in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Не к спеху, просто поменяйте тариф как можно быстрее, когда сможете.",
+        "Not urgent, so as soon as you can is fine.",
+        "不着急，尽快就好。",
+    ],
+)
+def test_asap_with_no_rush_is_a_vague_time_only(text):
+    found = signals(text)
+    assert "vague_time" in found and "urgent" not in found
+
+
+@pytest.mark.parametrize("text", ["Скоро пришлёте?", "Can you do it quickly?", "过几天能发货吗？"])
+def test_soon_alone_stays_vague_only(text):
+    found = signals(text)
+    assert "vague_time" in found and "urgent" not in found
+
+
+@pytest.mark.parametrize(
+    "text", ["Не срочно, гляньте при случае.", "No rush on this one.", "不急，有空看看。"]
+)
+def test_no_rush_alone_is_neither(text):
+    found = signals(text)
+    assert "urgent" not in found and "vague_time" not in found
+
+
+# -- urgency: near deadlines — "до завтра", a departure today or tomorrow, "NOW" ------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Если до завтра не исправите, отключусь от вас.",
+        "Самолёт завтра в шесть утра, а виза всё ещё у вас!",
+        "My train is at 7 tomorrow and the tickets never arrived!",
+        "Give me my money back NOW.",
+        "明晚8点的航班，签证还没寄到！",
+    ],
+)
+def test_a_near_deadline_is_urgent(text):
+    assert "urgent" in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "С этим можно и до завтра потерпеть.",
+        "Спасибо, всё понял, до завтра!",
+        "Поезд ушёл сегодня без меня, как вернуть деньги за билет?",
+        "Сколько стоит билет на самолёт на завтра?",
+        "How much is a ferry ticket for tomorrow?",
+        "明天的火车票价多少？",
+    ],
+)
+def test_waiting_goodbyes_the_past_and_fares_are_not_urgent(text):
+    assert "urgent" not in signals(text)
+
+
+# -- CQ2: vague times in other words, and times that are not the customer's request ---------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Заберите старый роутер через пару дней.",
+        "Could you ring me over the next few days?",
+        "能晚两天再装吗？",
+    ],
+)
+def test_a_few_days_is_a_vague_time(text):
+    assert "vague_time" in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "На днях оформлял у вас карту, всё пришло. Как поменять ПИН?",
+        "Скоро ли будет тёмная тема в приложении?",
+        "Платите сейчас, потом станет дороже?",
+        "The first parcel came in a few days, thanks.",
+        "以后会有英文版吗？",
+    ],
+)
+def test_past_dates_questions_about_plans_and_consequences_are_not_vague(text):
+    assert "vague_time" not in signals(text)
