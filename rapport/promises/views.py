@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.lib.widgets import fast_form
 from rapport.tickets.models import Direction, Message, Ticket
 
 from . import actions
@@ -44,7 +45,7 @@ def ticket_panel_context(request, ticket: Ticket, form: PromiseForm | None = Non
         "closed_promises": [p for p in promises if not p.is_open][:10],
         "offer": offer[1] if offer else None,
         "offer_message": offer[0] if offer else None,
-        "promise_form": form or PromiseForm(),
+        "promise_form": fast_form(form or PromiseForm()),  # widgets without templates (#10)
         "now": timezone.now(),
         "request": request,
     }

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from rapport.customers.models import CustomerFlag, FlagKind
 from rapport.lib.keyset import paginate
-from rapport.lib.widgets import fast_selects, render_p
+from rapport.lib.widgets import fast_form, fast_selects, render_p
 from rapport.outbox.actions import do_resend
 from rapport.outbox.models import Delivery
 from rapport.rules.why import firings_context
@@ -184,8 +184,9 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         },
     )
     timeline = ticket_timeline(ticket)
-    props = fast_selects(props)
-    merge_form = forms.pop("merge_form", None) or MergeForm()
+    # Widgets, labels and layouts without templates (rapport/lib/widgets.py, #10).
+    props = fast_form(fast_selects(props))
+    merge_form = fast_form(forms.pop("merge_form", None) or MergeForm())
     return {
         "ticket": ticket,
         "message_count": sum(1 for e in timeline if e.kind == "message"),
@@ -199,8 +200,8 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         "timeline": timeline,
         # Select boxes built without templates (rapport/lib/widgets.py, #10): the properties
         # form's assignee box lists every agent.
-        "reply_form": fast_selects(forms.pop("reply_form", None) or ReplyForm()),
-        "note_form": forms.pop("note_form", None) or NoteForm(),
+        "reply_form": fast_form(fast_selects(forms.pop("reply_form", None) or ReplyForm())),
+        "note_form": fast_form(forms.pop("note_form", None) or NoteForm()),
         "props_form": props,
         "merge_form": merge_form,
         # as_p's markup without its templates, the same bytes (rapport/lib/widgets.py, #10).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from rapport.lib.widgets import fast_form
+
 from ..actions import can_decide, is_unlimited
 from ..forms import GrantForm
 from ..models import EmpowermentLimit, LimitRole
@@ -24,7 +26,7 @@ def ticket_grants(context, ticket):
     return {
         "ticket": ticket,
         "grants": grants,
-        "form": GrantForm(),
+        "form": fast_form(GrantForm()),  # widgets without templates (#10)
         "my_limits": my_limits,
         "request": request,
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from rapport.lib.widgets import fast_form
+
 from ..forms import IdeaForm
 
 register = template.Library()
@@ -14,6 +16,6 @@ def ticket_ideas(context, ticket):
     return {
         "ticket": ticket,
         "ideas": list(ticket.ideas.select_related("author")[:10]),
-        "form": IdeaForm(),
+        "form": fast_form(IdeaForm()),  # widgets without templates (#10)
         "request": context["request"],
     }

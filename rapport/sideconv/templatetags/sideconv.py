@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import template
 from django.db.models import Prefetch, Q
 
+from rapport.lib.widgets import fast_form
+
 from ..forms import OpenForm
 from ..models import Department, SideConversation, SideMessage
 
@@ -26,7 +28,7 @@ def ticket_side_conversations(context, ticket):
     return {
         "ticket": ticket,
         "conversations": conversations,
-        "open_form": OpenForm(ticket=ticket),
+        "open_form": fast_form(OpenForm(ticket=ticket)),  # widgets without templates (#10)
         "has_departments": Department.objects.exclude(email="").exists(),
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
