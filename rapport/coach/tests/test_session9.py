@@ -6,7 +6,7 @@ has a hard negative next to it."""
 
 import pytest
 
-from rapport.coach import analyze_message
+from rapport.coach import analyze_message, check_reply
 
 
 def signals(text: str) -> list[str]:
@@ -151,3 +151,75 @@ def test_a_few_days_is_a_vague_time(text):
 )
 def test_past_dates_questions_about_plans_and_consequences_are_not_vague(text):
     assert "vague_time" not in signals(text)
+
+
+def violations(customer: str, reply: str) -> list[str]:
+    return check_reply(customer, reply).violations
+
+
+# -- CQ18: a jab at "some people", blame for not reading, mock praise with a laughing emoji --
+@pytest.mark.parametrize(
+    "customer, reply",
+    [
+        ("Почему не проходит платёж?", "У всех проходит, не то что у некоторых."),
+        ("Где мой чек?", "Если бы вы посмотрели в приложении, не пришлось бы звонить."),
+        ("Где мой чек?", "Надо внимательнее читать письма 🙄"),
+        ("Я отправил деньги не тому человеку.", "Гениально 😂 Обращайтесь в банк получателя."),
+        ("Why won't my login work?", "It works fine for everyone, unlike certain customers."),
+        ("Where's my receipt?", "If you had looked at the app, you wouldn't have to call."),
+        ("I sent money to the wrong person.", "Well done 🤣"),
+        ("为什么登不上？", "别人都能登，有些人连密码都记不住。"),
+        ("收据在哪？", "如果您好好看一眼邮件，早就找到了。"),
+        ("我把钱转错人了。", "您可真聪明🤣"),
+    ],
+)
+def test_veiled_put_downs_are_rudeness(customer, reply):
+    assert "rudeness" in violations(customer, reply)
+
+
+@pytest.mark.parametrize(
+    "customer, reply",
+    [
+        ("Почему такая комиссия?", "В отличие от некоторых конкурентов, мы не берём плату за вывод."),
+        ("Где мой чек?", "Прочитайте, пожалуйста, внимательно письмо от 5 мая: чек во вложении."),
+        ("Where's my receipt?", "Unlike some providers, we send receipts by email and in the app."),
+        ("Where's my receipt?", "If you read the email and still can't find it, reply here."),
+        ("Is this call really from you?", "Yes, our fraud prevention team called you."),
+        ("这款有快充吗？", "和某些型号不一样，这款支持快充。"),
+        ("收据在哪？", "如果您仔细看了邮件还是没找到，请告诉我。"),
+        ("您真厉害吗？", "您真厉害，一下子就找到原因了！"),
+        ("账单错了？", "是您自己看错了，账单没有问题。"),
+    ],
+)
+def test_comparisons_instructions_and_sincere_praise_are_not_rudeness(customer, reply):
+    assert "rudeness" not in violations(customer, reply)
+
+
+# -- insult precision and recall ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Сайт ваш — сплошной хлам, ничего не открывается.",
+        "Этот роутер — барахло, верните деньги.",
+        "My neighbour's kid called my son a moron, can you block him from the group chat?",
+        "The courier called us clowns on the doorstep.",
+        "App has been slow as hell, 卡成狗 all week.",
+        "高峰期网速慢成狗。",
+        "Your fraud team froze my card, why?",
+    ],
+)
+def test_product_dumps_reported_names_and_idioms_are_no_insult(text):
+    assert "insult" not in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Вы мусор, а не сотрудники.",
+        "Liars, the lot of you.",
+        "Crooks, every one of you.",
+        "You called me an idiot? You're the idiot.",
+    ],
+)
+def test_insults_at_people_stay_insults(text):
+    assert "insult" in signals(text)
