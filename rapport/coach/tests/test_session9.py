@@ -180,7 +180,7 @@ def test_veiled_put_downs_are_rudeness(customer, reply):
 @pytest.mark.parametrize(
     "customer, reply",
     [
-        ("Почему такая комиссия?", "В отличие от некоторых конкурентов, мы не берём плату за вывод."),
+        ("Почему такая комиссия?", "В отличие от некоторых конкурентов, мы не берём за вывод."),
         ("Где мой чек?", "Прочитайте, пожалуйста, внимательно письмо от 5 мая: чек во вложении."),
         ("Where's my receipt?", "Unlike some providers, we send receipts by email and in the app."),
         ("Where's my receipt?", "If you read the email and still can't find it, reply here."),
