@@ -223,3 +223,31 @@ def test_product_dumps_reported_names_and_idioms_are_no_insult(text):
 )
 def test_insults_at_people_stay_insults(text):
     assert "insult" in signals(text)
+
+
+# -- ES5 legal threats: the writer's own court business or profession is no threat ---------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "У меня в понедельник судебное заседание, пришлите, пожалуйста, акт сверки.",
+        "Меня вызвали в суд понятым, перенесите доставку.",
+        "I'm a patent attorney setting up a home office - which plan has a static IP?",
+        "I'm called as a witness on Tuesday, can we move the appointment?",
+        "周二我得去法院作证，安装改到周三行吗？",
+    ],
+)
+def test_own_court_business_is_no_legal_threat(text):
+    assert "legal_threat" not in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Увидимся в суде, так и знайте.",
+        "Подам в суд, а на заседании покажу все ваши письма.",
+        "I'll see you in court and testify about every call.",
+        "我要去法院起诉你们，开庭见。",
+    ],
+)
+def test_a_threat_to_sue_stays_one(text):
+    assert "legal_threat" in signals(text)
