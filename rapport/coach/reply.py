@@ -228,7 +228,8 @@ def _sentence_is_question(c: _Ctx, offset: int) -> bool:
     return s.text.rstrip().endswith(("?", "？"))
 
 
-_CLAUSE_END = re.compile(r"[,，;；:：—–]")
+# an emoji between words ends a clause as a comma would ("…, genius 😂 Go to a branch.")
+_CLAUSE_END = re.compile(r"[,，;；:：—–\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
 def _clause_is_question(c: _Ctx, offset: int) -> bool:
@@ -429,6 +430,9 @@ def _next_steps(c: _Ctx) -> list[Match]:
             "sarcasm",
             "dismissive",
             "deflection",
+            # "Stop shouting at me", "Успокойтесь", "冷静一点": an order about the customer's
+            # manner is no step towards a solution (session 9)
+            "manner_order",
         )
         for m in c.found.get(cat, ())
     ]

@@ -251,3 +251,42 @@ def test_own_court_business_is_no_legal_threat(text):
 )
 def test_a_threat_to_sue_stays_one(text):
     assert "legal_threat" in signals(text)
+
+
+def present(customer: str, reply: str) -> list[str]:
+    return check_reply(customer, reply).present
+
+
+# -- RS4 next steps: more instruction verbs, a place before the verb, menu paths, emoji as a
+# clause break, arrangements for a third party; an order about the customer's manner is none
+@pytest.mark.parametrize(
+    "customer, reply",
+    [
+        ("The upload fails.", "Hi! Refresh the page and resubmit the form."),
+        ("How do I change the PIN?", "In the app tap Cards, then PIN."),
+        ("How do I change the PIN?", "Hi! Cards > Security > Change PIN."),
+        ("My card is stuck.", "Oh no 😟 Head to the nearest branch with your ID."),
+        ("The courier never rings.", "I've instructed the driver to phone you before delivery."),
+        ("Как сменить ПИН?", "Здравствуйте! Карты → Безопасность → Сменить ПИН."),
+        ("Курьер не звонит.", "Я добавила пометку курьеру, чтобы он набрал вас заранее."),
+        ("卡被吞了。", "您好！带上身份证去网点就可以取回。"),
+        ("怎么改密码？", "您好！我的 > 安全 > 修改密码。"),
+        ("快递员不打电话。", "已经让骑手送达前先给您打电话。"),
+    ],
+)
+def test_more_ways_to_give_a_next_step(customer, reply):
+    assert "next_steps" in present(customer, reply)
+
+
+@pytest.mark.parametrize(
+    "customer, reply",
+    [
+        ("WHY IS IT LATE?!", "Stop yelling, please."),
+        ("The courier never rings.", "I've asked the driver whether he called you."),
+        ("Which version is newer?", "Version 2 > version 1."),
+        ("ГДЕ ЗАКАЗ?!", "Не повышайте голос."),
+        ("你们什么破服务！", "请注意您的用词。"),
+    ],
+)
+def test_manner_orders_questions_about_the_past_and_comparisons_are_no_next_step(customer, reply):
+    assert "next_steps" not in present(customer, reply)
