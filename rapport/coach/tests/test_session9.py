@@ -290,3 +290,62 @@ def test_more_ways_to_give_a_next_step(customer, reply):
 )
 def test_manner_orders_questions_about_the_past_and_comparisons_are_no_next_step(customer, reply):
     assert "next_steps" not in present(customer, reply)
+
+
+# -- supervisor requests: a manager's contact, a higher rank; not a report of their work ----
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Give me the owner's phone number, now.",
+        "I need your supervisor's extension.",
+        "让级别更高的同事来处理吧。",
+        "这个得找比客服职位高的人来解决。",
+    ],
+)
+def test_a_managers_contact_or_higher_rank_is_a_supervisor_request(text):
+    assert "supervisor_request" in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your manager Sam refunded me yesterday, thanks!",
+        "My boss's email is on the invoice, please use it.",
+        "级别更高的那位同事已经解决了，谢谢。",
+    ],
+)
+def test_a_managers_work_or_the_writers_own_boss_is_no_request(text):
+    assert "supervisor_request" not in signals(text)
+
+
+# -- CQ8 deflection, CQ19 "don't know", CQ20 scheduling vs satisfaction ----------------------
+def test_disowning_the_problem_is_deflection_but_disowning_the_cause_is_not():
+    assert "deflection" in violations("积分怎么用？", "这得问积分平台，跟我们公司无关。")
+    assert "deflection" not in violations("屏幕又坏了！", "是您自己摔的，跟我们维修没关系。")
+
+
+def test_a_bare_dont_know_is_one_but_a_question_to_the_customer_is_not():
+    assert "dont_know" in violations("When is the next slot?", "Don't know. Ask later.")
+    assert "dont_know" not in violations("PIN?", "Don't know your PIN? Reset it in the app.")
+
+
+@pytest.mark.parametrize(
+    "customer, reply, expected",
+    [
+        (
+            "Хочу вернуть товар.",
+            "Оформите возврат в разделе «Заказы». Подойдёт такое решение?",
+            True,
+        ),
+        ("Можно мастера?", "Мастер свободен в среду и пятницу. Во сколько вам удобно?", False),
+        (
+            "Can you fix it?",
+            "An engineer can come on Monday or Tuesday. What time works for you?",
+            False,
+        ),
+        ("Can you fix it?", "An engineer will come on Monday at 10. Does that suit you?", True),
+        ("能上门吗？", "师傅周三周五都有空，您什么时候方便？", False),
+    ],
+)
+def test_scheduling_questions_are_not_satisfaction_checks(customer, reply, expected):
+    assert ("satisfaction_check" in present(customer, reply)) is expected
