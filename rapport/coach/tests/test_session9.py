@@ -349,3 +349,34 @@ def test_a_bare_dont_know_is_one_but_a_question_to_the_customer_is_not():
 )
 def test_scheduling_questions_are_not_satisfaction_checks(customer, reply, expected):
     assert ("satisfaction_check" in present(customer, reply)) is expected
+
+
+def mood(text: str) -> str:
+    return analyze_message(text).mood
+
+
+# -- mood: emergencies, "what do I do??", delivered-but-missing, recurring failures are
+# negative; hostile rhetorical questions are angry; how-to questions stay neutral -----------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The boiler's dead and there's no heating with a newborn at home.", "negative"),
+        ("Flight in 6 hours and the e-ticket is gone! What do I do??", "negative"),
+        ("It says delivered but there's no parcel anywhere.", "negative"),
+        ("The TV box crashes every evening around 8.", "negative"),
+        ("Is this how you talk to customers?!", "angry"),
+        ("Does anyone even read these messages?", "angry"),
+        ("What do I do if I lose my card?", "neutral"),
+        ("Затопило ванную, трубу прорвало!", "negative"),
+        ("Каждый вечер отваливается интернет.", "negative"),
+        ("Вы так со всеми клиентами разговариваете?!", "angry"),
+        ("Что делать, если хочу сменить тариф?", "neutral"),
+        ("楼上漏水，天花板都湿了！", "negative"),
+        ("工资卡被冻结了，急用钱怎么办？？", "negative"),
+        ("你们到底有没有人管？", "angry"),
+        ("麻烦明天帮我把发票寄出。", "neutral"),
+        ("空气炸锅怎么清洗？", "neutral"),
+    ],
+)
+def test_mood_families(text, expected):
+    assert mood(text) == expected
