@@ -35,8 +35,15 @@ def is_hostile(analysis: dict | None) -> bool:
     )
 
 
-def hostile_count(ticket: Ticket) -> int:
-    """Angry or insulting customer messages on the ticket (automatic mail not counted)."""
+def hostile_count(ticket: Ticket, messages=None) -> int:
+    """Angry or insulting customer messages on the ticket (automatic mail not counted).
+    `messages`: all of the ticket's messages, already loaded (else they are queried)."""
+    if messages is not None:
+        return sum(
+            1
+            for m in messages
+            if m.direction == Direction.IN and m.auto == "" and is_hostile(m.analysis)
+        )
     analyses = Message.objects.filter(
         ticket=ticket, direction=Direction.IN, auto="", analysis__isnull=False
     ).values_list("analysis", flat=True)
@@ -84,13 +91,13 @@ class Limits:
         return self.hostile > 0 and self.paused_until is None
 
 
-def limits_for(ticket: Ticket, user: User, now=None) -> Limits:
+def limits_for(ticket: Ticket, user: User, now=None, messages=None) -> Limits:
     now = now or timezone.now()
     row = settings_for(user)
     first = first_worked_at(ticket, user) if ticket.is_open else None
     minutes = int((now - first).total_seconds() // 60) if first else None
     return Limits(
-        hostile=hostile_count(ticket),
+        hostile=hostile_count(ticket, messages),
         hostility_limit=row.hostility_limit,
         minutes=minutes,
         minutes_limit=row.conversation_minutes,

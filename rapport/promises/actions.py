@@ -127,18 +127,32 @@ def _zone(user: User) -> zoneinfo.ZoneInfo:
 
 
 def offer_for(
-    ticket: Ticket, user: User, *, dismissed=(), now=None
+    ticket: Ticket, user: User, *, dismissed=(), now=None, messages=None
 ) -> tuple[Message, PromiseFound] | None:
     """The promise the coach finds in this agent's latest reply on the ticket, to offer "Track
-    this promise" — unless it is tracked already, dismissed, or the reply is old."""
+    this promise" — unless it is tracked already, dismissed, or the reply is old. `messages`:
+    all of the ticket's messages when the caller has them (the ticket page): no query."""
     now = now or timezone.now()
-    message = (
-        Message.objects.filter(
-            ticket=ticket, direction=Direction.OUT, author=user, created_at__gte=now - OFFER_WITHIN
+    if messages is not None:
+        replies = [
+            m
+            for m in messages
+            if m.direction == Direction.OUT
+            and m.author_id == user.pk
+            and m.created_at >= now - OFFER_WITHIN
+        ]
+        message = max(replies, key=lambda m: (m.created_at, m.pk), default=None)
+    else:
+        message = (
+            Message.objects.filter(
+                ticket=ticket,
+                direction=Direction.OUT,
+                author=user,
+                created_at__gte=now - OFFER_WITHIN,
+            )
+            .order_by("-created_at", "-id")
+            .first()
         )
-        .order_by("-created_at", "-id")
-        .first()
-    )
     if message is None or message.pk in set(dismissed):
         return None
     if Promise.objects.filter(source_message=message).exists():

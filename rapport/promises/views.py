@@ -34,10 +34,14 @@ def _ticket(request, pk: int, *, for_update: bool = False) -> Ticket:
     return get_object_or_404(qs, pk=pk)
 
 
-def ticket_panel_context(request, ticket: Ticket, form: PromiseForm | None = None) -> dict:
-    """The ticket page's promises: tracked ones (overdue first), the coach's offer, the form."""
+def ticket_panel_context(
+    request, ticket: Ticket, form: PromiseForm | None = None, messages=None
+) -> dict:
+    """The ticket page's promises: tracked ones (overdue first), the coach's offer, the form.
+    `messages`: the ticket's messages, if already loaded (see actions.offer_for)."""
     promises = list(ticket.promises.select_related("agent").order_by("state", "due_at", "id"))
-    offer = actions.offer_for(ticket, request.user, dismissed=request.session.get(DISMISSED, []))
+    dismissed = request.session.get(DISMISSED, [])
+    offer = actions.offer_for(ticket, request.user, dismissed=dismissed, messages=messages)
     return {
         "ticket": ticket,
         "promises": promises,

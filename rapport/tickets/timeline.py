@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 
 from rapport.intake.models import InboundRaw
 
-from .models import Event, EventKind, Message, Note
+from .models import Attachment, Event, EventKind, Message, Note
 
 # Events already visible as a message or note card are not repeated as history lines.
 _SHOWN_AS_CARDS = {EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_SENT, EventKind.NOTE_ADDED}
@@ -26,15 +26,25 @@ class Entry:
 
 
 def ticket_timeline(ticket) -> list[Entry]:
-    messages = (
+    """Each message comes with `files`, its attachments (a list; one query for all, and none
+    when no message has any — the common case)."""
+    messages = list(
         Message.objects.filter(ticket=ticket)
-        .select_related("author", "customer", "split_from", "delivery")
+        # The page shows a delivery's state and error, never its bytes (`raw`: the whole
+        # MIME message) nor its routing; "split from #n" needs only the id (#10).
+        .select_related("author", "customer", "delivery")
+        .defer("delivery__raw", "delivery__payload")
         # Without loading the bytes: is there an original (e.g. MIME source) to show?
         .annotate(
-            has_original=Exists(InboundRaw.objects.filter(message=OuterRef("pk")).exclude(raw=b""))
+            has_original=Exists(InboundRaw.objects.filter(message=OuterRef("pk")).exclude(raw=b"")),
+            has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))),
         )
-        .prefetch_related("attachments")
     )
+    with_files = [m for m in messages if m.has_files]
+    for m in messages:
+        if not m.has_files:
+            m.files = []
+    prefetch_related_objects(with_files, Prefetch("attachments", to_attr="files"))
     notes = Note.objects.filter(ticket=ticket).select_related("author")
     events = (
         Event.objects.filter(ticket=ticket)

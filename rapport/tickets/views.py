@@ -52,7 +52,7 @@ from .timeline import ticket_timeline
 def access_ticket(user, pk: int, *, for_update: bool = False) -> Ticket:
     """The ticket if `user` may see it; 404 otherwise (outsiders learn nothing)."""
     qs = Ticket.objects.visible_to(user).select_related(
-        "customer", "team", "assignee", "sla_policy"
+        "customer", "customer__organisation", "team", "assignee", "sla_policy"
     )
     if for_update:
         qs = qs.select_for_update(of=("self",))
@@ -60,6 +60,7 @@ def access_ticket(user, pk: int, *, for_update: bool = False) -> Ticket:
 
 
 ROW_LABELS = ("status", "priority", "channel")
+_PK_MARK = 9_876_543_210
 
 
 def _label_rows(rows) -> None:
@@ -70,10 +71,13 @@ def _label_rows(rows) -> None:
         name: {value: str(label) for value, label in Ticket._meta.get_field(name).flatchoices}
         for name in ROW_LABELS
     }
+    # The row's link, `{% url 'ticket' t.pk %}` twice a row, reversed once per page (#10).
+    head, tail = reverse("ticket", args=[_PK_MARK]).split(str(_PK_MARK))
     for t in rows:
         for name in ROW_LABELS:
             value = getattr(t, name)
             setattr(t, f"{name}_label", labels[name].get(value, value))
+        t.url = f"{head}{t.pk}{tail}"
 
 
 @login_required
@@ -170,7 +174,7 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         .exclude(pk=ticket.pk)
         .order_by("-updated_at")[:10]
     )
-    flags = [f for f in customer.flags.all() if f.is_active]
+    flags = [f for f in customer.flags.select_related("set_by") if f.is_active]
     tags = [t.name for t in ticket.tags.all()]
     props = forms.pop("props", None) or TicketPropertiesForm(
         ticket=ticket,
@@ -198,6 +202,8 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         "tags": tags,
         "other_tickets": list(other_tickets),
         "timeline": timeline,
+        # For the panels that read the messages too (agents' limits, promises' offer): #10.
+        "timeline_messages": [e.obj for e in timeline if e.kind == "message"],
         # Select boxes built without templates (rapport/lib/widgets.py, #10): the properties
         # form's assignee box lists every agent.
         "reply_form": fast_form(fast_selects(forms.pop("reply_form", None) or ReplyForm())),

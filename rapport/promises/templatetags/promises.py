@@ -13,10 +13,12 @@ register = template.Library()
 
 
 @register.inclusion_tag("promises/_ticket_promises.html", takes_context=True)
-def ticket_promises(context, ticket):
+def ticket_promises(context, ticket, messages=None):
+    """`messages`: the ticket's messages if the page has them (the ticket page's timeline):
+    the latest reply to offer for tracking is found among them, not queried (#10)."""
     from ..views import ticket_panel_context
 
-    return ticket_panel_context(context["request"], ticket)
+    return ticket_panel_context(context["request"], ticket, messages=messages)
 
 
 @register.inclusion_tag("promises/_customer_promises.html", takes_context=True)
