@@ -380,3 +380,23 @@ def mood(text: str) -> str:
 )
 def test_mood_families(text, expected):
     assert mood(text) == expected
+
+
+def count(text: str) -> int:
+    return len(analyze_message(text).questions)
+
+
+# -- CQ9 question counts: "кем", the preposition "к", an indefinite "几" -----------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("С кем связаться и сколько ждать?", 2),
+        ("В пятницу еду к юристу, и к нему нужен договор. Пришлёте?", 1),
+        ("Я понимаю, с кем говорю.", 0),
+        ("前几天下的单，今天能发吗？", 1),
+        ("好几天了，包裹在哪？", 1),
+        ("几天能退款？", 1),
+    ],
+)
+def test_question_counts(text, expected):
+    assert count(text) == expected
