@@ -191,6 +191,11 @@ RAPPORT_LOGIN_LOCKOUT_MINUTES = envint("RAPPORT_LOGIN_LOCKOUT_MINUTES", 15)
 
 # --- Redis: realtime layer, cache and task queue beyond one machine -------------------------
 REDIS_URL = envstr("REDIS_URL")
+# Web processes on this machine without Redis (`uvicorn --workers N`, which reads
+# WEB_CONCURRENCY too): above 1, each web process relays its own events to the others and the
+# cache is shared (docs/scaling.md, "Two web processes on one machine"). 1 (the default): the
+# in-process layer and cache of one process, as ever. With REDIS_URL it changes nothing.
+RAPPORT_WEB_PROCESSES = max(1, envint("RAPPORT_WEB_PROCESSES", envint("WEB_CONCURRENCY", 1)))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -220,7 +225,18 @@ if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if RAPPORT_WEB_PROCESSES > 1:
+        # Several web processes: presence and rate limits in a cache they share, a SQLite file
+        # of its own (not the database: no wait for its write lock; docs/scaling.md).
+        CACHES = {
+            "default": {
+                "BACKEND": "rapport.realtime.cache.SQLiteCache",
+                "LOCATION": str(DATA_DIR / "cache.sqlite3"),
+            }
+        }
     # Channels' in-process layer, walking its channels once a second rather than per message.
+    # With several web processes each has its own, and they tell each other through the relay
+    # table (rapport/realtime/relay.py).
     CHANNEL_LAYERS = {"default": {"BACKEND": "rapport.realtime.layers.InMemoryChannelLayer"}}
     TASKS = {
         "default": {

@@ -27,6 +27,26 @@ than KEEP seconds are deleted (no web process running means nobody to tell; the 
 holds the real data). The poll runs on a thread of its own that keeps its database connection
 (threads.py), not on asgiref's shared thread with a new connection each time.
 
+Several web processes on one machine (RAPPORT_WEB_PROCESSES > 1, e.g. `uvicorn --workers 2`):
+each has its own in-process layer, so a web process is also a source of events for the others
+(an agent's reply or note, a chat message, a CTI pop, presence, typing). Each web process then
+(`start()` with WEB_PROCESSES > 1) sends every group message to its own layer at once AND hands
+it to its `Outbox`, whose thread writes the rows (a batch of whatever is queued, one
+transaction) with the process's `origin`; the tails of the other processes fan them out, and
+each tail skips its own rows (sent already). An event raised inside a transaction (`publish`)
+is sent and forwarded after commit, as before.
+
+Waking the tails: each web process listens on a UDP port of 127.0.0.1 (written in its
+heartbeat file); whoever commits relay rows — the outbox's thread, or a worker's transaction
+(on commit) — sends one datagram to every live web process, whose tail then polls at once (at
+most every MIN_GAP seconds): an event crosses processes in a few milliseconds, and an idle
+tail still polls only every POLL seconds (a lost datagram costs at most POLL).
+
+Heartbeats: one file per web process, `DATA_DIR/realtime-web/<origin>.alive` (its wake-up port
+inside), touched every HEARTBEAT seconds and removed when that process stops: "a web process
+is alive" is "some file is fresh", so one of two processes stopping does not silence the
+workers for the other.
+
 With REDIS_URL, channels_redis carries every message between processes and the relay is off.
 """
 
@@ -37,6 +57,10 @@ import contextlib
 import functools
 import gc
 import logging
+import os
+import queue
+import secrets
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -44,6 +68,7 @@ from pathlib import Path
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from .threads import DatabaseThreads, close_all
@@ -53,11 +78,24 @@ log = logging.getLogger(__name__)
 POLL = 0.3  # seconds between two looks at the table
 WINDOW = 30  # seconds of rows looked at on each poll (a row is visible once its commit is)
 KEEP = 60  # seconds a row is kept
+PRUNE_EVERY = 30  # seconds between two deletions of the rows older than KEEP
 HEARTBEAT = 5  # seconds between two touches of the heartbeat file by the web process
+MIN_GAP = 0.005  # seconds between two polls woken by datagrams (a burst of them: one poll)
 
 _loop: asyncio.AbstractEventLoop | None = None
 _task: asyncio.Task | None = None
-stats = {"relayed": 0, "recorded": 0, "errors": 0}
+_wake_transport: asyncio.DatagramTransport | None = None
+_origin = [0]  # this web process's id in the table (0: not a web process)
+stats = {"relayed": 0, "recorded": 0, "forwarded": 0, "pokes": 0, "errors": 0}
+
+
+def web_processes() -> int:
+    """How many web processes share the machine without Redis (settings)."""
+    return max(1, int(getattr(settings, "RAPPORT_WEB_PROCESSES", 1) or 1))
+
+
+def origin() -> int:
+    return _origin[0]
 
 
 def is_local(layer) -> bool:
@@ -65,31 +103,103 @@ def is_local(layer) -> bool:
     return isinstance(layer, InMemoryChannelLayer)
 
 
+def heartbeat_dir() -> Path:
+    return Path(settings.DATA_DIR) / "realtime-web"
+
+
 def heartbeat_path() -> Path:
-    return Path(settings.DATA_DIR) / "realtime-web.alive"
+    """This process's heartbeat file (its wake-up port inside)."""
+    path = heartbeat_dir()
+    path.mkdir(exist_ok=True)
+    return path / f"{_origin[0]}.alive"
 
 
-_alive_memo = [0.0, False]  # checked at most once a second
+# Checked at most once a second: (when, alive, the live web processes' (origin, port)).
+_alive_memo: list = [0.0, False, []]
+
+
+def _look() -> None:
+    now = time.time()
+    if now - _alive_memo[0] < 1:
+        return
+    alive, peers = False, []
+    try:
+        entries = list(os.scandir(heartbeat_dir()))
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
+            if not entry.name.endswith(".alive") or now - entry.stat().st_mtime >= 3 * HEARTBEAT:
+                continue
+            alive = True
+            port = int(Path(entry.path).read_text() or 0)
+            who = int(entry.name.removesuffix(".alive"))
+        except (OSError, ValueError):
+            continue
+        if port:
+            peers.append((who, port))
+    _alive_memo[:] = [now, alive, peers]
 
 
 def web_alive() -> bool:
-    """Has a web process touched the heartbeat file lately?"""
-    now = time.time()
-    if now - _alive_memo[0] >= 1:
-        try:
-            alive = now - heartbeat_path().stat().st_mtime < 3 * HEARTBEAT
-        except OSError:
-            alive = False
-        _alive_memo[:] = [now, alive]
+    """Has a web process touched its heartbeat file lately?"""
+    _look()
     return _alive_memo[1]
 
 
-def _touch() -> None:
+def peers() -> list[tuple[int, int]]:
+    """The other live web processes that listen for wake-ups: (origin, port)."""
+    _look()
+    return [(who, port) for who, port in _alive_memo[2] if who != _origin[0]]
+
+
+_poke_socket: list[socket.socket] = []
+
+
+def poke() -> None:
+    """Wake the other web processes' tails: relay rows have just been committed."""
+    targets = peers()
+    if not targets:
+        return
+    if not _poke_socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        _poke_socket.append(sock)
+    for _who, port in targets:
+        try:
+            _poke_socket[0].sendto(b"!", ("127.0.0.1", port))
+            stats["pokes"] += 1
+        except OSError:  # a full buffer or a process gone: its tail polls anyway
+            pass
+
+
+def _poke_on_commit() -> None:
+    """Once per transaction, however many rows it writes (Django drops it on rollback)."""
+    conn = connection
+    if conn.in_atomic_block:
+        if any(entry[1] is poke for entry in conn.run_on_commit):
+            return
+        transaction.on_commit(poke)
+    else:
+        poke()
+
+
+def _touch(port: int) -> None:
     path = heartbeat_path()
     try:
-        path.touch()
+        os.utime(path)
+    except FileNotFoundError:
+        try:
+            path.write_text(str(port))
+        except OSError:
+            log.warning("realtime relay: cannot write %s", path)
     except OSError:
         log.warning("realtime relay: cannot touch %s", path)
+    # A process killed without its lifespan shutdown left its file: gone after an hour.
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(heartbeat_dir()):
+            if time.time() - entry.stat().st_mtime > 3600:
+                os.unlink(entry.path)
 
 
 def serving() -> bool:
@@ -104,11 +214,20 @@ def record(groups: list[str], message: dict) -> None:
 
     RelayedEvent.objects.create(groups=list(groups), message=message)
     stats["recorded"] += 1
+    _poke_on_commit()
 
 
-async def _send_all(layer, groups, message: dict) -> None:
-    for group in groups:
-        await layer.group_send(group, message)
+async def _send_all(layer, groups, message: dict, *, local: bool = False) -> None:
+    """`local`: to this process's members only (the in-process layer's `group_send_local`:
+    what the relay read, or what the caller has forwarded already)."""
+    if local and hasattr(layer, "group_send_local"):
+        for group in groups:
+            await layer.group_send_local(group, message)
+    elif hasattr(layer, "group_send_many"):
+        await layer.group_send_many(groups, message)
+    else:
+        for group in groups:
+            await layer.group_send(group, message)
 
 
 def group_send(layer, groups: list[str], message: dict) -> None:
@@ -120,24 +239,34 @@ def group_send(layer, groups: list[str], message: dict) -> None:
       test): async_to_sync cannot block that loop, so a helper thread sends.
     - Otherwise async_to_sync (which also finds the loop of a surrounding sync_to_async).
     """
-    if is_local(layer) and not any(group in layer.groups for group in groups):
-        # Nobody listens here (a worker whose browsers are on the web process): sending to an
-        # empty in-memory group does nothing, but the trip through async_to_sync cost ~1 ms.
-        return
+    if is_local(layer):
+        forward = getattr(layer, "forward", None)
+        if forward is not None:  # several web processes: the others' browsers (thread-safe)
+            forward(groups, message)
+        if not any(group in layer.groups for group in groups):
+            # Nobody listens here (a worker whose browsers are on the web process): sending to
+            # an empty in-memory group does nothing, but the trip through async_to_sync cost
+            # ~1 ms.
+            return
+    local = is_local(layer)
+
+    async def send() -> None:
+        await _send_all(layer, groups, message, local=local)
+
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
     loop = _loop
     if loop is not None and loop.is_running() and running is not loop:
-        asyncio.run_coroutine_threadsafe(_send_all(layer, groups, message), loop).result(5)
+        asyncio.run_coroutine_threadsafe(send(), loop).result(5)
         return
     if running is not None:
         errors: list[BaseException] = []
 
         def run() -> None:
             try:
-                asyncio.run(_send_all(layer, groups, message))
+                asyncio.run(send())
             except BaseException as exc:  # handed to the caller below
                 errors.append(exc)
 
@@ -149,7 +278,7 @@ def group_send(layer, groups: list[str], message: dict) -> None:
         return
     from asgiref.sync import async_to_sync
 
-    async_to_sync(_send_all)(layer, groups, message)
+    async_to_sync(send)()
 
 
 # --- The web process's side ---------------------------------------------------------------
@@ -161,9 +290,10 @@ class Cursor:
 
     MAX_GAPS = 5_000
 
-    def __init__(self) -> None:
+    def __init__(self, origin: int = 0) -> None:
         self.high = 0
         self.gaps: dict[int, float] = {}
+        self.origin = origin  # this process's own rows are read (for the ids), not returned
 
     def start(self) -> None:
         """Rows already in the window when the server starts are not replayed (they are
@@ -206,45 +336,141 @@ class Cursor:
         rows = list(
             RelayedEvent.objects.filter(wanted, created__gte=now - timedelta(seconds=WINDOW))
             .order_by("pk")
-            .values_list("pk", "groups", "message")
+            .values_list("pk", "origin", "groups", "message")
         )
-        for pk, _groups, _message in rows:
+        for pk, *_rest in rows:
             self.gaps.pop(pk, None)
         if rows and rows[-1][0] > self.high:
             before = self.high
             self.high = rows[-1][0]
             if before:  # (an empty table: the ids below the first row are not pending rows)
                 self._gaps_below(before, [pk for pk, *_rest in rows])
-        return rows
+        # This process's own rows: sent to its browsers when they were written.
+        mine = self.origin or -1  # (0: the workers' rows, never this process's)
+        return [(pk, groups, message) for pk, who, groups, message in rows if who != mine]
+
+
+class Outbox:
+    """A web process's events for the other web processes (several on one machine): queued
+    by any thread without waiting (`put`), written by one thread of the outbox's own that
+    keeps its database connection, each time everything queued meanwhile in ONE transaction
+    (up to MAX_BATCH rows), then the other processes are woken (`poke`). Under load the
+    batches grow and the commits per event fall; idle, a lone event is written at once."""
+
+    MAX_BATCH = 500
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None
+        self.origin = 0
+        self._lock = threading.Lock()
+        self._db = DatabaseThreads("realtime-outbox")
+
+    def put(self, groups: list[str], message: dict) -> None:
+        if self.thread is None:
+            with self._lock:
+                if self.thread is None:
+                    self.thread = threading.Thread(
+                        target=self._run, args=(self.queue,), name="realtime-outbox", daemon=True
+                    )
+                    self.thread.start()
+        self.queue.put((list(groups), message))
+
+    def _run(self, items: queue.SimpleQueue) -> None:
+        stopping = False
+        while not stopping:
+            batch = [items.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(items.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:  # stop(): write what came before it, then end
+                batch = batch[: batch.index(None)]
+                stopping = True
+            if not batch or not peers():
+                continue  # nobody else is serving: nobody to tell
+            try:
+                self._db.call(self._write, batch)
+            except Exception:
+                stats["errors"] += 1
+                log.exception("realtime relay: could not write %d events", len(batch))
+                continue
+            poke()
+        with contextlib.suppress(Exception):
+            connections.close_all()
+
+    def _write(self, batch: list[tuple[list[str], dict]]) -> None:
+        from .models import RelayedEvent
+
+        rows = [RelayedEvent(groups=g, message=m, origin=self.origin) for g, m in batch]
+        try:
+            RelayedEvent.objects.bulk_create(rows)
+        except (TypeError, ValueError):  # a message that is not JSON: the others still go
+            for row in rows:
+                try:
+                    row.save()
+                except (TypeError, ValueError):
+                    stats["errors"] += 1
+                    log.exception("realtime relay: cannot relay %s", row.message.get("type"))
+        stats["forwarded"] += len(rows)
+
+    def stop(self) -> None:
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            self.queue.put(None)
+            thread.join(10)
+        self.queue = queue.SimpleQueue()
+
+
+outbox = Outbox()
 
 
 _thread = DatabaseThreads("realtime-relay")
 
 
-async def _tail() -> None:
+class _Wake(asyncio.DatagramProtocol):
+    """A datagram on the wake-up port: relay rows were committed, poll now."""
+
+    def __init__(self, event: asyncio.Event) -> None:
+        self.event = event
+
+    def datagram_received(self, data, addr) -> None:
+        self.event.set()
+
+
+async def _tail(wake: asyncio.Event, port: int) -> None:
     layer = get_channel_layer()
-    cursor = Cursor()
+    cursor = Cursor(_origin[0])
     try:
         await _thread.run(cursor.start)
     except Exception:  # e.g. not migrated yet: start from nothing
         log.exception("realtime relay: could not read the table")
-    polls = 0
     beat = 0.0
+    polled = pruned = time.monotonic()
     while True:
         if time.monotonic() - beat >= HEARTBEAT:
             beat = time.monotonic()
-            _touch()
-        await asyncio.sleep(POLL)
-        polls += 1
+            _touch(port)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(POLL):
+                await wake.wait()
+        wake.clear()
+        pause = MIN_GAP - (time.monotonic() - polled)
+        if pause > 0:  # a burst of wake-ups: one poll for all of them
+            await asyncio.sleep(pause)
+        polled = time.monotonic()
         try:
-            rows = await _thread.run(functools.partial(cursor.fetch, prune=polls % 100 == 0))
+            prune = polled - pruned >= PRUNE_EVERY
+            pruned = polled if prune else pruned
+            rows = await _thread.run(functools.partial(cursor.fetch, prune=prune))
         except Exception:  # the database is busy or gone for a moment: try again next poll
             stats["errors"] += 1
             log.exception("realtime relay: could not read pending events")
             continue
         for _pk, groups, message in rows:
             try:
-                await _send_all(layer, groups, message)
+                await _send_all(layer, groups, message, local=True)
                 stats["relayed"] += 1
             except Exception:
                 stats["errors"] += 1
@@ -272,16 +498,32 @@ def _tune_gc() -> None:
 
 async def start() -> None:
     """At ASGI lifespan startup: this process serves browsers (called by rapport/asgi.py)."""
-    global _loop, _task
+    global _loop, _task, _wake_transport
     _tune_gc()
     _loop = asyncio.get_running_loop()
-    if is_local(get_channel_layer()) and _task is None:
-        _task = asyncio.create_task(_tail(), name="realtime-relay")
+    layer = get_channel_layer()
+    if is_local(layer) and _task is None:
+        _origin[0] = secrets.randbits(62) + 1
+        wake = asyncio.Event()
+        port = 0
+        try:
+            _wake_transport, _protocol = await _loop.create_datagram_endpoint(
+                lambda: _Wake(wake), local_addr=("127.0.0.1", 0)
+            )
+            port = _wake_transport.get_extra_info("sockname")[1]
+        except OSError:  # no loopback UDP: the tail polls every POLL seconds
+            log.warning("realtime relay: no wake-up port; polling only", exc_info=True)
+        _touch(port)
+        _alive_memo[0] = 0.0  # seen at once by this process's own look
+        if web_processes() > 1 and hasattr(layer, "forward"):
+            outbox.origin = _origin[0]
+            layer.forward = outbox.put
+        _task = asyncio.create_task(_tail(wake, port), name="realtime-relay")
 
 
 async def stop() -> None:
     """At ASGI lifespan shutdown."""
-    global _loop, _task
+    global _loop, _task, _wake_transport
     task, _task, _loop = _task, None, None
     if task is not None:
         with contextlib.suppress(OSError):
@@ -289,6 +531,15 @@ async def stop() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        layer = get_channel_layer()
+        if getattr(layer, "forward", None) is not None:
+            layer.forward = None
+        await asyncio.get_running_loop().run_in_executor(None, outbox.stop)
+        if _wake_transport is not None:
+            _wake_transport.close()
+            _wake_transport = None
+        _origin[0] = 0
+        _alive_memo[0] = 0.0
     # The web process's kept connections (the relay's, the chat's writer and reads) close with
     # it: a test's live server must leave none open on the test database.
     await asyncio.get_running_loop().run_in_executor(None, close_all)

@@ -242,3 +242,100 @@ def test_on_redis_many_connections_join_their_groups_at_once(db):
         return len(channels)
 
     assert async_to_sync(scenario)() == 300
+
+
+@local_layer
+def test_each_web_process_has_its_own_heartbeat(desk, settings, tmp_path):
+    """Two web processes: one stopping leaves the other alive for the workers (issue #10)."""
+    settings.DATA_DIR = tmp_path
+    folder = relay.heartbeat_dir()
+    folder.mkdir()
+    (folder / "11.alive").write_text("40001")
+    (folder / "22.alive").write_text("40002")
+    relay._alive_memo[0] = 0.0
+    assert relay.web_alive()
+    assert sorted(relay.peers()) == [(11, 40001), (22, 40002)]
+    (folder / "11.alive").unlink()  # its lifespan shutdown
+    relay._alive_memo[0] = 0.0
+    assert relay.web_alive() and relay.peers() == [(22, 40002)]
+    stale = time.time() - 4 * relay.HEARTBEAT  # killed without a shutdown: not alive
+    os.utime(folder / "22.alive", (stale, stale))
+    relay._alive_memo[0] = 0.0
+    assert not relay.web_alive() and relay.peers() == []
+    relay._alive_memo[0] = 0.0
+
+
+@local_layer
+def test_with_several_web_processes_each_relays_its_own_events(desk, settings):
+    """RAPPORT_WEB_PROCESSES=2: a group message sent in this web process reaches its own
+    members at once and is written for the others with this process's origin; the tail fans
+    out the other processes' rows and never its own (each event once)."""
+    from channels.db import database_sync_to_async
+
+    settings.RAPPORT_WEB_PROCESSES = 2
+    other = relay.heartbeat_dir()
+    other.mkdir(exist_ok=True)
+    (other / "7.alive").write_text("9")  # another web process (its wake-up port: 9, discard)
+    relay._alive_memo[0] = 0.0
+    RelayedEvent.objects.all().delete()
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("team.5", channel)
+        await relay.start()
+        try:
+            await layer.group_send("team.5", {"type": "agent.event", "event": "mine"})
+            mine = await asyncio.wait_for(layer.receive(channel), 5)  # at once, here
+            for _n in range(100):  # written by the outbox's thread
+                rows = await database_sync_to_async(
+                    lambda: list(RelayedEvent.objects.values_list("origin", "groups"))
+                )()
+                if rows:
+                    break
+                await asyncio.sleep(0.05)
+            # Sync code (a request thread) too: sent here and forwarded, one row for both.
+            await asyncio.to_thread(push_now, ["team.5", "user.1"], "from.sync")
+            sync = await asyncio.wait_for(layer.receive(channel), 5)
+            await database_sync_to_async(RelayedEvent.objects.create)(
+                groups=["team.5"], message={"type": "agent.event", "event": "theirs"}, origin=7
+            )
+            theirs = await asyncio.wait_for(layer.receive(channel), 5)
+            await asyncio.sleep(relay.POLL * 3)  # polled again: nothing more
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(layer.receive(channel), relay.POLL * 2)
+            return mine, rows, sync, theirs, relay.origin()
+        finally:
+            await relay.stop()
+            (other / "7.alive").unlink()
+
+    mine, rows, sync, theirs, origin = async_to_sync(scenario)()
+    assert mine["event"] == "mine" and theirs["event"] == "theirs"
+    assert sync["event"] == "from.sync"
+    assert rows == [(origin, ["team.5"])]
+    assert list(RelayedEvent.objects.filter(origin=origin).values_list("groups", flat=True)) == [
+        ["team.5"],
+        ["team.5", "user.1"],
+    ]
+    assert get_channel_layer().forward is None  # stopped: one process again
+
+
+@local_layer
+def test_with_one_web_process_nothing_is_written(desk):
+    """The default (RAPPORT_WEB_PROCESSES=1): the web process's own events cost no row."""
+    RelayedEvent.objects.all().delete()
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("team.5", channel)
+        await relay.start()
+        try:
+            assert layer.forward is None
+            await layer.group_send("team.5", {"type": "agent.event", "event": "mine"})
+            return await asyncio.wait_for(layer.receive(channel), 5)
+        finally:
+            await relay.stop()
+
+    assert async_to_sync(scenario)()["event"] == "mine"
+    assert not RelayedEvent.objects.exists()
