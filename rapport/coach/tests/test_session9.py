@@ -400,3 +400,14 @@ def count(text: str) -> int:
 )
 def test_question_counts(text, expected):
     assert count(text) == expected
+
+
+# -- CQ4 a ticket named by its number; CQ3 understanding a fact is not empathy --------------
+def test_a_ticket_with_its_number_is_no_jargon_but_the_process_is():
+    assert "jargon" not in violations("进度呢？", "您好！工单号：88213 已加急，明天回复您。")
+    assert "jargon" in violations("进度呢？", "请走工单流程。")
+
+
+def test_understanding_which_call_is_not_empathy():
+    assert "empathy" not in present("那通电话呢？！", "我明白您问的是哪一通电话，录音已调出。")
+    assert "empathy" in present("那通电话怎么回事？！", "我理解您的心情，录音已调出。")
