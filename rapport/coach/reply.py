@@ -229,6 +229,7 @@ def _sentence_is_question(c: _Ctx, offset: int) -> bool:
 
 
 # an emoji between words ends a clause as a comma would ("…, genius 😂 Go to a branch.")
+_MENU_PATH = re.compile(r"(?<=[^\s>→›])[ \t]*(?:->|>|→|›)[ \t]*[^\n>→›]{1,40}?(?:->|>|→|›)")
 _CLAUSE_END = re.compile(r"[,，;；:：—–\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
@@ -521,6 +522,14 @@ def _next_steps(c: _Ctx) -> list[Match]:
                         steps.append(m)
     for m in _NUMBERED.finditer(doc.text):
         steps.append(Match("instruction", m.start(), m.end(), "numbered"))
+    # a menu path with two arrows is an instruction in every language ("Settings > Privacy >
+    # Reset", "«Услуги» → «Роуминг» → «Подключить»", "我的 > 设置 > 通知"; session 9): in code
+    # because no literal guard fits a pack regex for it, and the arrows are rare
+    if ">" in doc.text or "→" in doc.text or "›" in doc.text:
+        for m in _MENU_PATH.finditer(doc.text):
+            mm = Match("instruction", m.start(), m.end(), "menu_path")
+            if ok(mm):
+                steps.append(mm)
     # a sentence that only asks for information is not a next step
     steps = [
         m
