@@ -219,6 +219,7 @@ def test_product_dumps_reported_names_and_idioms_are_no_insult(text):
         "Liars, the lot of you.",
         "Crooks, every one of you.",
         "You called me an idiot? You're the idiot.",
+        "I called your driver a moron to his face.",
     ],
 )
 def test_insults_at_people_stay_insults(text):
