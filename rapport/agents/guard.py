@@ -8,15 +8,20 @@ path (the ticket page, the reply form, an API) gets the same check.
 from __future__ import annotations
 
 from rapport.tickets.coaching import last_customer_message
-from rapport.tickets.models import Message, Status, Ticket
+from rapport.tickets.models import Direction, Message, Status, Ticket
 
 UNHAPPY_MOODS = frozenset({"negative", "angry"})
 CLOSING = frozenset({Status.SOLVED, Status.CLOSED})
 
 
-def unhappy_message(ticket: Ticket) -> Message | None:
-    """The customer's last message if it is negative or angry, else None."""
-    message = last_customer_message(ticket)
+def unhappy_message(ticket: Ticket, messages=None) -> Message | None:
+    """The customer's last message if it is negative or angry, else None. `messages`: all of
+    the ticket's messages when the caller has them (the ticket page's timeline): no query."""
+    if messages is not None:
+        customers = [m for m in messages if m.direction == Direction.IN and m.auto == ""]
+        message = max(customers, key=lambda m: (m.created_at, m.pk), default=None)
+    else:
+        message = last_customer_message(ticket)
     if message is None:
         return None
     # The coach's stored reading (tickets.coaching.analyse_message_task, seconds after the

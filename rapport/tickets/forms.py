@@ -131,7 +131,8 @@ class TicketPropertiesForm(forms.Form):
         help_text=_("The customer's last message reads negative or angry (CQ21)."),
     )
 
-    def __init__(self, *args, ticket, **kwargs):
+    def __init__(self, *args, ticket, messages=None, **kwargs):
+        """`messages`: the ticket's messages if the caller has them (the ticket page)."""
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = (
             User.objects.filter(is_active=True, teams__isnull=False)
@@ -139,7 +140,7 @@ class TicketPropertiesForm(forms.Form):
             .order_by("first_name", "username")
         )
         # CQ21: the confirmation is offered only while the customer's last message is unhappy.
-        self.customer_unhappy = ticket.is_open and unhappy_message(ticket) is not None
+        self.customer_unhappy = ticket.is_open and unhappy_message(ticket, messages) is not None
         if not self.customer_unhappy:
             del self.fields["confirm_unhappy"]
 

@@ -176,8 +176,13 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
     )
     flags = [f for f in customer.flags.select_related("set_by") if f.is_active]
     tags = [t.name for t in ticket.tags.all()]
+    timeline = ticket_timeline(ticket)
+    # For the parts that read the messages too (the properties form's CQ21 check, the agent's
+    # limits, the promise offer): no second query of the same rows (#10).
+    timeline_messages = [e.obj for e in timeline if e.kind == "message"]
     props = forms.pop("props", None) or TicketPropertiesForm(
         ticket=ticket,
+        messages=timeline_messages,
         initial={
             "status": ticket.status,
             "priority": ticket.priority,
@@ -187,7 +192,6 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
             "summary": ticket.summary,
         },
     )
-    timeline = ticket_timeline(ticket)
     # Widgets, labels and layouts without templates (rapport/lib/widgets.py, #10).
     props = fast_form(fast_selects(props))
     merge_form = fast_form(forms.pop("merge_form", None) or MergeForm())
@@ -202,8 +206,7 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
         "tags": tags,
         "other_tickets": list(other_tickets),
         "timeline": timeline,
-        # For the panels that read the messages too (agents' limits, promises' offer): #10.
-        "timeline_messages": [e.obj for e in timeline if e.kind == "message"],
+        "timeline_messages": timeline_messages,
         # Select boxes built without templates (rapport/lib/widgets.py, #10): the properties
         # form's assignee box lists every agent.
         "reply_form": fast_form(fast_selects(forms.pop("reply_form", None) or ReplyForm())),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 from rapport.lib.channels import Channel
@@ -16,6 +18,26 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
+
+
+# A field's {value: label} (lazy labels: translated when shown), built once per process.
+_CHOICE_LABELS: dict = {}
+
+
+@register.filter
+def display(obj, name: str) -> str:
+    """`{{ obj|display:"status" }}` is `{{ obj.get_status_display }}` — the same lookup and
+    result — without Django's way of building the choices' dict on every call, which makes
+    each label hashable and so translates every choice of the field (a kind of event has
+    dozens): 30 calls on a ticket page (#10)."""
+    field = obj._meta.get_field(name)
+    labels = _CHOICE_LABELS.get(field)
+    if labels is None:
+        labels = {make_hashable(value): label for value, label in field.flatchoices}
+        if isinstance(field.choices, (list, tuple)):  # not callable choices: fixed
+            _CHOICE_LABELS[field] = labels
+    value = getattr(obj, field.attname)
+    return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 COACH_LABELS = {

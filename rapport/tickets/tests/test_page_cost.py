@@ -131,3 +131,80 @@ class TicketPageCostTest(BaseTestCase):
         self.assertIn(reverse("delivery-resend", args=[reply.delivery.pk]), page)
         split = self.client.get(reverse("ticket", args=[new.pk])).content.decode()
         self.assertIn(f"split from #{self.carol_ticket.pk}", split)
+
+    def test_the_timelines_messages_give_what_the_queries_give(self):
+        """The panels read the page's messages instead of querying them again (#10): the
+        answers are the ones the queries give, whatever the conversation's state."""
+        from rapport.agents.guard import unhappy_message
+        from rapport.agents.limits import hostile_count
+        from rapport.promises.actions import offer_for
+        from rapport.tickets.coaching import analyse
+        from rapport.tickets.timeline import ticket_timeline
+
+        ticket = self.carol_ticket
+
+        def both() -> list:
+            messages = [e.obj for e in ticket_timeline(ticket) if e.kind == "message"]
+            found = [
+                (unhappy_message(ticket), unhappy_message(ticket, messages)),
+                (hostile_count(ticket), hostile_count(ticket, messages)),
+                (offer_for(ticket, self.alice), offer_for(ticket, self.alice, messages=messages)),
+                (offer_for(ticket, self.bob), offer_for(ticket, self.bob, messages=messages)),
+            ]
+            for queried, reused in found:
+                self.assertEqual(queried, reused)
+            return [queried for queried, _reused in found]
+
+        both()
+        angry = receive(
+            body_text="Useless! NOBODY answers!", external_id="<a@x>", ticket_id=ticket.pk
+        )
+        analyse(angry)
+        self.assertEqual(both()[0:2], [angry, 1])
+        promise = "I will call you back tomorrow at 10."
+        actions.do_reply(ticket, author=self.alice, body_text=promise)
+        actions.do_reply(ticket, author=self.bob, body_text="Thanks for waiting.")
+        away = {"external_id": "<auto@x>", "ticket_id": ticket.pk, "auto": "auto-reply"}
+        receive(body_text="Auto: I am away", **away)
+        unhappy, hostile, alice_offer, bob_offer = both()
+        self.assertEqual((unhappy, hostile, bob_offer), (angry, 1, None))
+        self.assertIsNotNone(alice_offer)
+        calm = receive(
+            body_text="Thank you, it arrived!", external_id="<ok@x>", ticket_id=ticket.pk
+        )
+        analyse(calm)
+        self.assertEqual(both()[0:2], [None, 1])
+
+
+def test_the_display_filter_is_get_display():
+    """`{{ obj|display:"f" }}` (the ticket page, #10) gives what `obj.get_f_display` gives:
+    every choice, an unknown value and an empty one, in two languages."""
+    from django.utils import translation
+
+    from rapport.customers.models import Customer, CustomerFlag, Identity
+    from rapport.outbox.models import Delivery
+    from rapport.tickets.models import Event, Ticket
+    from rapport.tickets.templatetags.rapport import display
+
+    fields = [
+        (Ticket, "status"),
+        (Ticket, "priority"),
+        (Ticket, "channel"),
+        (Message, "channel"),
+        (Event, "kind"),
+        (Customer, "kind"),
+        (Identity, "kind"),
+        (CustomerFlag, "kind"),
+        (Delivery, "state"),
+    ]
+    for language in ("en", "ru"):
+        with translation.override(language):
+            for model, name in fields:
+                field = model._meta.get_field(name)
+                values = [v for v, _label in field.flatchoices]
+                for value in [*values, "no-such-value", 999, ""]:
+                    obj = model(**{field.attname: value})
+                    expected = getattr(obj, f"get_{name}_display")()
+                    assert display(obj, name) == expected, (model, name, value)
+                    assert type(display(obj, name)) is type(expected)
+    assert str(display(Ticket(status="open"), "status")) != "open"  # a label, translated
