@@ -412,3 +412,34 @@ def test_a_ticket_with_its_number_is_no_jargon_but_the_process_is():
 def test_understanding_which_call_is_not_empathy():
     assert "empathy" not in present("那通电话呢？！", "我明白您问的是哪一通电话，录音已调出。")
     assert "empathy" in present("那通电话怎么回事？！", "我理解您的心情，录音已调出。")
+
+
+# -- ES4/ES5 more threats: "I know where you live", beatings in idiom, "给我小心点" ----------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll kick the crap out of your courier.",
+        "Next time I'll rip his arms off.",
+        "Знаю, где ты живёшь. Берегись.",
+        "Закатаю вашего менеджера в асфальт.",
+        "Приедем с братвой — узнаете.",
+        "我知道你住哪，给我小心点。",
+        "你们给我等着！",
+    ],
+)
+def test_more_threat_idioms(text):
+    assert "physical_threat" in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new app beats the hell out of the old one, thanks!",
+        "Rip the seal off and plug it in?",
+        "Приеду с братом за диваном в субботу, можно?",
+        "小心点拆，里面是玻璃。",
+        "你等着，我去找一下单号。",
+    ],
+)
+def test_praise_errands_and_care_are_no_threat(text):
+    assert "physical_threat" not in signals(text)
