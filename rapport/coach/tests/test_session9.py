@@ -443,3 +443,8 @@ def test_more_threat_idioms(text):
 )
 def test_praise_errands_and_care_are_no_threat(text):
     assert "physical_threat" not in signals(text)
+
+
+def test_beats_the_hell_out_of_is_praise_not_anger():
+    assert mood("Honestly, the new app beats the hell out of the old one.") == "positive"
+    assert mood("What the hell happened to my order?!") == "angry"
