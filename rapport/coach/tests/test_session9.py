@@ -448,3 +448,18 @@ def test_praise_errands_and_care_are_no_threat(text):
 def test_beats_the_hell_out_of_is_praise_not_anger():
     assert mood("Honestly, the new app beats the hell out of the old one.") == "positive"
     assert mood("What the hell happened to my order?!") == "angry"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The premium is due tonight and the app is down!", True),
+        ("Is the deposit due tomorrow?", False),
+        ("Срочненько пришлите акт.", True),
+        ("Счёт нужен завтра с утра.", True),
+        ("明天一早就要出发，护照还没回来！", True),
+        ("我现在就要退款！", True),
+    ],
+)
+def test_more_near_deadlines(text, expected):
+    assert ("urgent" in signals(text)) is expected
