@@ -463,3 +463,21 @@ def test_beats_the_hell_out_of_is_praise_not_anger():
 )
 def test_more_near_deadlines(text, expected):
     assert ("urgent" in signals(text)) is expected
+
+
+@pytest.mark.parametrize(
+    "customer, reply, rude",
+    [
+        ("Where is it?", "Are you always this impatient?", True),
+        ("Billing?", "Are you always billed monthly? Then it's the 1st.", False),
+        ("Where is it?", "Use some common sense.", True),
+        ("Где заказ?", "Мы вам не ясновидящие.", True),
+        ("Где заказ?", "Вы всегда такая невнимательная?", True),
+        ("Где заказ?", "Вы всегда можете отследить заказ в приложении.", False),
+        ("订单呢？", "您总是这么马虎吗？", True),
+        ("订单呢？", "我们又不是您肚子里的蛔虫。", True),
+        ("是官方的吗？", "我们不是代购，是官方店。", False),
+    ],
+)
+def test_more_put_downs(customer, reply, rude):
+    assert ("rudeness" in violations(customer, reply)) is rude
