@@ -115,7 +115,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         # Only when a saved search is open: the other views keep their query count (the
         # sidebar's list of saved searches comes with the live counts).
         "saved_search": current_saved_search(request.user, filters.view),
-        "total": capped_count(filtered(request.user, filters)),
+        # The page's own queryset: the count's SQL is the same without building it again (the
+        # count drops select_related) — #10.
+        "total": capped_count(qs),
     }
     if request.htmx and request.GET.get("rows"):
         return render(request, "tickets/_inbox_rows.html", context)
