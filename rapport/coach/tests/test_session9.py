@@ -481,3 +481,19 @@ def test_more_near_deadlines(text, expected):
 )
 def test_more_put_downs(customer, reply, rude):
     assert ("rudeness" in violations(customer, reply)) is rude
+
+
+@pytest.mark.parametrize(
+    "text, insult, expected_mood",
+    [
+        ("Your installer called my wife a silly cow.", False, "negative"),
+        ("The courier rang and called me a liar.", False, "negative"),
+        ("The courier called me yesterday about the parcel.", False, "neutral"),
+        ("Every time my mom calls me it's to bitch at me.", True, None),
+    ],
+)
+def test_name_calling_reported_is_a_complaint(text, insult, expected_mood):
+    a = analyze_message(text)
+    assert ("insult" in a.signals) is insult
+    if expected_mood:
+        assert a.mood == expected_mood
