@@ -194,6 +194,11 @@ def _ticket_context(request, ticket: Ticket, **forms) -> dict:
             "summary": ticket.summary,
         },
     )
+    if not props.is_bound:
+        # The assignee box shows each agent's name (User.__str__: display_name) by id: the
+        # columns it needs, not all twenty of every agent's row (#10).
+        assignee = props.fields["assignee"]
+        assignee.queryset = assignee.queryset.only("id", "username", "first_name", "last_name")
     # Widgets, labels and layouts without templates (rapport/lib/widgets.py, #10).
     props = fast_form(fast_selects(props))
     merge_form = fast_form(forms.pop("merge_form", None) or MergeForm())

@@ -208,3 +208,18 @@ def test_the_display_filter_is_get_display():
                     assert display(obj, name) == expected, (model, name, value)
                     assert type(display(obj, name)) is type(expected)
     assert str(display(Ticket(status="open"), "status")) != "open"  # a label, translated
+
+
+class AssigneeBoxTest(BaseTestCase):
+    def test_the_assignee_box_is_the_forms_own(self):
+        """The page loads only the agents' names for the box (#10): the same markup."""
+        from rapport.tickets.forms import TicketPropertiesForm
+
+        ticket = self.carol_ticket
+        actions.do_assign(ticket, team=self.support, assignee=self.bob, actor=self.alice)
+        self.login(self.alice)
+        page = self.client.get(reverse("ticket", args=[ticket.pk])).content.decode()
+        form = TicketPropertiesForm(ticket=ticket, initial={"assignee": self.bob.pk})
+        box = str(form["assignee"])
+        self.assertIn(">Bob</option>", box)
+        self.assertIn(box, page)
