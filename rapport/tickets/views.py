@@ -10,6 +10,8 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,13 +73,18 @@ def _label_rows(rows) -> None:
         name: {value: str(label) for value, label in Ticket._meta.get_field(name).flatchoices}
         for name in ROW_LABELS
     }
-    # The row's link, `{% url 'ticket' t.pk %}` twice a row, reversed once per page (#10).
+    # The row's link, `{% url 'ticket' t.pk %}` twice a row, reversed once per page, and its
+    # last activity as the `date` filter writes it (`|date:'c'` is the local time's ISO form)
+    # without the filter's machinery twice a row: half the rows' template time (#10).
     head, tail = reverse("ticket", args=[_PK_MARK]).split(str(_PK_MARK))
     for t in rows:
         for name in ROW_LABELS:
             value = getattr(t, name)
             setattr(t, f"{name}_label", labels[name].get(value, value))
         t.url = f"{head}{t.pk}{tail}"
+        local = template_localtime(t.updated_at)
+        t.updated_iso = local.isoformat()
+        t.updated_short = date_format(local, "SHORT_DATETIME_FORMAT")
 
 
 @login_required

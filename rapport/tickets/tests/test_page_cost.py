@@ -223,3 +223,31 @@ class AssigneeBoxTest(BaseTestCase):
         box = str(form["assignee"])
         self.assertIn(">Bob</option>", box)
         self.assertIn(box, page)
+
+
+class InboxRowsTest(BaseTestCase):
+    def test_the_rows_links_and_times_are_what_the_tags_write(self):
+        """The rows' links and times are built once in the view (#10): the same text as
+        `{% url 'ticket' t.pk %}` and the `date` filter, in the agent's language and zone."""
+        from django.template import Context, Template
+        from django.utils import timezone as tz
+        from django.utils import translation
+
+        for language, zone in (("en", "UTC"), ("ru", "Asia/Tokyo"), ("zh-hans", "America/Lima")):
+            self.alice.language, self.alice.time_zone = language, zone
+            self.alice.save()
+            self.login(self.alice)
+            response = self.client.get(reverse("inbox") + "?view=all")
+            rows = response.context["page"].rows
+            self.assertTrue(rows)
+            page = response.content.decode()
+            tags = Template(
+                "<td><a href=\"{% url 'ticket' t.pk %}\">{{ t.pk }}</a></td>"
+                "<time datetime=\"{{ t.updated_at|date:'c' }}\">"
+                '{{ t.updated_at|date:"SHORT_DATETIME_FORMAT" }}</time>'
+            )
+            with translation.override(language), tz.override(zone):
+                for t in rows:
+                    link, time = tags.render(Context({"t": t})).split("<time")
+                    self.assertIn(link, page)
+                    self.assertIn("<time" + time, page)
