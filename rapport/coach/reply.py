@@ -682,8 +682,19 @@ _EXPLAINED_AFTER = re.compile(
 )
 
 
+# three or more capitalised words in a row are shouting, not abbreviations ("Я ВАМ УЖЕ ТРИ
+# РАЗА ОТВЕТИЛА"); CQ18 deals with them (session 10)
+_CAPS_RUN = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{2,}(?:[\s,]+[A-ZА-ЯЁ]{2,}){2,}(?!\w)")
+# a carrier's code and a number ("TK 418", "EK 30", "CZ3101") is a flight or train the customer
+# holds, not jargon, when the text speaks of a flight (the pack's ``flight_words``, session 10)
+_CARRIER_NUMBER = re.compile(r"[A-Z][A-Z0-9]\s?\d{1,4}(?!\d)")
+
+
 def _jargon(c: _Ctx, customer_text: str) -> None:
     doc = c.doc
+    caps_runs = [m.span() for m in _CAPS_RUN.finditer(doc.text)]
+    low = doc.text.lower()
+    flights = any(w in low for w in c.pack.data.get("flight_words", ()))
     allowed = {a.upper() for a in c.pack.data.get("common_abbreviations", [])}
     allowed |= {a.upper() for a in c.rules.allowed_abbreviations}
     cust_upper = customer_text.upper()
@@ -706,6 +717,10 @@ def _jargon(c: _Ctx, customer_text: str) -> None:
             continue  # a promo code is not jargon
         if len(tok) >= 5 and tok.isalpha() and tok.isupper():
             continue  # a shouted word, not an abbreviation (CQ18 deals with it)
+        if any(a <= m.start() and m.end() <= b for a, b in caps_runs):
+            continue
+        if flights and _CARRIER_NUMBER.match(doc.text, m.start()):
+            continue
         hits.append((m.start(), m.end(), tok))
     for m in c.live("jargon"):
         hits.append((m.start, m.end, doc.raw[m.start : m.end]))
