@@ -719,6 +719,8 @@ def _jargon(c: _Ctx, customer_text: str) -> None:
             continue  # a shouted word, not an abbreviation (CQ18 deals with it)
         if any(a <= m.start() and m.end() <= b for a, b in caps_runs):
             continue
+        if tok.upper() in ("XX", "XXX", "ХХ", "ХХХ"):
+            continue  # a placeholder ("XX路88号", "ул. ХХ"), not an abbreviation (session 10)
         if flights and _CARRIER_NUMBER.match(doc.text, m.start()):
             continue
         hits.append((m.start(), m.end(), tok))

@@ -242,3 +242,55 @@ def test_shouting_flight_numbers_and_own_tickets_are_not_jargon(reply):
 )
 def test_internal_codes_and_the_software_teams_words_stay_jargon(reply):
     assert "jargon" in violations("", reply)
+
+
+@pytest.mark.parametrize(
+    "reply, jargon",
+    [
+        ("请寄到广州市白云区XX路88号，收件人写“退货组”。", False),
+        ("Отправьте на адрес: ул. ХХ, д. 5, получатель — склад возвратов.", False),
+        ("请寄到我们的RDC，收件人写“退货组”。", True),
+    ],
+)
+def test_an_address_placeholder_is_no_jargon(reply, jargon):
+    assert ("jargon" in violations("", reply)) is jargon
+
+
+# -- urgency and vague times --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Нужна выписка для банка, собеседование завтра в 9. Успеете сегодня?",
+        "我明天下午要去面试，需要在职证明，今天能开吗？",
+        "THE HEATING IS OFF AGAIN. SEND SOMEONE TONIGHT!",
+    ],
+)
+def test_an_appointment_tomorrow_or_capitals_with_today_are_urgent(text):
+    assert "urgent" in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Хочу оформить срочный депозит, какая ставка?",
+        "Вопрос несрочный: как поменять тариф?",
+        "Завтра у меня собеседование, перенесите доставку на пятницу.",
+        "明天要去面试，能不能改到后天送货？",
+        "Is there an urgent care clinic near your store?",
+        "The parcel came today, thanks!",
+    ],
+)
+def test_term_deposits_clinics_and_rescheduling_are_not_urgent(text):
+    assert "urgent" not in signals(text)
+
+
+@pytest.mark.parametrize(
+    "text, vague",
+    [
+        ("Планирую купить в течение недели-двух, будет в наличии?", True),
+        ("我们打算年底左右续费，现在有优惠吗？", True),
+        ("Посылка пришла раньше, чем обещали, спасибо!", False),
+    ],
+)
+def test_approximate_spans_are_vague_and_praise_of_the_past_is_not(text, vague):
+    assert ("vague_time" in signals(text)) is vague
