@@ -294,3 +294,27 @@ def test_term_deposits_clinics_and_rescheduling_are_not_urgent(text):
 )
 def test_approximate_spans_are_vague_and_praise_of_the_past_is_not(text, vague):
     assert ("vague_time" in signals(text)) is vague
+
+
+# -- CQ3 empathy and RS4 next steps --------------------------------------------------------
+@pytest.mark.parametrize(
+    "reply, empathy",
+    [
+        ("Понимаю, как утомительно ждать мастера весь день. Он приедет завтра к 10.", True),
+        ("Понимаю, вы хотите вернуть пылесос. Создайте заявку в разделе «Заказы».", False),
+        ("我理解排了这么久的队一定很心烦，师傅明天上午到。", True),
+        ("我理解这个流程，稍后回复您。", False),
+        ("That must have been so frustrating. I'll refund the fee today.", True),
+        ("That dent must have been there before delivery.", False),
+    ],
+)
+def test_understanding_with_a_feeling_is_empathy_and_of_a_request_is_not(reply, empathy):
+    assert ("empathy" in check_reply("", reply).present) is empathy
+
+
+@pytest.mark.parametrize(
+    "reply, steps",
+    [("您好，建议您先重启一下路由器。", True), ("您的建议我们收到了，谢谢。", False)],
+)
+def test_advice_to_act_is_a_next_step(reply, steps):
+    assert ("next_steps" in check_reply("", reply).present) is steps
