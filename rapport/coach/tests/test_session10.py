@@ -318,3 +318,16 @@ def test_understanding_with_a_feeling_is_empathy_and_of_a_request_is_not(reply, 
 )
 def test_advice_to_act_is_a_next_step(reply, steps):
     assert ("next_steps" in check_reply("", reply).present) is steps
+
+
+@pytest.mark.parametrize(
+    "text, insult",
+    [
+        ("Incompetent, the lot of you!", True),
+        ("Clueless, all of you.", True),
+        ("Thanks, the lot of you were really helpful.", False),
+        ("The app is useless for all of you who use Android? Just asking.", False),
+    ],
+)
+def test_an_abuse_word_at_the_whole_company_is_an_insult(text, insult):
+    assert ("insult" in signals(text)) is insult
