@@ -287,7 +287,20 @@ def do_rebuild(
         # questions' cells are complete.
         done_at = timezone.now()
         RollupState.objects.filter(pk=state.pk).update(complete_at=done_at, problems_at=done_at)
+    _analyze()
     return total
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics of the tables a rebuild rewrote. Without it the
+    planner keeps what it knew before (an empty rollup after a fresh install or a seed): at 1M
+    tickets PostgreSQL then estimated one row for a dashboard read and walked 120,000 index
+    entries to find 2,190 (530 ms against 15 ms after ANALYZE); autovacuum gets there only
+    later. SQLite's ANALYZE likewise refreshes sqlite_stat1."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in (Rollup, RollupMonth, TicketFacts):
+            cursor.execute(f"ANALYZE {q(model._meta.db_table)}")
 
 
 # A full rebuild sums cells in memory and writes them when this many are pending (and at the
