@@ -6,10 +6,13 @@
     .venv/bin/python bench/ws_chat.py --servers 2 --redis \
         --database-url postgres://postgres@127.0.0.1:5432/h_ws   # PostgreSQL (dropped, created)
     .venv/bin/python bench/ws_chat.py --immediate              # ack after the whole intake
+    .venv/bin/python bench/ws_chat.py --servers 2 --immediate --tabs 2 \
+        --clients 200                                            # two servers, no Redis
 
 What it does: a fresh data directory (SQLite), `migrate`, one chat widget with no per-address
 limit (every client comes from 127.0.0.1), then uvicorn server process(es) started here
-(`--servers 2` needs `--redis`: without Redis the channel layer is in-process, one server).
+(`--servers 2` without `--redis`: RAPPORT_WEB_PROCESSES=2, each server relays its events to the
+other through the relay table, the cache is shared: docs/scaling.md).
 N clients speak the visitor protocol of rapport/webchat/consumers.py: connect (ramped, RAMP
 per second), `hello` with their own token, then every INTERVAL seconds (first one at a random
 offset) a `message` with a fresh client id, for DURATION seconds. Clients are spread over the
@@ -36,6 +39,13 @@ Also the machine's load (os.getloadavg) before and after, the CPU the servers us
 message, during the clients and through the drain; the first server's event-loop thread
 apart from its other threads) and the clients' own CPU.
 Target (issue #6): p99 ≤ 100 ms, 0 lost.
+
+`--tabs 2` (with `--servers 2`): each visitor has a second tab open on the other server. A
+message's echo for the visitor's tabs (`message` frame: with `--immediate` the server that took
+the message sends it to the chat's group) reaches the first tab on the same server and the
+second through the other server: the difference is what crossing processes costs (p50/p99;
+without Redis, the relay: issue #10). The second tab follows the chat once the first message
+is acknowledged (`history`); messages it could not follow yet are counted apart.
 
 The servers run without permessage-deflate (`--deflate` for uvicorn's default), as proposed
 for `make run` (docs/webchat.md, "The server's CPU per message"). `--template FILE` copies a
@@ -88,12 +98,18 @@ def manage(env: dict, *args: str, code: str | None = None) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc)."""
+    """User + system CPU time of a process and its live child processes (Linux /proc): a
+    `uvicorn --workers N` (WEB_CONCURRENCY) is its supervisor and N workers."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def thread_cpu(pid: int) -> dict[int, float]:
@@ -119,9 +135,50 @@ class Stats:
         self.error_frames: dict[str, int] = {}
         self.closed_early = 0
         self.connected = 0
+        self.echo_here: dict[str, float] = {}  # --tabs 2: client id → the echo on its server
+        self.echo_there: dict[str, float] = {}  # … and on the other server's tab
+        self.second_tab_errors = 0
+        self.echo_twice = 0  # an echo the other tab received a second time (must stay 0)
 
 
-async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: float) -> None:
+async def second_tab(url: str, token: str, stats: Stats, follow: asyncio.Event, done) -> None:
+    """--tabs 2: the same visitor's tab on the other server; notes when each echo arrives."""
+    origin = url.replace("ws://", "http://").split("/ws/")[0]
+    try:
+        socket_ = await websockets.connect(
+            url, additional_headers={"Origin": origin}, open_timeout=60, ping_interval=None
+        )
+    except Exception:
+        stats.second_tab_errors += 1
+        return
+    try:
+        await socket_.send(json.dumps({"type": "hello", "token": token, "lang": "en"}))
+
+        async def history() -> None:
+            await follow.wait()
+            await socket_.send(json.dumps({"type": "history"}))
+
+        asking = asyncio.create_task(history())
+        async for raw in socket_:
+            frame = json.loads(raw)
+            if frame.get("type") == "message":
+                cid = (frame.get("message") or {}).get("client_id")
+                if cid in stats.echo_there:
+                    stats.echo_twice += 1
+                elif cid:
+                    stats.echo_there[cid] = time.monotonic()
+            if done.is_set():
+                break
+        asking.cancel()
+    except websockets.ConnectionClosed:
+        pass
+    finally:
+        await socket_.close()
+
+
+async def client(
+    n: int, url: str, origin: str, args, stats: Stats, start_at: float, other: str = ""
+) -> None:
     token = f"bench-{n:06d}-{os.urandom(6).hex()}"
     vid = visitor_id(token)
     stats.sent[vid] = set()
@@ -135,6 +192,12 @@ async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: fl
         return
     stats.connected += 1
     done = asyncio.Event()
+    follow = asyncio.Event()
+    tab = (
+        asyncio.create_task(second_tab(other, token, stats, follow, done))
+        if other and args.frame == "message"
+        else None
+    )
 
     async def reader() -> None:
         try:
@@ -146,6 +209,11 @@ async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: fl
                     if sent_at is not None:
                         stats.rtts.append(time.monotonic() - sent_at)
                         stats.acked.add(f"{vid}:{frame['id']}")
+                    follow.set()
+                elif kind == "message" and tab is not None:
+                    cid = (frame.get("message") or {}).get("client_id")
+                    if cid:
+                        stats.echo_here.setdefault(cid, time.monotonic())
                 elif kind == "pong" and stats.pings:
                     # Pongs come back in order on one connection: the oldest ping is answered.
                     mine = [c for c in stats.pings if c.startswith(f"c{n}-")]
@@ -193,6 +261,9 @@ async def client(n: int, url: str, origin: str, args, stats: Stats, start_at: fl
         done.set()
         await socket_.close()
         read.cancel()
+        if tab is not None:
+            await asyncio.sleep(0.5)  # the last echo on its way to the other tab
+            tab.cancel()
 
 
 # Run by `manage.py shell` (SQLite or PostgreSQL alike): what the database holds.
@@ -324,6 +395,7 @@ async def run_clients(args, urls: list[str], stats: Stats) -> None:
                 args,
                 stats,
                 t0 + n / args.ramp,
+                urls[(n + 1) % len(urls)] if args.tabs > 1 and len(urls) > 1 else "",
             )
         )
         for n in range(args.clients)
@@ -348,6 +420,12 @@ def main() -> None:
     parser.add_argument("--redis", action="store_true", help="channel layer on REDIS_URL")
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
+    )
+    parser.add_argument(
+        "--tabs",
+        type=int,
+        default=1,
+        help="2: each visitor has a second tab on the other server (see above; --servers 2)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument(
@@ -386,8 +464,6 @@ def main() -> None:
         "store, SQLite's write lock), event-loop lags and GC pauses; summarised at the end",
     )
     args = parser.parse_args()
-    if args.servers > 1 and not args.redis:
-        sys.exit("--servers 2 needs --redis (the in-process layer is one server)")
 
     data = Path(tempfile.mkdtemp(prefix="rapport-wsbench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -396,6 +472,9 @@ def main() -> None:
     if args.database_url:
         fresh_postgres(args.database_url)
         env["DATABASE_URL"] = args.database_url
+    if args.servers > 1 and not args.redis:
+        # Without Redis: each server relays its events to the others, the cache is shared.
+        env["RAPPORT_WEB_PROCESSES"] = str(args.servers)
     if args.redis:
         env["REDIS_URL"] = args.redis_url
         import redis
@@ -491,7 +570,9 @@ def main() -> None:
         started = time.monotonic()
         print(
             f"{args.clients} clients → {args.servers} server(s)"
-            f"{' on Redis' if args.redis else ' (in-process layer)'}, a message every"
+            f"{' on Redis' if args.redis else ' (in-process layer)'}"
+            f"{' relayed between them' if args.servers > 1 and not args.redis else ''}"
+            f", a message every"
             f" {args.interval:g} s for {args.duration:g} s; load before {load_before[0]:.2f}",
             flush=True,
         )
@@ -564,6 +645,19 @@ def main() -> None:
     print(
         f"answers              {len(rtts_ms)} (none before the client left: {len(stats.pending)})"
     )
+    if args.tabs > 1:
+        there = stats.echo_there
+        crossed = [(there[c] - t) * 1000 for c, t in stats.echo_here.items() if c in there]
+        missed = [c for c in stats.echo_here if c not in stats.echo_there]
+        first = [c for c in missed if c.endswith("-0")]  # before the second tab could follow
+        print(
+            f"other server's tab   ms after the sender's tab: p50 {pct(crossed, 50):.1f}"
+            f"  p90 {pct(crossed, 90):.1f}  p99 {pct(crossed, 99):.1f}"
+            f"  max {max(crossed, default=float('nan')):.1f} ({len(crossed)} echoes;"
+            f" not received there {len(missed)}, of which first messages {len(first)};"
+            f" received twice {stats.echo_twice};"
+            f" second tabs not connected {stats.second_tab_errors})"
+        )
     print(f"error frames         {dict(stats.error_frames) or 0}")
     print(f"closed early         {stats.closed_early}")
     print(

@@ -189,8 +189,9 @@ def _touch(port: int) -> None:
     try:
         os.utime(path)
     except FileNotFoundError:
-        try:
-            path.write_text(str(port))
+        try:  # written whole, then renamed: never read half-written
+            path.with_suffix(".new").write_text(str(port))
+            os.replace(path.with_suffix(".new"), path)
         except OSError:
             log.warning("realtime relay: cannot write %s", path)
     except OSError:
@@ -447,11 +448,19 @@ async def _tail(wake: asyncio.Event, port: int) -> None:
     except Exception:  # e.g. not migrated yet: start from nothing
         log.exception("realtime relay: could not read the table")
     beat = 0.0
+    warned = False
     polled = pruned = time.monotonic()
     while True:
         if time.monotonic() - beat >= HEARTBEAT:
             beat = time.monotonic()
             _touch(port)
+            if not warned and web_processes() == 1 and peers():
+                warned = True  # e.g. `uvicorn --workers 2` without WEB_CONCURRENCY
+                log.warning(
+                    "realtime relay: another web process serves this data directory, but"
+                    " RAPPORT_WEB_PROCESSES is 1: browsers connected to one will miss the"
+                    " other's events (set WEB_CONCURRENCY or RAPPORT_WEB_PROCESSES)"
+                )
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(POLL):
                 await wake.wait()
