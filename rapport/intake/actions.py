@@ -652,11 +652,8 @@ def _process(raw: InboundRaw, memo: dict) -> tuple[Message, bool]:
         language=data.get("language") or "",
         preferred_channel=channel,
     )
-    # One intake at a time per customer: two messages racing in must not both conclude
-    # "no open conversation" and open a ticket each. (A profile created in this transaction
-    # is invisible to the others; SQLite's IMMEDIATE transactions already serialise writers.)
-    if not created and connection.features.has_select_for_update:
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not created:
+        customer = lock_customer(customer)
     at = parse_datetime(data.get("received_at") or "") or raw.received_at
     ticket = _thread(raw, data, customer)
     subject = data.get("subject") or ""
@@ -726,6 +723,24 @@ def _belongs(ticket: Ticket, customer) -> bool:
     return (
         ticket.customer_id == customer.pk or ticket.participants.filter(customer=customer).exists()
     )
+
+
+def lock_customer(customer: Customer) -> Customer:
+    """One intake at a time per customer: two messages racing in must not both conclude "no
+    open conversation" and open a ticket each. (A profile created in the same transaction is
+    invisible to the others; SQLite's IMMEDIATE transactions already serialise writers.)
+
+    The lock is PostgreSQL's FOR NO KEY UPDATE, not FOR UPDATE: it still serialises intakes
+    (each takes it), but leaves the key share that a foreign-key check takes on the customer
+    row. With FOR UPDATE an agent's reply deadlocked with the intake of the same customer's
+    chat message (bench/load.py on PostgreSQL): the reply held the ticket's row and at commit
+    checked its new rows' foreign key to the customer, while the intake held the customer's
+    row and waited to touch the ticket."""
+    if not connection.features.has_select_for_update:
+        return customer
+    return Customer.objects.select_for_update(
+        no_key=connection.features.has_select_for_no_key_update
+    ).get(pk=customer.pk)
 
 
 def _thread(raw: InboundRaw, data: dict, customer) -> Ticket | None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,7 +57,12 @@ def access_ticket(user, pk: int, *, for_update: bool = False) -> Ticket:
         "customer", "customer__organisation", "team", "assignee", "sla_policy"
     )
     if for_update:
-        qs = qs.select_for_update(of=("self",))
+        # FOR NO KEY UPDATE on PostgreSQL: agents' actions on the ticket still queue one after
+        # the other, but rows inserted elsewhere that point at the ticket (an inbound message,
+        # an event) need only a key share of it and do not wait (see intake's lock_customer).
+        qs = qs.select_for_update(
+            of=("self",), no_key=connection.features.has_select_for_no_key_update
+        )
     return get_object_or_404(qs, pk=pk)
 
 
