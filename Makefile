@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Web processes `make run` starts (uvicorn --workers): two share the work of a 2-core machine;
+# without Redis they relay live events to each other and share a cache file (docs/scaling.md).
+WEB_PROCESSES ?= $(or $(WEB_CONCURRENCY),2)
 
 .PHONY: run test setup messages test-tools lock lint bench-small clean eval-coach audit
 
@@ -14,7 +17,7 @@ WORKER = $(if $(REDIS_URL),rqworker --with-scheduler default,db_worker --no-star
 run: setup
 	@$(BIN)/python manage.py demo_data
 	@echo "Rapport is at http://$(HOST):$(PORT)/ (Ctrl-C stops the server, workers and scheduler)"
-	@export RAPPORT_INTAKE_DEFERRED=1; \
+	@export RAPPORT_INTAKE_DEFERRED=1 WEB_CONCURRENCY=$(WEB_PROCESSES); \
 	  trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py $(WORKER) & \
 	  $(BIN)/python manage.py intake_worker & \
