@@ -106,7 +106,8 @@ def desk(transactional_db):
     from rapport.test import Personas
 
     class Desk(Personas):
-        pass
+        """The personas as class attributes of a class of this test's own (create_personas
+        sets them on the class it is called on)."""
 
     Desk.create_personas()
     Desk.widget = Widget.objects.create(name="Shop", team=Desk.support, ip_limit_per_minute=0)
